@@ -1,0 +1,19 @@
+"""Errors the tool reports to its user as one clear line (no traceback)."""
+
+from __future__ import annotations
+
+
+class LatentsweepError(Exception):
+    """Base class of every error caused by bad input rather than by a bug."""
+
+
+class DataError(LatentsweepError, ValueError):
+    """A data file is missing, malformed or inconsistent; the message names the file."""
+
+
+class SpecError(LatentsweepError, ValueError):
+    """A trial, strategy or model setting is invalid; the message names the field and the value."""
+
+
+class TrainingDivergedError(LatentsweepError, RuntimeError):
+    """A training loss became NaN or infinite."""

@@ -1,0 +1,48 @@
+"""Query strategies: pure functions over numpy arrays and a seeded numpy Generator.
+
+Registries (name -> function), to which users may add their own:
+
+- `UNCERTAINTY[name](probs [n, C]) -> [n]` in [0, 1]
+- `REPRESENTATIVENESS[name](features [N, d], logvar [N, d] | None) -> [N]` in [0, 1]
+- `BATCH_SELECTION[name](candidates, k, rng, params) -> indices [min(k, n)]`
+- `DISTANCES[name](features, logvar, j) -> [n]` for the greedy selector
+
+This package imports numpy and scipy only: never ray, torch or optuna.
+"""
+
+from .batch_selection import (
+    BATCH_SELECTION,
+    BatchParams,
+    Candidates,
+    greedy_diverse_batch,
+    informativeness,
+    random_batch,
+    random_partitions,
+    subsample_candidates,
+    top_k,
+)
+from .distances import DISTANCES, distance_bound
+from .registry import Registry, UnknownNameError
+from .representativeness import REPRESENTATIVENESS
+from .uncertainty import UNCERTAINTY, entropy, least_confident, margin
+
+__all__ = [
+    "BATCH_SELECTION",
+    "DISTANCES",
+    "REPRESENTATIVENESS",
+    "UNCERTAINTY",
+    "BatchParams",
+    "Candidates",
+    "Registry",
+    "UnknownNameError",
+    "distance_bound",
+    "entropy",
+    "greedy_diverse_batch",
+    "informativeness",
+    "least_confident",
+    "margin",
+    "random_batch",
+    "random_partitions",
+    "subsample_candidates",
+    "top_k",
+]

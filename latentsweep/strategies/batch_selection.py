@@ -1,0 +1,158 @@
+"""Batch selection: which k of the scored candidates to query at once (thesis 3.4.3).
+
+Scoring is separate: a selector receives a `Candidates` (scores and features of the n unlabelled
+candidates) and returns min(k, n) distinct indices into them. Ties go to the lower index.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .distances import DISTANCES, distance_bound
+from .registry import Registry
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The n unlabelled candidates of one selection: scores in [0, 1] and latent features.
+
+    uncertainty [n]; representativeness [n] or None; features and logvar [n, d] (logvar may be None);
+    informativeness = gamma * uncertainty + (1 - gamma) * representativeness (thesis 3.4.2).
+    """
+
+    uncertainty: np.ndarray
+    features: np.ndarray
+    representativeness: np.ndarray | None = None
+    logvar: np.ndarray | None = None
+    gamma: float = 1.0
+
+    @property
+    def size(self) -> int:
+        return int(self.features.shape[0])
+
+    @property
+    def informativeness(self) -> np.ndarray:
+        return informativeness(self.uncertainty, self.representativeness, self.gamma)
+
+
+@dataclass(frozen=True)
+class BatchParams:
+    """Settings of the greedy selector: weights alpha, beta and a distance with its normalising bound.
+
+    distance_scale None means: take the bound from the candidates themselves (`distance_bound`).
+    """
+
+    alpha: float = 0.0
+    beta: float = 0.0
+    distance: str = "euclidean"
+    distance_scale: float | None = None
+
+
+BatchSelectionFn = Callable[[Candidates, int, np.random.Generator, BatchParams], np.ndarray]
+
+BATCH_SELECTION: Registry[BatchSelectionFn] = Registry("batch selection")
+
+
+def informativeness(uncertainty: np.ndarray, representativeness: np.ndarray | None, gamma: float) -> np.ndarray:
+    """gamma * uncertainty + (1 - gamma) * representativeness; just the uncertainty without one."""
+    uncertainty = np.asarray(uncertainty, dtype=np.float64)
+    if representativeness is None:
+        return uncertainty
+    return gamma * uncertainty + (1.0 - gamma) * np.asarray(representativeness, dtype=np.float64)
+
+
+def _ranked(scores: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """indices ordered by descending score, ties by ascending index."""
+    return indices[np.lexsort((indices, -scores[indices]))]
+
+
+@BATCH_SELECTION.register("random")
+def random_batch(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
+    """k candidates uniformly at random, ignoring every score (passive learning)."""
+    k = min(k, candidates.size)
+    return np.sort(rng.choice(candidates.size, size=k, replace=False)).astype(np.int64)
+
+
+@BATCH_SELECTION.register("top-k")
+def top_k(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
+    """The k most informative candidates."""
+    k = min(k, candidates.size)
+    return _ranked(candidates.informativeness, np.arange(candidates.size))[:k]
+
+
+@BATCH_SELECTION.register("random-partitions")
+def random_partitions(
+    candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams
+) -> np.ndarray:
+    """Split the candidates into k random parts of equal size (+-1) and take the most informative of each."""
+    n = candidates.size
+    if k >= n:
+        return np.arange(n, dtype=np.int64)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    scores = candidates.informativeness
+    parts = np.array_split(rng.permutation(n), k)
+    return np.array([_ranked(scores, part)[0] for part in parts], dtype=np.int64)
+
+
+@BATCH_SELECTION.register("greedy")
+def greedy_diverse_batch(
+    candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams
+) -> np.ndarray:
+    """Greedy batch of informative, representative and mutually distant candidates (thesis 3.4.3).
+
+    Starts with the most informative candidate, then adds the x maximising
+    alpha * unc(x) + beta * repr(x) + (1 - alpha - beta) * d(x, B) / scale, d(x, B) = min_{y in B} d(x, y).
+    Each candidate's distance to the batch is kept up to date with one pass of distances per added
+    instance: O(n k d) time, O(n) memory.
+    """
+    n = candidates.size
+    k = min(k, n)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if params.alpha < 0 or params.beta < 0 or params.alpha + params.beta > 1 + 1e-12:
+        raise ValueError(f"greedy needs alpha, beta >= 0 and alpha + beta <= 1, got {params.alpha}, {params.beta}")
+    if candidates.representativeness is None and params.beta > 0:
+        raise ValueError("greedy with beta > 0 needs a representativeness measure")
+    features = np.asarray(candidates.features, dtype=np.float64)
+    logvar = None if candidates.logvar is None else np.asarray(candidates.logvar, dtype=np.float64)
+    distance = DISTANCES[params.distance]
+    scale = params.distance_scale
+    if scale is None:
+        scale = distance_bound(params.distance, features, logvar)
+    representativeness = (
+        np.zeros(n) if candidates.representativeness is None else np.asarray(candidates.representativeness)
+    )
+    static = params.alpha * np.asarray(candidates.uncertainty, dtype=np.float64) + params.beta * representativeness
+    diversity_weight = 1.0 - params.alpha - params.beta
+
+    chosen = [int(np.argmax(candidates.informativeness))]
+    taken = np.zeros(n, dtype=bool)
+    taken[chosen[0]] = True
+    to_batch = np.clip(distance(features, logvar, chosen[0]) / scale, 0.0, 1.0)
+    for _ in range(k - 1):
+        objective = static + diversity_weight * to_batch
+        objective[taken] = -np.inf
+        best = int(np.argmax(objective))
+        chosen.append(best)
+        taken[best] = True
+        np.minimum(to_batch, np.clip(distance(features, logvar, best) / scale, 0.0, 1.0), out=to_batch)
+    return np.array(chosen, dtype=np.int64)
+
+
+def subsample_candidates(
+    unlabelled: np.ndarray, fraction: float, minimum: int, rng: np.random.Generator
+) -> np.ndarray:
+    """A fresh random subsample of ceil(fraction * n) unlabelled pool indices (at least `minimum`), sorted.
+
+    fraction 1 returns every index unchanged and draws nothing from rng.
+    """
+    n = unlabelled.shape[0]
+    if fraction >= 1.0 or n == 0:
+        return unlabelled
+    size = min(n, max(minimum, math.ceil(fraction * n)))
+    return np.sort(unlabelled[rng.choice(n, size=size, replace=False)])

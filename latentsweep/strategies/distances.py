@@ -1,0 +1,73 @@
+"""Distances for greedy diverse batches (thesis 3.4.3), and their linear-time normalisation bound.
+
+Each distance measures every row of a candidate set against one of its rows:
+(features [n, d], logvar [n, d] or None, j) -> [n].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .registry import Registry
+
+DistanceFn = Callable[[np.ndarray, "np.ndarray | None", int], np.ndarray]
+
+DISTANCES: Registry[DistanceFn] = Registry("distance")
+
+
+@DISTANCES.register("cosine")
+def cosine_distance(features: np.ndarray, logvar: np.ndarray | None, j: int) -> np.ndarray:
+    """(1 - cos(x, y)) / 2, already in [0, 1]; a zero vector has cosine 0 to everything."""
+    norms = np.linalg.norm(features, axis=1)
+    dots = features @ features[j]
+    denominator = norms * norms[j]
+    cosines = np.divide(dots, denominator, out=np.zeros_like(dots, dtype=np.float64), where=denominator > 0)
+    return np.clip((1.0 - cosines) / 2.0, 0.0, 1.0)
+
+
+@DISTANCES.register("euclidean")
+def euclidean_distance(features: np.ndarray, logvar: np.ndarray | None, j: int) -> np.ndarray:
+    """|x - y|."""
+    return np.sqrt(sq_euclidean_distance(features, logvar, j))
+
+
+@DISTANCES.register("sq-euclidean")
+def sq_euclidean_distance(features: np.ndarray, logvar: np.ndarray | None, j: int) -> np.ndarray:
+    """|x - y|^2."""
+    difference = features - features[j]
+    return np.einsum("ij,ij->i", difference, difference)
+
+
+@DISTANCES.register("j-divergence")
+def j_divergence(features: np.ndarray, logvar: np.ndarray | None, j: int) -> np.ndarray:
+    """D_KL(x||y) + D_KL(y||x) between diagonal Gaussians N(mu, exp(logvar))."""
+    if logvar is None:
+        raise ValueError("the j-divergence distance needs posterior log-variances; this representation has none")
+    var = np.exp(logvar)
+    squared = (features - features[j]) ** 2
+    return np.maximum(0.5 * ((squared + var) / var[j] + (squared + var[j]) / var - 2.0).sum(axis=1), 0.0)
+
+
+def distance_bound(name: str, features: np.ndarray, logvar: np.ndarray | None) -> float:
+    """Upper bound used to normalise a distance to [0, 1]: twice the largest distance to the origin.
+
+    For a metric the triangle inequality makes 2 max|x| a bound on every pairwise distance; for the
+    squared distance it is (2 max|x|)^2, for the J divergence twice the largest divergence to N(0, I)
+    (a heuristic, as in thesis 3.4.3). Linear in the pool size. Cosine needs none (1).
+    """
+    DISTANCES[name]  # unknown names raise with the known ones listed
+    features = np.asarray(features, dtype=np.float64)
+    if name == "cosine" or features.shape[0] == 0:
+        return 1.0
+    if name == "j-divergence":
+        if logvar is None:
+            raise ValueError("the j-divergence distance needs posterior log-variances; this representation has none")
+        var = np.exp(np.asarray(logvar, dtype=np.float64))
+        to_prior = 0.5 * ((features**2 + var) + (features**2 + 1.0) / var - 2.0).sum(axis=1)
+        bound = 2.0 * float(to_prior.max())
+    else:
+        radius = float(np.linalg.norm(features, axis=1).max())
+        bound = 2.0 * radius if name == "euclidean" else (2.0 * radius) ** 2
+    return bound if bound > 0.0 else 1.0

@@ -1,0 +1,57 @@
+"""Uncertainty measures in [0, 1], 1 = most uncertain (thesis 3.4.1).
+
+Each takes the class probabilities predicted for n instances, probs [n, C], and returns scores [n].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .registry import Registry
+
+UncertaintyFn = Callable[[np.ndarray], np.ndarray]
+
+UNCERTAINTY: Registry[UncertaintyFn] = Registry("uncertainty measure")
+
+
+def _check_probs(probs: np.ndarray) -> np.ndarray:
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim != 2:
+        raise ValueError(f"probs must be 2-D [n, C], got shape {probs.shape}")
+    return probs
+
+
+@UNCERTAINTY.register("least-confident")
+def least_confident(probs: np.ndarray) -> np.ndarray:
+    """1 - p1, with p1 the largest class probability."""
+    probs = _check_probs(probs)
+    if probs.shape[0] == 0:
+        return np.zeros(0)
+    return np.clip(1.0 - probs.max(axis=1), 0.0, 1.0)
+
+
+@UNCERTAINTY.register("margin")
+def margin(probs: np.ndarray) -> np.ndarray:
+    """1 - (p1 - p2), with p1 >= p2 the two largest class probabilities (p2 = 0 for one class)."""
+    probs = _check_probs(probs)
+    if probs.shape[0] == 0:
+        return np.zeros(0)
+    if probs.shape[1] == 1:
+        return np.clip(1.0 - probs[:, 0], 0.0, 1.0)
+    top_two = np.partition(probs, probs.shape[1] - 2, axis=1)[:, -2:]
+    return np.clip(1.0 - (top_two[:, 1] - top_two[:, 0]), 0.0, 1.0)
+
+
+@UNCERTAINTY.register("entropy")
+def entropy(probs: np.ndarray) -> np.ndarray:
+    """H(p) / log C, the Shannon entropy normalised by its maximum (0 when C = 1)."""
+    probs = _check_probs(probs)
+    n_classes = probs.shape[1]
+    if probs.shape[0] == 0 or n_classes < 2:
+        return np.zeros(probs.shape[0])
+    p = np.clip(probs, 0.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * np.log(p), 0.0)
+    return np.clip(-terms.sum(axis=1) / np.log(n_classes), 0.0, 1.0)

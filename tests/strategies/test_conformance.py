@@ -1,0 +1,118 @@
+"""One suite every registered strategy must pass: register a strategy and it is tested here."""
+
+import numpy as np
+import pytest
+
+from latentsweep.strategies import (
+    BATCH_SELECTION,
+    DISTANCES,
+    REPRESENTATIVENESS,
+    UNCERTAINTY,
+    BatchParams,
+    Candidates,
+)
+
+
+def read_only(array):
+    array = np.array(array)
+    array.setflags(write=False)
+    return array
+
+
+def probabilities(n, classes=4, seed=0):
+    return read_only(np.random.default_rng(seed).dirichlet(np.ones(classes), size=n))
+
+
+def latent(n, d=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return read_only(rng.random((n, d))), read_only(rng.normal(scale=0.3, size=(n, d)))
+
+
+@pytest.mark.parametrize("name", sorted(UNCERTAINTY))
+class TestUncertaintyConformance:
+    def test_shape_and_range(self, name):
+        scores = UNCERTAINTY[name](probabilities(30))
+        assert scores.shape == (30,)
+        assert np.all((scores >= 0) & (scores <= 1))
+
+    def test_pure(self, name):
+        probs = probabilities(10)
+        np.testing.assert_array_equal(UNCERTAINTY[name](probs), UNCERTAINTY[name](probs))
+
+    def test_degenerate_pools(self, name):
+        assert UNCERTAINTY[name](probabilities(0)).shape == (0,)
+        assert UNCERTAINTY[name](read_only(np.ones((2, 1)))).shape == (2,)
+        certain = UNCERTAINTY[name](read_only(np.eye(3)))
+        np.testing.assert_allclose(certain, 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(REPRESENTATIVENESS))
+class TestRepresentativenessConformance:
+    def test_shape_and_range(self, name):
+        features, logvar = latent(25)
+        scores = REPRESENTATIVENESS[name](features, logvar)
+        assert scores.shape == (25,)
+        assert np.all((scores >= 0) & (scores <= 1))
+        assert scores.max() > scores.min()
+
+    def test_pure_and_inputs_untouched(self, name):
+        features, logvar = latent(12)
+        before = features.copy()
+        first = REPRESENTATIVENESS[name](features, logvar)
+        np.testing.assert_array_equal(first, REPRESENTATIVENESS[name](features, logvar))
+        np.testing.assert_array_equal(features, before)
+
+    def test_degenerate_pools(self, name):
+        features, logvar = latent(1)
+        assert REPRESENTATIVENESS[name](features, logvar).shape == (1,)
+        same = read_only(np.full((4, 3), 0.5))
+        scores = REPRESENTATIVENESS[name](same, read_only(np.zeros((4, 3))))
+        np.testing.assert_allclose(scores, scores[0])
+
+
+@pytest.mark.parametrize("name", sorted(DISTANCES))
+def test_distance_conformance(name):
+    features, logvar = latent(9)
+    d = DISTANCES[name](features, logvar, 4)
+    assert d.shape == (9,) and np.all(d >= 0)
+    assert d[4] == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(BATCH_SELECTION))
+class TestBatchSelectionConformance:
+    params = BatchParams(alpha=0.3, beta=0.2, distance="euclidean")
+
+    def candidates(self, n, seed=0):
+        features, logvar = latent(n, seed=seed)
+        rng = np.random.default_rng(seed + 1)
+        return Candidates(
+            uncertainty=read_only(rng.random(n)),
+            representativeness=read_only(rng.random(n)),
+            features=features,
+            logvar=logvar,
+            gamma=0.6,
+        )
+
+    def test_distinct_indices_in_range(self, name):
+        chosen = BATCH_SELECTION[name](self.candidates(50), 7, np.random.default_rng(0), self.params)
+        assert chosen.shape == (7,)
+        assert np.issubdtype(chosen.dtype, np.integer)
+        assert len(set(chosen.tolist())) == 7
+        assert chosen.min() >= 0 and chosen.max() < 50
+
+    def test_same_seed_same_output(self, name):
+        candidates = self.candidates(40)
+        first = BATCH_SELECTION[name](candidates, 5, np.random.default_rng(7), self.params)
+        second = BATCH_SELECTION[name](candidates, 5, np.random.default_rng(7), self.params)
+        np.testing.assert_array_equal(first, second)
+
+    def test_k_at_least_the_pool_returns_every_candidate(self, name):
+        for k in (6, 9):
+            chosen = BATCH_SELECTION[name](self.candidates(6), k, np.random.default_rng(0), self.params)
+            assert sorted(chosen.tolist()) == list(range(6))
+
+    def test_degenerate_pools(self, name):
+        assert BATCH_SELECTION[name](self.candidates(0), 3, np.random.default_rng(0), self.params).shape == (0,)
+        assert BATCH_SELECTION[name](self.candidates(5), 0, np.random.default_rng(0), self.params).shape == (0,)
+        single = BATCH_SELECTION[name](self.candidates(1), 1, np.random.default_rng(0), self.params)
+        np.testing.assert_array_equal(single, [0])
