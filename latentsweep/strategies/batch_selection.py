@@ -85,9 +85,7 @@ def top_k(candidates: Candidates, k: int, rng: np.random.Generator, params: Batc
 
 
 @BATCH_SELECTION.register("random-partitions")
-def random_partitions(
-    candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams
-) -> np.ndarray:
+def random_partitions(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
     """Split the candidates into k random parts of equal size (+-1) and take the most informative of each."""
     n = candidates.size
     if k >= n:
@@ -100,9 +98,7 @@ def random_partitions(
 
 
 @BATCH_SELECTION.register("greedy")
-def greedy_diverse_batch(
-    candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams
-) -> np.ndarray:
+def greedy_diverse_batch(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
     """Greedy batch of informative, representative and mutually distant candidates (thesis 3.4.3).
 
     Starts with the most informative candidate, then adds the x maximising
@@ -144,9 +140,7 @@ def greedy_diverse_batch(
     return np.array(chosen, dtype=np.int64)
 
 
-def subsample_candidates(
-    unlabelled: np.ndarray, fraction: float, minimum: int, rng: np.random.Generator
-) -> np.ndarray:
+def subsample_candidates(unlabelled: np.ndarray, fraction: float, minimum: int, rng: np.random.Generator) -> np.ndarray:
     """A fresh random subsample of ceil(fraction * n) unlabelled pool indices (at least `minimum`), sorted.
 
     fraction 1 returns every index unchanged and draws nothing from rng.

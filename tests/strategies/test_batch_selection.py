@@ -90,7 +90,7 @@ def test_random_partitions_takes_the_best_of_each_random_part():
     candidates = Candidates(uncertainty=scores, features=np.zeros((20, 1)))
     chosen = random_partitions(candidates, 4, rng(), BatchParams())
     parts = np.array_split(rng().permutation(20), 4)  # the same draws the selector made
-    for index, part in zip(chosen, parts):
+    for index, part in zip(chosen, parts, strict=True):
         assert index in part
         assert scores[index] == scores[part].max()
 

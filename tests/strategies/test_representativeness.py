@@ -51,9 +51,7 @@ def test_pixel_density_mse_and_normalised_euclidean_by_hand():
 
 def test_kl_to_prior_by_hand():
     # KL: 0, 0.5, 0.5 (2 - 1 - ln 2) = 0.153426
-    np.testing.assert_allclose(
-        REPRESENTATIVENESS["kl-to-prior"](MU_1D, LOGVAR_1D), [1.0, 0.0, 1 - 0.306853], atol=1e-6
-    )
+    np.testing.assert_allclose(REPRESENTATIVENESS["kl-to-prior"](MU_1D, LOGVAR_1D), [1.0, 0.0, 1 - 0.306853], atol=1e-6)
 
 
 def test_density_j_divergence_by_hand():
