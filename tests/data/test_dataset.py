@@ -1,0 +1,37 @@
+import numpy as np
+import pytest
+
+from latentsweep.data import load_splits
+from latentsweep.errors import DataError
+
+
+def test_digits_defaults():
+    splits = load_splits("digits")
+    assert splits.pool_images.shape == (1137, 8, 8)
+    assert splits.val_images.shape == (300, 8, 8) and splits.test_images.shape == (360, 8, 8)
+    assert splits.pool_images.max() == pytest.approx(1.0) and splits.pool_images.min() == 0.0
+    assert splits.n_classes == 10
+
+
+def test_validation_size_is_configurable_and_checked():
+    assert load_splits("digits", validation_size=100).val_images.shape[0] == 100
+    with pytest.raises(DataError, match="validation size 5000 must lie in 0..1436"):
+        load_splits("digits", validation_size=5000)
+
+
+def test_fingerprint_follows_the_content():
+    assert load_splits("digits").fingerprint() == load_splits("digits").fingerprint()
+    assert load_splits("digits").fingerprint() != load_splits("digits", validation_size=100).fingerprint()
+
+
+def test_unknown_data_set_and_missing_path():
+    with pytest.raises(DataError, match="unknown data set 'cifar'; known: digits, fashion-mnist"):
+        load_splits("cifar")
+    with pytest.raises(DataError, match="'mnist' needs a path"):
+        load_splits("mnist")
+
+
+def test_splits_do_not_overlap():
+    splits = load_splits("digits", validation_size=50)
+    full = np.concatenate([splits.val_images, splits.pool_images])
+    assert full.shape[0] == 1437
