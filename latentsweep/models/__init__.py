@@ -1,0 +1,21 @@
+"""Neural models (PyTorch): VAEs of thesis 3.2 / Table 4.1 and the stacked MLP classifier."""
+
+from .device import pick_device, set_torch_threads
+from .mlp import MLPShape, StackedMLP
+from .training import TrainingHistory, encode, evaluate_loss, train_vae
+from .vae import ConvVAE, DenseVAE, used_latent_dimensions, vae_loss
+
+__all__ = [
+    "ConvVAE",
+    "DenseVAE",
+    "MLPShape",
+    "StackedMLP",
+    "TrainingHistory",
+    "encode",
+    "evaluate_loss",
+    "pick_device",
+    "set_torch_threads",
+    "train_vae",
+    "used_latent_dimensions",
+    "vae_loss",
+]

@@ -1,0 +1,23 @@
+"""Where torch runs, and with how many threads."""
+
+from __future__ import annotations
+
+import torch
+
+
+def pick_device(name: str | None = None) -> torch.device:
+    """The named device, else CUDA when available, else the CPU."""
+    if name is not None:
+        return torch.device(name)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def set_torch_threads(n_threads: int) -> None:
+    """Pins torch's intra-op threads to the CPUs this process was given.
+
+    A process using more threads than its CPUs beside another busy process runs small-matrix work
+    many times slower.
+    """
+    if n_threads < 1:
+        raise ValueError(f"thread count must be at least 1, got {n_threads}")
+    torch.set_num_threads(n_threads)

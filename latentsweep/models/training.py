@@ -1,0 +1,98 @@
+"""Training and encoding with an autoencoder: RMSprop, batch 100, NaN guard (thesis 4.2.1)."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..errors import TrainingDivergedError
+from .vae import vae_loss
+
+
+@dataclass
+class TrainingHistory:
+    """Losses per epoch (mean per image) and seconds per epoch."""
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+
+def _batches(images: np.ndarray, order: np.ndarray, batch_size: int, device: torch.device):
+    for start in range(0, len(order), batch_size):
+        yield torch.from_numpy(images[order[start : start + batch_size]]).to(device)
+
+
+def train_vae(
+    model: nn.Module,
+    train_images: np.ndarray,
+    val_images: np.ndarray,
+    epochs: int,
+    seed: int,
+    device: torch.device,
+    batch_size: int = 100,
+    learning_rate: float = 1e-3,
+    loss=vae_loss,
+) -> TrainingHistory:
+    """Trains `model` in place with RMSprop (Keras defaults rho 0.9, eps 1e-7) on images [N, s, s].
+
+    Raises TrainingDivergedError as soon as a batch loss is NaN or infinite.
+    """
+    model.to(device)
+    optimiser = torch.optim.RMSprop(model.parameters(), lr=learning_rate, alpha=0.9, eps=1e-7)
+    order_rng = np.random.default_rng([seed, 1])
+    noise = torch.Generator(device=device)
+    noise.manual_seed(seed)
+    history = TrainingHistory()
+    for epoch in range(epochs):
+        started = time.perf_counter()
+        model.train()
+        total, count = 0.0, 0
+        order = order_rng.permutation(train_images.shape[0])
+        for step, batch in enumerate(_batches(train_images, order, batch_size, device)):
+            value, _ = loss(model, batch, noise)
+            if not torch.isfinite(value):
+                raise TrainingDivergedError(
+                    f"autoencoder loss became {value.item()} at epoch {epoch + 1}, batch {step + 1}; "
+                    "lower the learning rate or check that pixel values lie in [0, 1]"
+                )
+            optimiser.zero_grad(set_to_none=True)
+            value.backward()
+            optimiser.step()
+            total += value.item() * batch.shape[0]
+            count += batch.shape[0]
+        history.train_loss.append(total / max(count, 1))
+        history.val_loss.append(evaluate_loss(model, val_images, device, loss) if len(val_images) else math.nan)
+        history.seconds.append(time.perf_counter() - started)
+    return history
+
+
+@torch.no_grad()
+def evaluate_loss(model: nn.Module, images: np.ndarray, device: torch.device, loss=vae_loss) -> float:
+    """Mean loss per image with z = mu (no sampling)."""
+    model.eval()
+    total = 0.0
+    for batch in _batches(images, np.arange(images.shape[0]), 1000, device):
+        value, _ = loss(model, batch, None)
+        total += value.item() * batch.shape[0]
+    return total / max(images.shape[0], 1)
+
+
+@torch.no_grad()
+def encode(model: nn.Module, images: np.ndarray, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
+    """images [N, s, s] -> mu, logvar [N, d] float32: the posterior of every image."""
+    model.eval()
+    mus, logvars = [], []
+    for batch in _batches(images, np.arange(images.shape[0]), 1000, device):
+        mu, logvar = model.encode(batch)
+        mus.append(mu.float().cpu().numpy())
+        logvars.append(logvar.float().cpu().numpy())
+    d = model.latent_dim
+    if not mus:
+        return np.zeros((0, d), np.float32), np.zeros((0, d), np.float32)
+    return np.concatenate(mus), np.concatenate(logvars)
