@@ -1,0 +1,111 @@
+import numpy as np
+import pytest
+
+from latentsweep.engine import StrategySpec, TrialSpec, run_pack, run_trial
+from latentsweep.errors import SpecError
+from latentsweep.strategies import BATCH_SELECTION
+
+from .conftest import SMALL_BUDGET, SMALL_CLASSIFIER
+
+
+def spec(seed=0, **strategy):
+    return TrialSpec(
+        "digits", "projection", StrategySpec(**strategy), classifier=SMALL_CLASSIFIER, budget=SMALL_BUDGET, seed=seed
+    )
+
+
+def test_a_trial_follows_the_protocol(digits_latent):
+    result = run_trial(digits_latent, spec(uncertainty="margin", batch="top-k"))
+    assert result.status == "ok" and result.error is None
+    assert [row.iteration for row in result.iterations] == [0, 1, 2, 3, 4]
+    assert [row.n_labeled for row in result.iterations] == [20, 30, 40, 50, 60]
+    assert [row.queried.shape[0] for row in result.iterations] == [20, 10, 10, 10, 10]
+    queried = result.queried_indices()
+    assert np.unique(queried).size == 60 and queried.max() < digits_latent.pool.shape[0]
+    for row in result.iterations:
+        assert 0.0 <= row.val_accuracy <= 1.0 and 0.0 <= row.train_accuracy <= 1.0
+        assert row.fit_seconds > 0
+    assert all(row.selection_seconds > 0 for row in result.iterations[1:])
+    assert 0.0 <= result.test_accuracy <= 1.0
+    assert result.final_val_accuracy == result.iterations[-1].val_accuracy
+
+
+def test_same_spec_and_seed_same_queried_indices(digits_latent):
+    trial = spec(uncertainty="entropy", batch="random-partitions", subsample=0.5, seed=3)
+    first, second = run_trial(digits_latent, trial), run_trial(digits_latent, trial)
+    np.testing.assert_array_equal(first.queried_indices(), second.queried_indices())
+    assert first.test_accuracy == second.test_accuracy
+    other = run_trial(digits_latent, spec(uncertainty="entropy", batch="random-partitions", subsample=0.5, seed=4))
+    assert not np.array_equal(first.queried_indices(), other.queried_indices())
+
+
+def test_a_trial_gives_the_same_result_alone_and_in_a_pack(digits_latent):
+    trials = [
+        spec(uncertainty="random", seed=1),
+        spec(uncertainty="margin", batch="greedy", distance="cosine", alpha=0.3, seed=2),
+        spec(uncertainty="least-confident", representativeness="density-euclidean", gamma=0.5, seed=3),
+    ]
+    packed = run_pack(digits_latent, trials)
+    for trial, result in zip(trials, packed, strict=True):
+        alone = run_trial(digits_latent, trial)
+        np.testing.assert_array_equal(alone.queried_indices(), result.queried_indices())
+        assert result.pack_size == 3
+
+
+def test_same_seed_shares_the_initial_batch_across_strategies(digits_latent):
+    passive, active = run_pack(digits_latent, [spec(uncertainty="random", seed=5), spec(uncertainty="margin", seed=5)])
+    np.testing.assert_array_equal(passive.iterations[0].queried, active.iterations[0].queried)
+    assert passive.iterations[0].val_accuracy == active.iterations[0].val_accuracy
+    assert not np.array_equal(passive.queried_indices(), active.queried_indices())
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        dict(
+            uncertainty="margin",
+            batch="greedy",
+            distance="j-divergence",
+            alpha=0.2,
+            beta=0.2,
+            representativeness="kl-to-prior",
+            gamma=0.7,
+        ),
+        dict(uncertainty="entropy", representativeness="density-j-divergence", gamma=0.0, batch="top-k"),
+        dict(uncertainty="margin", batch="greedy", distance="sq-euclidean", subsample=0.1),
+    ],
+)
+def test_strategy_variants_run(digits_latent, strategy):
+    result = run_trial(digits_latent, spec(**strategy))
+    assert result.status == "ok", result.error
+    assert result.queried_indices().shape == (60,)
+
+
+def test_a_failing_strategy_fails_its_trial_and_the_pack_goes_on(digits_latent):
+    def broken(candidates, k, rng, params):
+        raise ValueError("this selector is broken")
+
+    BATCH_SELECTION["test-broken"] = broken
+    try:
+        good, bad = run_pack(
+            digits_latent, [spec(uncertainty="margin"), spec(uncertainty="margin", batch="test-broken")]
+        )
+    finally:
+        del BATCH_SELECTION["test-broken"]
+    assert good.status == "ok" and len(good.iterations) == 5
+    assert bad.status == "failed" and "ValueError: this selector is broken" in bad.error
+    assert len(bad.iterations) == 1 and np.isnan(bad.test_accuracy)
+
+
+def test_incompatible_trials_cannot_share_a_pack(digits_latent):
+    other_budget = TrialSpec("digits", "projection", StrategySpec(), classifier=SMALL_CLASSIFIER, seed=0)
+    with pytest.raises(SpecError, match="must share"):
+        run_pack(digits_latent, [spec(), other_budget])
+    with pytest.raises(SpecError, match="latent set is digits/projection"):
+        run_trial(digits_latent, TrialSpec("mnist", "projection", budget=SMALL_BUDGET, classifier=SMALL_CLASSIFIER))
+
+
+def test_variance_measures_need_a_posterior(digits_latent):
+    pixels_like = digits_latent.__class__(**{**digits_latent.__dict__, "pool_logvar": None})
+    with pytest.raises(SpecError, match="needs posterior variances"):
+        run_trial(pixels_like, spec(representativeness="kl-to-prior", gamma=0.5))

@@ -1,0 +1,46 @@
+import pytest
+
+from latentsweep.engine import BudgetSpec, ClassifierSpec, RepresentationSpec, StrategySpec, TrialSpec
+from latentsweep.errors import SpecError
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (dict(gamma=1.5), r"gamma = 1.5: expected a number in \[0, 1\]"),
+        (dict(alpha=0.6, beta=0.5, representativeness="kl-to-prior"), "alpha \\+ beta = 1.1: expected at most 1"),
+        (dict(subsample=0.0), r"subsample = 0.0: expected a fraction in \(0, 1\]"),
+        (dict(uncertainty="margn"), "uncertainty = 'margn': unknown name; known: entropy, least-confident, margin"),
+        (dict(batch="best"), "batch = 'best': unknown name; known: greedy, random, random-partitions, top-k"),
+        (dict(beta=0.2), "needs a representativeness measure"),
+    ],
+)
+def test_bad_strategies_name_the_field_and_value(fields, message):
+    with pytest.raises(SpecError, match=message):
+        StrategySpec(**fields)
+
+
+def test_other_specs_validate_too():
+    with pytest.raises(SpecError, match="dropout = 1.0"):
+        ClassifierSpec(dropout=1.0)
+    with pytest.raises(SpecError, match="iterations = -1"):
+        BudgetSpec(iterations=-1)
+    with pytest.raises(SpecError, match="kind = 'gan'"):
+        RepresentationSpec(kind="gan")
+
+
+def test_trial_ids_are_stable_hashes_of_the_spec():
+    a = TrialSpec("digits", "pixels", StrategySpec(uncertainty="margin"), seed=1)
+    assert a.id == TrialSpec("digits", "pixels", StrategySpec(uncertainty="margin"), seed=1).id
+    assert len(a.id) == 16 and int(a.id, 16) >= 0
+    assert a.id != TrialSpec("digits", "pixels", StrategySpec(uncertainty="margin"), seed=2).id
+    assert a.id != TrialSpec("digits", "pixels", StrategySpec(uncertainty="entropy"), seed=1).id
+
+
+def test_budget_and_labels():
+    assert BudgetSpec().final_labels == 3000
+    assert StrategySpec(uncertainty="margin", batch="random-partitions", subsample=0.1).label() == (
+        "margin/random-partitions@0.1"
+    )
+    assert RepresentationSpec(kind="pixels").id == "pixels"
+    assert RepresentationSpec(kind="conv-vae", latent_dim=30, epochs=5).id.startswith("conv-vae-d30-e5-s0-")
