@@ -47,6 +47,39 @@ def uniform(keys: torch.Tensor, counter: int, shape: tuple[int, ...]) -> torch.T
     return _shift_right(random_bits(keys, counter, shape), 40).to(torch.float32) * (1.0 / (1 << 24))
 
 
+_GOLDEN_32 = 0x9E3779B9 - (1 << 32)
+_LOWBIAS_1 = 0x7FEB352D
+_LOWBIAS_2 = 0x846CA68B - (1 << 32)
+
+
+def _shift_right_32(z: torch.Tensor, bits: int) -> torch.Tensor:
+    return (z >> bits) & ((1 << (32 - bits)) - 1)
+
+
+def _mix_32(z: torch.Tensor) -> torch.Tensor:
+    """The 'lowbias32' integer hash on int32 lanes (twice as many per vector as int64)."""
+    z = (z ^ _shift_right_32(z, 16)) * _LOWBIAS_1
+    z = (z ^ _shift_right_32(z, 15)) * _LOWBIAS_2
+    return z ^ _shift_right_32(z, 16)
+
+
+def keep_mask(keys: torch.Tensor, counter: int, shape: tuple[int, ...], drop: float) -> torch.Tensor:
+    """[K, *shape] float32: 1 / (1 - drop) where kept, 0 where dropped (inverted dropout).
+
+    The hot path of training, hence 32-bit lanes: each element drops when 24 bits of its hash fall
+    below drop * 2^24.
+    """
+    base = _shift_right(_mix(keys * _GOLDEN + counter), 32).to(torch.int32)  # [K], 32 random bits each
+    size = 1
+    for extent in shape:
+        size *= extent
+    positions = torch.arange(size, device=keys.device, dtype=torch.int32).reshape(shape)
+    bits = _mix_32(base.reshape((-1,) + (1,) * len(shape)) + positions * _GOLDEN_32)
+    threshold = round(drop * (1 << 24))
+    scale = torch.tensor(1.0 / (1.0 - drop), dtype=torch.float32, device=keys.device)
+    return torch.where(_shift_right_32(bits, 8) >= threshold, scale, 0.0)
+
+
 def permutations(keys: torch.Tensor, counter: int, n: int) -> torch.Tensor:
     """[K, n] one random permutation of range(n) per key."""
     return torch.argsort(random_bits(keys, counter, (n,)), dim=1, stable=True)

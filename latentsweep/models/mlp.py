@@ -88,8 +88,9 @@ class StackedMLP:
                 break
             h = F.relu(h)
             if dropout_counter is not None and self.shape.dropout > 0:
-                u = counter_random.uniform(self.keys, dropout_counter + layer, tuple(h.shape[1:]))
-                h = h * (u >= self.shape.dropout) * (1.0 / (1.0 - self.shape.dropout))
+                h = h * counter_random.keep_mask(
+                    self.keys, dropout_counter + layer, tuple(h.shape[1:]), self.shape.dropout
+                )
         return h
 
     def fit(

@@ -33,3 +33,14 @@ def test_permutations_are_permutations():
 def test_stream_keys_are_63_bit_and_distinct():
     values = {stream_key(s, "mlp", i) for s in range(20) for i in range(20)}
     assert len(values) == 400 and all(0 <= v < 2**63 for v in values)
+
+
+def test_keep_mask_drops_the_asked_fraction_and_rescales():
+    from latentsweep.models.counter_random import keep_mask
+
+    mask = keep_mask(keys(1, 2), counter=0, shape=(200, 500), drop=0.2)
+    assert set(mask.unique().tolist()) == {0.0, 1.25}
+    assert abs((mask == 0).float().mean().item() - 0.2) < 0.005
+    alone = keep_mask(keys(2), counter=0, shape=(200, 500), drop=0.2)
+    torch.testing.assert_close(alone[0], mask[1], rtol=0, atol=0)
+    assert not torch.equal(mask[0], mask[1])
