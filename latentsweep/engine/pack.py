@@ -53,6 +53,7 @@ class TrialResult:
     pack_size: int = 1
     device: str = "cpu"
     host: str = ""
+    node: str = ""
     error: str | None = None
 
     @property

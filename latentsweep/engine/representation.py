@@ -46,7 +46,7 @@ def train_representation(splits: Splits, spec: RepresentationSpec, device: str |
     """
     common = dict(
         dataset=splits.name,
-        representation=spec.id,
+        representation=spec.key(splits.fingerprint()),
         pool_labels=splits.pool_labels,
         val_labels=splits.val_labels,
         test_labels=splits.test_labels,

@@ -130,12 +130,15 @@ class RepresentationSpec:
         _require(self.batch_size >= 1, "batch_size", self.batch_size, "at least 1")
         _require(self.learning_rate > 0, "learning_rate", self.learning_rate, "a positive number")
 
-    @property
-    def id(self) -> str:
-        """'pixels', or e.g. 'conv-vae-d30-e10-s0-<hash of the rest>'."""
+    def key(self, data_fingerprint: str = "") -> str:
+        """The representation's id for one data set: readable, and a hash of the spec and the data content.
+
+        e.g. 'conv-vae-d30-e10-s0-1a2b3c4d' or 'pixels-1a2b3c4d'; equal specs on equal data, equal ids.
+        """
+        digest = canonical_hash({"spec": canonical_form(self), "data": data_fingerprint})[:8]
         if self.kind == "pixels":
-            return "pixels"
-        return f"{self.kind}-d{self.latent_dim}-e{self.epochs}-s{self.seed}-{canonical_hash(self)[:6]}"
+            return f"pixels-{digest}"
+        return f"{self.kind}-d{self.latent_dim}-e{self.epochs}-s{self.seed}-{digest}"
 
 
 @dataclass(frozen=True)
@@ -159,8 +162,14 @@ class TrialSpec:
 
 
 def canonical_form(spec) -> dict:
-    """The spec as plain JSON-able data, every field named."""
-    return json.loads(json.dumps(dataclasses.asdict(spec), sort_keys=True))
+    """The spec (a dataclass, or a dict of them) as plain JSON-able data, every field named."""
+    return json.loads(json.dumps(spec, sort_keys=True, default=_plain))
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    return str(value)  # paths
 
 
 def canonical_hash(spec) -> str:

@@ -13,7 +13,7 @@ def test_a_vae_representation_encodes_every_split():
     latent = trained.latent_set
     assert latent.pool.shape == (1137, 6) and latent.pool_logvar.shape == (1137, 6)
     assert latent.val.shape == (300, 6) and latent.test.shape == (360, 6)
-    assert latent.representation == spec.id and latent.dataset == "digits"
+    assert latent.representation == spec.key(splits.fingerprint()) and latent.dataset == "digits"
     assert 0 <= latent.metadata["used_latent_dimensions"] <= 6
     assert len(latent.metadata["train_loss"]) == 1 and np.isfinite(latent.metadata["val_loss"][0])
     again = train_representation(splits, spec, device="cpu").latent_set
@@ -26,7 +26,7 @@ def test_the_pixels_representation_runs_the_same_loop():
     assert latent.pool.shape == (1137, 64) and latent.pool_logvar is None
     trial = TrialSpec(
         "digits",
-        "pixels",
+        latent.representation,
         StrategySpec(uncertainty="margin", representativeness="pixel-density-euclidean", gamma=0.5),
         classifier=SMALL_CLASSIFIER,
         budget=SMALL_BUDGET,

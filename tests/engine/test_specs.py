@@ -42,5 +42,8 @@ def test_budget_and_labels():
     assert StrategySpec(uncertainty="margin", batch="random-partitions", subsample=0.1).label() == (
         "margin/random-partitions@0.1"
     )
-    assert RepresentationSpec(kind="pixels").id == "pixels"
-    assert RepresentationSpec(kind="conv-vae", latent_dim=30, epochs=5).id.startswith("conv-vae-d30-e5-s0-")
+    assert RepresentationSpec(kind="pixels").key("abc").startswith("pixels-")
+    conv = RepresentationSpec(kind="conv-vae", latent_dim=30, epochs=5)
+    assert conv.key("abc").startswith("conv-vae-d30-e5-s0-")
+    assert conv.key("abc") == RepresentationSpec(kind="conv-vae", latent_dim=30, epochs=5).key("abc")
+    assert conv.key("abc") != conv.key("abd")

@@ -1,0 +1,179 @@
+"""What the driver shows while a sweep runs: a rich live view on a terminal, plain lines otherwise.
+
+The only module that imports rich. The driver hands it a `SweepStatus` snapshot; actors never print.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import TextIO
+
+
+@dataclass
+class SweepStatus:
+    """A snapshot of a running sweep."""
+
+    name: str
+    stage: str = "starting"
+    representations_total: int = 0
+    representations_done: int = 0
+    total: int = 0
+    done: int = 0
+    failed: int = 0
+    running: int = 0
+    retried: int = 0
+    skipped: int = 0
+    started: float = field(default_factory=time.monotonic)
+    resources: dict = field(default_factory=dict)
+    leaderboard: list[tuple[str, float, int]] = field(default_factory=list)
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def rate(self) -> float:
+        """Finished trials per second since the start."""
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+    def eta_seconds(self) -> float | None:
+        rate = self.rate()
+        return (self.total - self.done) / rate if rate > 0 and self.total > self.done else None
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    seconds = int(seconds)
+    return (
+        f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+        if seconds >= 3600
+        else (f"{seconds // 60:02d}:{seconds % 60:02d}")
+    )
+
+
+def status_line(status: SweepStatus) -> str:
+    """One plain line: stage, done / total, rate, ETA, running / failed / retried, best strategy."""
+    if status.stage == "representations":
+        return (
+            f"[{_clock(status.elapsed)}] representations {status.representations_done}/{status.representations_total}"
+        )
+    line = (
+        f"[{_clock(status.elapsed)}] {status.stage} {status.done}/{status.total} "
+        f"({status.rate() * 60:.1f}/min, eta {_clock(status.eta_seconds())}) "
+        f"running {status.running}, failed {status.failed}, retried {status.retried}"
+    )
+    if status.leaderboard:
+        label, accuracy, n = status.leaderboard[0]
+        line += f"; best {label} {accuracy:.4f} (n={n})"
+    return line
+
+
+class Display:
+    """Quiet: shows nothing while running; subclasses show more."""
+
+    def start(self, status: SweepStatus) -> None:
+        pass
+
+    def update(self, status: SweepStatus) -> None:
+        pass
+
+    def message(self, text: str) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+class PlainDisplay(Display):
+    """Periodic plain lines, for pipes, CI logs and files."""
+
+    def __init__(self, stream: TextIO, interval: float = 10.0):
+        self.stream, self.interval = stream, interval
+        self._last, self._stage = 0.0, ""
+
+    def update(self, status: SweepStatus) -> None:
+        now = time.monotonic()
+        if status.stage != self._stage or now - self._last >= self.interval:
+            self._stage, self._last = status.stage, now
+            print(status_line(status), file=self.stream, flush=True)
+
+    def message(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+
+class LiveDisplay(Display):
+    """A rich live panel: stage, progress bar with rate and ETA, counts, cluster, leaderboard."""
+
+    def __init__(self, stream: TextIO):
+        from rich.console import Console
+        from rich.live import Live
+
+        self.console = Console(file=stream)
+        self.live = Live(console=self.console, refresh_per_second=4, transient=False)
+
+    def start(self, status: SweepStatus) -> None:
+        self.live.start()
+        self.update(status)
+
+    def update(self, status: SweepStatus) -> None:
+        self.live.update(self._render(status))
+
+    def message(self, text: str) -> None:
+        self.live.console.print(text)
+
+    def stop(self) -> None:
+        self.live.stop()
+
+    def _render(self, status: SweepStatus):
+        from rich.console import Group
+        from rich.progress_bar import ProgressBar
+        from rich.table import Table
+
+        resources = status.resources
+        header = Table.grid(padding=(0, 2))
+        header.add_row(
+            f"[bold]{status.name}[/bold]",
+            f"stage: [cyan]{status.stage}[/cyan]",
+            f"cluster: {resources.get('nodes', 0)} nodes, {resources.get('CPU', 0):g} CPUs, "
+            f"{resources.get('GPU', 0):g} GPUs",
+        )
+        if status.stage == "representations":
+            total, done = status.representations_total, status.representations_done
+        else:
+            total, done = status.total, status.done
+        bar = Table.grid(padding=(0, 2))
+        bar.add_row(
+            ProgressBar(total=max(total, 1), completed=done, width=40),
+            f"{done}/{total}",
+            f"{status.rate() * 60:.1f} trials/min",
+            f"elapsed {_clock(status.elapsed)}",
+            f"eta {_clock(status.eta_seconds())}",
+        )
+        counts = (
+            f"running {status.running}   failed [red]{status.failed}[/red]   retried {status.retried}   "
+            f"skipped (stored) {status.skipped}"
+        )
+        board = Table(title="best strategies by mean final validation accuracy", title_justify="left", expand=False)
+        board.add_column("#", justify="right")
+        board.add_column("strategy")
+        board.add_column("val acc", justify="right")
+        board.add_column("n", justify="right")
+        for rank, (label, accuracy, n) in enumerate(status.leaderboard[:8], 1):
+            board.add_row(str(rank), label, f"{accuracy:.4f}", str(n))
+        return Group(header, bar, counts, board)
+
+
+def make_display(mode: str = "auto", stream: TextIO | None = None) -> Display:
+    """'live' (rich), 'plain' (periodic lines), 'quiet' (nothing), or 'auto': live on a terminal."""
+    stream = stream or sys.stdout
+    if mode == "auto":
+        mode = "live" if stream.isatty() else "plain"
+    if mode == "live":
+        return LiveDisplay(stream)
+    if mode == "plain":
+        return PlainDisplay(stream)
+    if mode == "quiet":
+        return Display()
+    raise ValueError(f"display mode {mode!r}: expected auto, live, plain or quiet")

@@ -1,0 +1,173 @@
+"""The three result tables (trials, curves, queries) as explicit pyarrow schemas, and their rows."""
+
+from __future__ import annotations
+
+import platform
+import time
+
+import numpy as np
+import pyarrow as pa
+
+from .. import __version__
+
+SCHEMA_VERSION = 1
+
+TRIALS = pa.schema(
+    [
+        ("trial_id", pa.string()),
+        ("sweep", pa.string()),
+        ("dataset", pa.string()),
+        ("representation", pa.string()),
+        ("seed", pa.int64()),
+        ("strategy", pa.string()),
+        ("uncertainty", pa.string()),
+        ("representativeness", pa.string()),
+        ("gamma", pa.float64()),
+        ("batch", pa.string()),
+        ("subsample", pa.float64()),
+        ("distance", pa.string()),
+        ("alpha", pa.float64()),
+        ("beta", pa.float64()),
+        ("initial", pa.string()),
+        ("classifier_hidden", pa.list_(pa.int64())),
+        ("classifier_dropout", pa.float64()),
+        ("classifier_epochs", pa.int64()),
+        ("classifier_batch_size", pa.int64()),
+        ("classifier_learning_rate", pa.float64()),
+        ("budget_initial", pa.int64()),
+        ("budget_batch", pa.int64()),
+        ("budget_iterations", pa.int64()),
+        ("status", pa.string()),
+        ("error", pa.string()),
+        ("final_test_accuracy", pa.float64()),
+        ("final_val_accuracy", pa.float64()),
+        ("val_accuracy_auc", pa.float64()),
+        ("n_labeled", pa.int64()),
+        ("seconds", pa.float64()),
+        ("fit_seconds", pa.float64()),
+        ("selection_seconds", pa.float64()),
+        ("pack_size", pa.int64()),
+        ("attempts", pa.int64()),
+        ("host", pa.string()),
+        ("node", pa.string()),
+        ("device", pa.string()),
+        ("latentsweep_version", pa.string()),
+        ("torch_version", pa.string()),
+        ("numpy_version", pa.string()),
+        ("python_version", pa.string()),
+        ("finished_at", pa.timestamp("s", tz="UTC")),
+        ("schema_version", pa.int64()),
+    ],
+    metadata={"latentsweep_schema_version": str(SCHEMA_VERSION)},
+)
+
+CURVES = pa.schema(
+    [
+        ("trial_id", pa.string()),
+        ("iteration", pa.int64()),
+        ("n_labeled", pa.int64()),
+        ("val_accuracy", pa.float64()),
+        ("train_accuracy", pa.float64()),
+        ("fit_seconds", pa.float64()),
+        ("selection_seconds", pa.float64()),
+    ],
+    metadata={"latentsweep_schema_version": str(SCHEMA_VERSION)},
+)
+
+QUERIES = pa.schema(
+    [
+        ("trial_id", pa.string()),
+        ("iteration", pa.int64()),
+        ("indices", pa.list_(pa.int64())),
+    ],
+    metadata={"latentsweep_schema_version": str(SCHEMA_VERSION)},
+)
+
+SCHEMAS = {"trials": TRIALS, "curves": CURVES, "queries": QUERIES}
+
+
+def learning_curve_area(n_labeled: list[int], accuracy: list[float]) -> float:
+    """Area under the validation learning curve over the labelled range, divided by that range.
+
+    A mean accuracy over the budget (trapezoids), in [0, 1]; the single accuracy for a one-point curve.
+    """
+    if not accuracy:
+        return float("nan")
+    if len(accuracy) == 1 or n_labeled[-1] == n_labeled[0]:
+        return float(accuracy[-1])
+    x, y = np.asarray(n_labeled, dtype=np.float64), np.asarray(accuracy, dtype=np.float64)
+    return float(np.sum((y[1:] + y[:-1]) * np.diff(x)) / 2.0 / (x[-1] - x[0]))
+
+
+def trial_tables(result, sweep: str, attempts: int = 1) -> dict[str, pa.Table]:
+    """The rows of one finished (or failed) TrialResult, one table per result kind."""
+    import torch  # only for its version string
+
+    spec, strategy = result.spec, result.spec.strategy
+    rows = result.iterations
+    n_labeled = [row.n_labeled for row in rows]
+    val = [row.val_accuracy for row in rows]
+    trial = {
+        "trial_id": spec.id,
+        "sweep": sweep,
+        "dataset": spec.dataset,
+        "representation": spec.representation,
+        "seed": spec.seed,
+        "strategy": strategy.label(),
+        "uncertainty": strategy.uncertainty,
+        "representativeness": strategy.representativeness,
+        "gamma": strategy.gamma,
+        "batch": strategy.batch,
+        "subsample": strategy.subsample,
+        "distance": strategy.distance,
+        "alpha": strategy.alpha,
+        "beta": strategy.beta,
+        "initial": strategy.initial,
+        "classifier_hidden": list(spec.classifier.hidden),
+        "classifier_dropout": spec.classifier.dropout,
+        "classifier_epochs": spec.classifier.epochs,
+        "classifier_batch_size": spec.classifier.batch_size,
+        "classifier_learning_rate": spec.classifier.learning_rate,
+        "budget_initial": spec.budget.initial,
+        "budget_batch": spec.budget.batch,
+        "budget_iterations": spec.budget.iterations,
+        "status": result.status,
+        "error": result.error,
+        "final_test_accuracy": result.test_accuracy,
+        "final_val_accuracy": result.final_val_accuracy,
+        "val_accuracy_auc": learning_curve_area(n_labeled, val),
+        "n_labeled": n_labeled[-1] if n_labeled else 0,
+        "seconds": result.seconds,
+        "fit_seconds": float(sum(row.fit_seconds for row in rows)),
+        "selection_seconds": float(sum(row.selection_seconds for row in rows)),
+        "pack_size": result.pack_size,
+        "attempts": attempts,
+        "host": result.host,
+        "node": result.node,
+        "device": result.device,
+        "latentsweep_version": __version__,
+        "torch_version": torch.__version__,
+        "numpy_version": np.__version__,
+        "python_version": platform.python_version(),
+        "finished_at": int(time.time()),
+        "schema_version": SCHEMA_VERSION,
+    }
+    curves = {
+        "trial_id": [spec.id] * len(rows),
+        "iteration": [row.iteration for row in rows],
+        "n_labeled": n_labeled,
+        "val_accuracy": val,
+        "train_accuracy": [row.train_accuracy for row in rows],
+        "fit_seconds": [row.fit_seconds for row in rows],
+        "selection_seconds": [row.selection_seconds for row in rows],
+    }
+    queries = {
+        "trial_id": [spec.id] * len(rows),
+        "iteration": [row.iteration for row in rows],
+        "indices": [row.queried.astype(np.int64).tolist() for row in rows],
+    }
+    return {
+        "trials": pa.Table.from_pylist([trial], schema=TRIALS),
+        "curves": pa.Table.from_pydict(curves, schema=CURVES),
+        "queries": pa.Table.from_pydict(queries, schema=QUERIES),
+    }

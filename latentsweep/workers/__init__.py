@@ -1,0 +1,7 @@
+"""Code that runs in Ray workers, written as plain functions and classes that tests can call directly."""
+
+from .plugins import PluginError, load_plugins
+from .representation import RepresentationOutput, build_representation
+from .trial_worker import TrialWorker
+
+__all__ = ["PluginError", "RepresentationOutput", "TrialWorker", "build_representation", "load_plugins"]

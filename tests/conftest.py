@@ -1,0 +1,85 @@
+"""Shared fixtures: one real local Ray instance for the whole session, small sweep configs."""
+
+import logging
+import os
+import textwrap
+
+import pytest
+
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+
+def start_local_ray():
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(
+            address="local",
+            num_cpus=2,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.ERROR,
+            _node_ip_address="127.0.0.1",
+        )
+    return ray
+
+
+@pytest.fixture
+def ray_instance():
+    """The session's local Ray instance (started on first use, about 5 s)."""
+    return start_local_ray()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import sys
+
+    if "ray" in sys.modules:
+        sys.modules["ray"].shutdown()
+
+
+SMALL_SWEEP = """
+name = "{name}"
+seeds = {seeds}
+
+[data]
+dataset = "digits"
+
+[[representations]]
+kind = "dense-vae"
+latent_dim = 4
+epochs = 2
+hidden = [32, 16]
+
+[classifier]
+hidden = [32]
+epochs = 3
+batch_size = 20
+
+[budget]
+initial = 20
+batch = 10
+iterations = 3
+
+{strategies}
+"""
+
+DEFAULT_STRATEGIES = """
+[[strategies.list]]
+uncertainty = "margin"
+
+[[strategies.list]]
+uncertainty = "random"
+"""
+
+
+@pytest.fixture
+def write_config(tmp_path):
+    """Writes a small digits sweep config; returns its path."""
+
+    def write(name="small", seeds=2, strategies=DEFAULT_STRATEGIES, extra=""):
+        path = tmp_path / f"{name}.toml"
+        text = SMALL_SWEEP.format(name=name, seeds=seeds, strategies=textwrap.dedent(strategies))
+        path.write_text(text + textwrap.dedent(extra))
+        return path
+
+    return write

@@ -1,0 +1,25 @@
+"""A sweep on a two-node Ray cluster (ray.cluster_utils.Cluster): trials on both nodes, one put."""
+
+import pandas as pd
+import ray
+from ray.cluster_utils import Cluster
+
+from latentsweep.config import load_config
+from latentsweep.orchestrator import RunOptions, run_sweep
+
+
+def test_trials_run_on_both_nodes_and_the_latent_set_is_put_once(write_config, tmp_path):
+    ray.shutdown()  # leave the session's local instance; tests after this one start it again
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    cluster.add_node(num_cpus=1)
+    try:
+        ray.init(address=cluster.address, log_to_driver=False)
+        config = load_config(write_config(seeds=4))
+        outcome = run_sweep(config, RunOptions(results=tmp_path, display="quiet", poll_seconds=0.1))
+        assert outcome.succeeded == 8 and outcome.broadcasts == 1
+        trials = pd.read_parquet(tmp_path / "small" / "trials")
+        assert trials["node"].nunique() == 2
+        assert set(trials["node"]) <= {node["NodeID"] for node in ray.nodes()}
+    finally:
+        ray.shutdown()
+        cluster.shutdown()

@@ -1,0 +1,121 @@
+import pytest
+
+from latentsweep.config import ConfigError, canonical_strategy, load_config, pack_size_for, parse_config
+from latentsweep.engine import StrategySpec
+
+BASE = {"name": "t", "data": {"dataset": "digits"}, "representations": [{"kind": "dense-vae"}]}
+
+
+def config(**changes):
+    document = {**BASE, "strategies": {"list": [{"uncertainty": "margin"}]}, **changes}
+    return parse_config(document)
+
+
+def test_grid_expands_and_plans_equivalent_combinations_once():
+    grid = {
+        "uncertainty": ["margin", "random"],
+        "representativeness": ["none", "density-cosine"],
+        "gamma": [0.5, 1.0],
+        "batch": ["top-k", "greedy"],
+        "alpha": [0.0, 0.5],
+    }
+    strategies = config(strategies={"grid": grid}).strategies
+    labels = [s.label() for s in strategies]
+    assert len(labels) == len(set(labels))
+    # margin: no measure (gamma unused) -> top-k, greedy a=0, greedy a=0.5; with the measure at gamma 0.5 the
+    # same three; gamma 1 without beta drops the measure (already planned). random: once.
+    assert len(strategies) == 7
+    assert labels.count("random") == 1
+    assert "margin+density-cosine(g=0.5)/greedy[euclidean a=0.5 b=0]" in labels
+
+
+def test_canonical_strategy_resets_unused_settings():
+    assert canonical_strategy(StrategySpec(uncertainty="margin", alpha=0.3)) == StrategySpec(uncertainty="margin")
+    assert canonical_strategy(StrategySpec(uncertainty="random", batch="greedy", subsample=0.2)) == StrategySpec(
+        uncertainty="random"
+    )
+    kept = StrategySpec(uncertainty="margin", representativeness="kl-to-prior", gamma=1.0, batch="greedy", beta=0.2)
+    assert canonical_strategy(kept) == kept
+
+
+def test_grid_and_list_combine_without_duplicates():
+    strategies = config(
+        strategies={"grid": {"uncertainty": ["margin", "entropy"]}, "list": [{"uncertainty": "margin"}]}
+    ).strategies
+    assert [s.uncertainty for s in strategies] == ["margin", "entropy"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"colour": "red"}, "colour: unknown key"),
+        ({"seeds": "three"}, "seeds = 'three': expected a list"),
+        ({"seeds": [1, 1]}, "expected distinct seeds"),
+        ({"data": {"dataset": "digits", "validation_size": "10"}}, "data.validation_size = '10': expected an integer"),
+        ({"data": {"dataset": "mnist"}}, "data.path: missing"),
+        ({"data": {"dataset": "mnist", "path": "/no/such/dir"}}, "data.path = '/no/such/dir': no such file"),
+        ({"data": {"dataset": "cifar"}}, "data.dataset = 'cifar': expected one of"),
+        ({"representations": [{"kind": "dense-vae", "latnt_dim": 3}]}, r"representations\[0\].latnt_dim: unknown key"),
+        ({"representations": [{"kind": "gan"}]}, r"representations\[0\].kind = 'gan'"),
+        ({"classifier": {"hidden": [512, "x"]}}, r"classifier.hidden\[1\] = 'x': expected an integer"),
+        ({"budget": {"iterations": 2.5}}, "budget.iterations = 2.5: expected an integer"),
+        ({"ray": {"pack_size": 0}}, "ray.pack_size = 0: expected 'auto' or a number >= 1"),
+        ({"ray": {"gpus": 1}}, "ray.gpus: unknown key"),
+        (
+            {
+                "strategies": {
+                    "list": [
+                        {
+                            "uncertainty": "margin",
+                            "batch": "greedy",
+                            "alpha": 0.7,
+                            "beta": 0.5,
+                            "representativeness": "kl-to-prior",
+                        }
+                    ]
+                }
+            },
+            r"strategies.list\[0\].alpha \+ beta = 1.2: expected at most 1",
+        ),
+        ({"strategies": {"list": [{"uncertainty": "margin", "gamma": 2}]}}, r"strategies.list\[0\].gamma = 2.0"),
+        ({"strategies": {"grid": {"uncertainty": ["margn"]}}}, "strategies.grid.uncertainty = 'margn': unknown name"),
+        ({"strategies": {"grid": {"subsample": [0.1, 1.5]}}}, r"strategies.grid.subsample = 1.5: expected a fraction"),
+        ({"strategies": {}}, "strategies: expected"),
+        ({"name": "a b"}, "name = 'a b': expected letters"),
+    ],
+)
+def test_bad_values_name_their_key_path(changes, message):
+    with pytest.raises(ConfigError, match=message):
+        config(**changes)
+
+
+def test_missing_required_key():
+    with pytest.raises(ConfigError, match="strategies: missing"):
+        parse_config(BASE)
+
+
+def test_files(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "none.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("name = ")
+    with pytest.raises(ConfigError, match="broken.toml: not valid TOML"):
+        load_config(broken)
+
+
+def test_seeds_as_count_and_paths_relative_to_the_config(tmp_path):
+    (tmp_path / "data").mkdir()
+    path = tmp_path / "c.toml"
+    path.write_text(
+        'name = "n"\nseeds = 3\n[data]\ndataset = "mnist"\npath = "data"\n'
+        '[[representations]]\nkind = "pixels"\n[strategies.grid]\nuncertainty = "margin"\n'
+    )
+    loaded = load_config(path)
+    assert loaded.seeds == (0, 1, 2) and loaded.data.path == tmp_path / "data"
+
+
+def test_pack_size():
+    assert pack_size_for(config(), n_trials=100, n_workers=2) == 13
+    assert pack_size_for(config(), n_trials=3, n_workers=2) == 1
+    assert pack_size_for(config(), n_trials=10_000, n_workers=2) == 32
+    assert pack_size_for(config(ray={"pack_size": 5}), n_trials=3, n_workers=2) == 5
