@@ -125,7 +125,7 @@ def dies_once(candidates, k, rng, params):
     assert marker.exists() and outcome.retried >= 1
     assert outcome.succeeded == 2 and outcome.failed == 0
     trials = pd.read_parquet(tmp_path / "results" / "small" / "trials")
-    assert len(trials) == 2 and (trials["attempts"] == 2).all()
+    assert len(trials) == 2 and sorted(trials["attempts"]) == [1, 2]  # only the pack that died ran twice
 
 
 def test_an_interrupted_sweep_resumes_to_exactly_the_planned_set(ray_instance, write_config, tmp_path):
