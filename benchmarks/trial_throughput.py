@@ -31,7 +31,7 @@ def synthetic_latent_set() -> LatentSet:
 
     def sample(n):
         labels = rng.integers(0, CLASSES, n)
-        return (centres[labels] + rng.normal(scale=0.8, size=(n, DIMENSIONS))).astype(np.float32), labels
+        return (centres[labels] + rng.normal(scale=1.5, size=(n, DIMENSIONS))).astype(np.float32), labels
 
     pool, pool_labels = sample(N_POOL)
     val, val_labels = sample(N_VAL)

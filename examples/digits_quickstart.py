@@ -2,7 +2,7 @@
 
     python examples/digits_quickstart.py
 
-Trains a small conv VAE on the digits pool, encodes it, and runs margin sampling, a greedy diverse
+Trains a dense VAE on the digits pool, encodes it, and runs margin sampling, a greedy diverse
 variant and random sampling for 3 seeds each, as one pack of 9 trials (100 initial labels + 6 x 50).
 """
 
@@ -34,10 +34,10 @@ def main() -> None:
     set_torch_threads(2)
     splits = load_splits("digits")
     started = time.perf_counter()
-    trained = train_representation(splits, RepresentationSpec(kind="conv-vae", latent_dim=10, epochs=30, seed=0))
+    trained = train_representation(splits, RepresentationSpec(kind="dense-vae", latent_dim=10, epochs=60, seed=0))
     latent = trained.latent_set
     print(
-        f"conv VAE on digits: {time.perf_counter() - started:.0f} s, validation loss "
+        f"dense VAE on digits: {time.perf_counter() - started:.0f} s, validation loss "
         f"{trained.history.val_loss[0]:.1f} -> {trained.history.val_loss[-1]:.1f}, "
         f"{latent.metadata['used_latent_dimensions']} of 10 latent dimensions used"
     )

@@ -121,7 +121,9 @@ class LiveDisplay(Display):
         self.live.update(self._render(status))
 
     def message(self, text: str) -> None:
-        self.live.console.print(text)
+        from rich.markup import escape
+
+        self.live.console.print(escape(text))
 
     def stop(self) -> None:
         self.live.stop()
@@ -155,13 +157,15 @@ class LiveDisplay(Display):
             f"running {status.running}   failed [red]{status.failed}[/red]   retried {status.retried}   "
             f"skipped (stored) {status.skipped}"
         )
-        board = Table(title="best strategies by mean final validation accuracy", title_justify="left", expand=False)
+        from rich.markup import escape
+
+        board = Table(title="leaderboard: mean final validation accuracy", title_justify="left", min_width=60)
         board.add_column("#", justify="right")
         board.add_column("strategy")
         board.add_column("val acc", justify="right")
         board.add_column("n", justify="right")
         for rank, (label, accuracy, n) in enumerate(status.leaderboard[:8], 1):
-            board.add_row(str(rank), label, f"{accuracy:.4f}", str(n))
+            board.add_row(str(rank), escape(label), f"{accuracy:.4f}", str(n))
         return Group(header, bar, counts, board)
 
 
