@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 from .data import DATASETS, NEEDS_PATH
 from .engine.specs import BudgetSpec, ClassifierSpec, RepresentationSpec, StrategySpec

@@ -6,6 +6,7 @@ Registries (name -> function), to which users may add their own:
 - `REPRESENTATIVENESS[name](features [N, d], logvar [N, d] | None) -> [N]` in [0, 1]
 - `BATCH_SELECTION[name](candidates, k, rng, params) -> indices [min(k, n)]`
 - `DISTANCES[name](features, logvar, j) -> [n]` for the greedy selector
+- `INITIAL_SELECTION[name](pool, n, rng, params) -> n pool indices`, the first batch (second paper)
 
 This package imports numpy and scipy only: never ray, torch or optuna.
 """
@@ -22,6 +23,7 @@ from .batch_selection import (
     top_k,
 )
 from .distances import DISTANCES, distance_bound
+from .initial import INITIAL_SELECTION, InitialParams, InitialPool, class_entropy
 from .registry import Registry, UnknownNameError
 from .representativeness import REPRESENTATIVENESS
 from .uncertainty import UNCERTAINTY, entropy, least_confident, margin
@@ -29,12 +31,16 @@ from .uncertainty import UNCERTAINTY, entropy, least_confident, margin
 __all__ = [
     "BATCH_SELECTION",
     "DISTANCES",
+    "INITIAL_SELECTION",
     "REPRESENTATIVENESS",
     "UNCERTAINTY",
     "BatchParams",
     "Candidates",
+    "InitialParams",
+    "InitialPool",
     "Registry",
     "UnknownNameError",
+    "class_entropy",
     "distance_bound",
     "entropy",
     "greedy_diverse_batch",

@@ -6,10 +6,13 @@ import pytest
 from latentsweep.strategies import (
     BATCH_SELECTION,
     DISTANCES,
+    INITIAL_SELECTION,
     REPRESENTATIVENESS,
     UNCERTAINTY,
     BatchParams,
     Candidates,
+    InitialParams,
+    InitialPool,
 )
 
 
@@ -116,3 +119,31 @@ class TestBatchSelectionConformance:
         assert BATCH_SELECTION[name](self.candidates(5), 0, np.random.default_rng(0), self.params).shape == (0,)
         single = BATCH_SELECTION[name](self.candidates(1), 1, np.random.default_rng(0), self.params)
         np.testing.assert_array_equal(single, [0])
+
+
+@pytest.mark.parametrize("name", sorted(INITIAL_SELECTION))
+class TestInitialSelectionConformance:
+    def pool(self, n, seed=0):
+        rng = np.random.default_rng(seed)
+        features = read_only(np.concatenate([rng.normal(size=(n - n // 3, 2)), rng.normal(size=(n // 3, 2)) + 6]))
+        return InitialPool(features, reconstruction_error=read_only(rng.random(features.shape[0])))
+
+    def test_distinct_indices_in_range(self, name):
+        chosen = INITIAL_SELECTION[name](self.pool(90), 12, np.random.default_rng(0), InitialParams(clusters=3))
+        assert chosen.shape == (12,) and len(set(chosen.tolist())) == 12
+        assert np.issubdtype(chosen.dtype, np.integer) and chosen.min() >= 0 and chosen.max() < 90
+
+    def test_same_seed_same_output(self, name):
+        pool = self.pool(60)
+        first = INITIAL_SELECTION[name](pool, 7, np.random.default_rng(3), InitialParams(clusters=3))
+        second = INITIAL_SELECTION[name](pool, 7, np.random.default_rng(3), InitialParams(clusters=3))
+        np.testing.assert_array_equal(first, second)
+
+    def test_degenerate_pools(self, name):
+        for n in (9, 15):
+            chosen = INITIAL_SELECTION[name](self.pool(9), n, np.random.default_rng(0), InitialParams(clusters=2))
+            assert sorted(chosen.tolist()) == list(range(9))
+        assert INITIAL_SELECTION[name](self.pool(9), 0, np.random.default_rng(0), InitialParams()).shape == (0,)
+        same = InitialPool(read_only(np.zeros((5, 2))), reconstruction_error=read_only(np.zeros(5)))
+        chosen = INITIAL_SELECTION[name](same, 2, np.random.default_rng(0), InitialParams(clusters=2))
+        assert len(set(chosen.tolist())) == 2

@@ -1,0 +1,318 @@
+"""Initial query selection: which n pool examples to label first, before any model exists.
+
+Samplers of "Query Selection based on Latent Space Sampling" (section 3.2, Algorithm 1): `uniform`,
+`multi-normal`, `uniform-cluster`, `multi-normal-cluster`, with the baselines `random` and `ae-error`;
+and the low-budget methods of later work: `k-center-greedy` (core-set), `typiclust`, `probcover`.
+Each is `INITIAL_SELECTION[name](pool, n, rng, params) -> n distinct pool indices`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.cluster.vq import kmeans2
+from scipy.spatial import cKDTree
+
+from .registry import Registry
+
+
+def _kmeans_labels(features: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ labels [N]; a pool without spread is one cluster."""
+    if np.ptp(features, axis=0).max(initial=0.0) == 0.0:
+        return np.zeros(features.shape[0], dtype=np.int64)
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore")  # scipy warns about clusters left empty; they are handled
+        return kmeans2(features, k, minit="++", seed=rng, iter=20)[1]
+
+
+@dataclass(frozen=True)
+class InitialPool:
+    """What an initial sampler may look at: latent codes [N, L] and, for `ae-error`, the mean absolute
+    reconstruction error of every example [N]."""
+
+    features: np.ndarray
+    reconstruction_error: np.ndarray | None = None
+
+    @property
+    def size(self) -> int:
+        return int(self.features.shape[0])
+
+
+@dataclass(frozen=True)
+class InitialParams:
+    """threshold: Algorithm 1's distance t (None: the median nearest-neighbour distance of the pool);
+    clusters: hierarchical clusters (Ward) for the *-cluster samplers; linkage_sample: points the
+    hierarchy is built on (the rest join the nearest cluster centre; Ward needs O(N^2) memory);
+    neighbours: k of TypiClust's typicality; delta: ProbCover's ball radius (None: chosen by purity)."""
+
+    threshold: float | None = None
+    clusters: int = 10
+    linkage_sample: int = 2000
+    neighbours: int = 20
+    delta: float | None = None
+    max_draws_per_example: int = 1000
+
+
+InitialFn = Callable[[InitialPool, int, np.random.Generator, InitialParams], np.ndarray]
+
+INITIAL_SELECTION: Registry[InitialFn] = Registry("initial selection")
+
+
+def _check(pool: InitialPool, n: int) -> int:
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    return min(n, pool.size)
+
+
+@INITIAL_SELECTION.register("random")
+def random_initial(pool: InitialPool, n: int, rng: np.random.Generator, params: InitialParams) -> np.ndarray:
+    """n examples uniformly at random, without replacement."""
+    return np.sort(rng.choice(pool.size, size=_check(pool, n), replace=False)).astype(np.int64)
+
+
+@INITIAL_SELECTION.register("ae-error")
+def ae_error(pool: InitialPool, n: int, rng: np.random.Generator, params: InitialParams) -> np.ndarray:
+    """The n examples the autoencoder reconstructs worst (highest mean absolute error); ties to the lower index."""
+    if pool.reconstruction_error is None:
+        raise ValueError("ae-error needs the reconstruction errors of an autoencoder; this representation has none")
+    n = _check(pool, n)
+    errors = np.asarray(pool.reconstruction_error, dtype=np.float64)
+    order = np.lexsort((np.arange(pool.size), -errors))
+    return order[:n].astype(np.int64)
+
+
+def cluster_quotas(sizes: np.ndarray, n: int) -> np.ndarray:
+    """n_S = round(n |S| / N) per cluster (Algorithm 1, line 3), then corrected by the largest remainders
+    so that the quotas add up to exactly n."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    exact = n * sizes / max(int(sizes.sum()), 1)
+    quotas = np.minimum(np.floor(exact + 0.5).astype(np.int64), sizes)
+    remainder = exact - quotas
+    while quotas.sum() < n:
+        open_ = quotas < sizes
+        best = np.flatnonzero(open_)[np.argmax(remainder[open_])]
+        quotas[best] += 1
+        remainder[best] -= 1
+    while quotas.sum() > n:
+        best = np.flatnonzero(quotas > 0)[np.argmin(remainder[quotas > 0])]
+        quotas[best] -= 1
+        remainder[best] += 1
+    return quotas
+
+
+def hierarchical_clusters(features: np.ndarray, clusters: int, sample: int, rng: np.random.Generator) -> np.ndarray:
+    """Cluster labels [N] (0 .. C-1) from Ward hierarchical clustering cut into `clusters` clusters.
+
+    The hierarchy is built on at most `sample` points; every point then joins the cluster with the nearest
+    centre.
+    """
+    n = features.shape[0]
+    if n <= 1 or clusters <= 1:
+        return np.zeros(n, dtype=np.int64)
+    chosen = np.arange(n) if n <= sample else np.sort(rng.choice(n, size=sample, replace=False))
+    labels = fcluster(linkage(features[chosen], method="ward"), t=clusters, criterion="maxclust") - 1
+    if n <= sample:
+        return labels.astype(np.int64)
+    centres = np.stack([features[chosen][labels == c].mean(axis=0) for c in np.unique(labels)])
+    return cKDTree(centres).query(features)[1].astype(np.int64)
+
+
+def default_threshold(features: np.ndarray) -> float:
+    """The median distance of a point to its nearest neighbour: a draw lands near about one example."""
+    if features.shape[0] < 2:
+        return 1.0
+    distances = cKDTree(features).query(features, k=2)[0][:, 1]
+    median = float(np.median(distances))
+    return median if median > 0 else float(distances.max() or 1.0)
+
+
+def sample_near_draws(
+    features: np.ndarray,
+    members: np.ndarray,
+    quota: int,
+    draw: Callable[[], np.ndarray],
+    threshold: float,
+    max_draws: int,
+) -> list[int]:
+    """Algorithm 1, lines 4-12, for one cluster: draw z ~ p_S and take the unchosen members within t of z.
+
+    Ends when the quota is met or the cluster has fewer unchosen members than its quota left (then all
+    of them are taken). After `max_draws` draws without filling the quota, each further draw takes its
+    nearest unchosen member whatever the distance, so that sparse distributions still finish.
+    """
+    chosen: list[int] = []
+    available = np.ones(members.shape[0], dtype=bool)
+    tree = cKDTree(features[members])
+    draws = 0
+    while len(chosen) < quota:
+        if available.sum() <= quota - len(chosen):
+            chosen.extend(members[available].tolist())
+            break
+        z = draw()
+        draws += 1
+        near = [i for i in tree.query_ball_point(z, r=threshold) if available[i]]
+        if not near and draws > max_draws:
+            _, order = tree.query(z, k=min(members.shape[0], quota - len(chosen) + int((~available).sum()) + 1))
+            near = [int(i) for i in np.atleast_1d(order) if available[i]][:1]
+        near.sort(key=lambda i: (float(np.sum((features[members[i]] - z) ** 2)), i))
+        for i in near[: quota - len(chosen)]:
+            available[i] = False
+            chosen.append(int(members[i]))
+    return chosen
+
+
+def _distribution_sampler(kind: str, clustered: bool) -> InitialFn:
+    def sampler(pool: InitialPool, n: int, rng: np.random.Generator, params: InitialParams) -> np.ndarray:
+        n = _check(pool, n)
+        features = np.asarray(pool.features, dtype=np.float64)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        labels = (
+            hierarchical_clusters(features, params.clusters, params.linkage_sample, rng)
+            if clustered
+            else np.zeros(pool.size, dtype=np.int64)
+        )
+        threshold = params.threshold if params.threshold is not None else default_threshold(features)
+        names = np.unique(labels)
+        quotas = cluster_quotas(np.array([(labels == c).sum() for c in names]), n)
+        chosen: list[int] = []
+        for cluster, quota in zip(names, quotas, strict=True):
+            members = np.flatnonzero(labels == cluster)
+            points = features[members]
+            if kind == "uniform":
+                low, high = points.min(axis=0), points.max(axis=0)
+
+                def draw(low=low, high=high):
+                    return rng.uniform(low, high)
+            else:
+                mean = points.mean(axis=0)
+                cov = np.cov(points, rowvar=False) if points.shape[0] > 1 else np.zeros((points.shape[1],) * 2)
+                cov = np.atleast_2d(cov)
+
+                def draw(mean=mean, cov=cov):
+                    return rng.multivariate_normal(mean, cov, method="eigh")
+
+            max_draws = params.max_draws_per_example * max(int(quota), 1)
+            chosen.extend(sample_near_draws(features, members, int(quota), draw, threshold, max_draws))
+        return np.array(sorted(chosen), dtype=np.int64)
+
+    sampler.__name__ = f"{kind.replace('-', '_')}{'_cluster' if clustered else ''}"
+    sampler.__doc__ = (
+        f"Algorithm 1 with p = {'Unif(min Z, max Z)' if kind == 'uniform' else 'N(E Z, Cov Z)'}"
+        f"{' on each hierarchical cluster S, quotas n |S| / N' if clustered else ' over the whole pool'}."
+    )
+    return sampler
+
+
+INITIAL_SELECTION["uniform"] = uniform = _distribution_sampler("uniform", clustered=False)
+INITIAL_SELECTION["multi-normal"] = multi_normal = _distribution_sampler("multi-normal", clustered=False)
+INITIAL_SELECTION["uniform-cluster"] = uniform_cluster = _distribution_sampler("uniform", clustered=True)
+INITIAL_SELECTION["multi-normal-cluster"] = multi_normal_cluster = _distribution_sampler("multi-normal", clustered=True)
+
+
+@INITIAL_SELECTION.register("k-center-greedy")
+def k_center_greedy(pool: InitialPool, n: int, rng: np.random.Generator, params: InitialParams) -> np.ndarray:
+    """Core-set (Sener & Savarese): start at a random example, then repeatedly add the example farthest
+    from everything chosen. Keeps each example's distance to the set up to date: O(N n L)."""
+    n = _check(pool, n)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    features = np.asarray(pool.features, dtype=np.float64)
+    chosen = [int(rng.integers(pool.size))]
+    nearest = np.sum((features - features[chosen[0]]) ** 2, axis=1)
+    for _ in range(n - 1):
+        nearest[chosen] = -1.0
+        best = int(np.argmax(nearest))
+        chosen.append(best)
+        np.minimum(nearest, np.sum((features - features[best]) ** 2, axis=1), out=nearest)
+    return np.array(chosen, dtype=np.int64)
+
+
+def typicality(features: np.ndarray, neighbours: int) -> np.ndarray:
+    """1 / mean distance to the k nearest other points (TypiClust, Hacohen et al. 2022) [N]."""
+    k = min(neighbours, features.shape[0] - 1)
+    if k < 1:
+        return np.ones(features.shape[0])
+    distances = cKDTree(features).query(features, k=k + 1)[0][:, 1:]
+    return 1.0 / (distances.mean(axis=1) + 1e-12)
+
+
+@INITIAL_SELECTION.register("typiclust")
+def typiclust(pool: InitialPool, n: int, rng: np.random.Generator, params: InitialParams) -> np.ndarray:
+    """TypiClust: k-means into n clusters, then the most typical example of each (largest clusters first)."""
+    n = _check(pool, n)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    features = np.asarray(pool.features, dtype=np.float64)
+    labels = _kmeans_labels(features, n, rng)
+    chosen: list[int] = []
+    clusters = sorted(np.unique(labels), key=lambda c: (-(labels == c).sum(), c))
+    for cluster in clusters:
+        members = np.flatnonzero(labels == cluster)
+        scores = typicality(features[members], params.neighbours)
+        chosen.append(int(members[np.argmax(scores)]))
+    if len(chosen) < n:  # k-means left clusters empty: fill with the most typical remaining examples
+        scores = typicality(features, params.neighbours)
+        scores[chosen] = -np.inf
+        chosen.extend(np.argsort(-scores, kind="stable")[: n - len(chosen)].tolist())
+    return np.array(sorted(chosen[:n]), dtype=np.int64)
+
+
+def purity_delta(features: np.ndarray, clusters: int, rng: np.random.Generator, purity: float = 0.95) -> float:
+    """ProbCover's radius: the largest delta whose balls are at least 95% pure for a k-means clustering."""
+    labels = _kmeans_labels(features, max(2, clusters), rng)
+    tree = cKDTree(features)
+    nearest = tree.query(features, k=2)[0][:, 1]
+    best = float(np.median(nearest))
+    high = float(np.quantile(nearest, 0.99))
+    for delta in [*np.quantile(nearest, [0.5, 0.75, 0.9]).tolist(), high, 2 * high, 4 * high]:
+        balls = tree.query_ball_point(features, r=delta)
+        pure = np.mean([np.all(labels[ball] == labels[i]) for i, ball in enumerate(balls)])
+        if pure < purity:  # purity only falls as the balls grow
+            break
+        best = delta
+    return best
+
+
+@INITIAL_SELECTION.register("probcover")
+def probcover(pool: InitialPool, n: int, rng: np.random.Generator, params: InitialParams) -> np.ndarray:
+    """ProbCover (Yehuda et al. 2022): greedily pick the example whose delta-ball covers the most uncovered
+    examples; ties to the lower index. When everything is covered, the rest are drawn at random."""
+    n = _check(pool, n)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    features = np.asarray(pool.features, dtype=np.float64)
+    delta = params.delta if params.delta is not None else purity_delta(features, params.clusters, rng)
+    balls = cKDTree(features).query_ball_point(features, r=delta)
+    covered = np.zeros(pool.size, dtype=bool)
+    degree = np.array([len(ball) for ball in balls], dtype=np.int64)
+    chosen: list[int] = []
+    taken = np.zeros(pool.size, dtype=bool)
+    while len(chosen) < n and degree.max(initial=0) > 0:
+        best = int(np.argmax(np.where(taken, -1, degree)))
+        if degree[best] <= 0:
+            break
+        chosen.append(best)
+        taken[best] = True
+        newly = [j for j in balls[best] if not covered[j]]
+        covered[newly] = True
+        for j in newly:  # balls containing j lose one uncovered point
+            for i in balls[j]:
+                degree[i] -= 1
+    if len(chosen) < n:
+        rest = np.flatnonzero(~taken)
+        chosen.extend(rng.choice(rest, size=n - len(chosen), replace=False).tolist())
+    return np.array(sorted(chosen), dtype=np.int64)
+
+
+def class_entropy(labels: np.ndarray, n_classes: int) -> float:
+    """Entropy of the class histogram of a query set, in nats (log C for a perfectly balanced set)."""
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=n_classes).astype(np.float64)
+    if counts.sum() == 0:
+        return 0.0
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())

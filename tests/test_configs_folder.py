@@ -1,0 +1,26 @@
+"""Every config shipped in configs/ parses, with its data path pointed at a stand-in folder."""
+
+from pathlib import Path
+
+import pytest
+
+from latentsweep.config import parse_config, tomllib
+
+CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
+def test_shipped_configs_parse(path, tmp_path):
+    document = tomllib.loads(path.read_text())
+    if "path" in document["data"]:
+        document["data"]["path"] = str(tmp_path)
+    config = parse_config(document, base=path.parent)
+    assert config.strategies and config.seeds
+    if path.stem in ("fashion-mnist", "mnist", "svhn"):
+        assert len(config.seeds) == 10 and config.budget.final_labels == 3000
+        assert config.classifier.hidden == (512, 512)
+        assert len(config.strategies) == 30
+
+
+def test_there_are_quickstart_and_thesis_configs():
+    assert {"quickstart", "fashion-mnist", "mnist", "svhn"} <= {p.stem for p in CONFIGS}
