@@ -27,6 +27,15 @@ def _parser() -> argparse.ArgumentParser:
     output = run.add_mutually_exclusive_group()
     output.add_argument("--quiet", action="store_true", help="print only the summary")
     output.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
+    initial = commands.add_parser(
+        "initial", help="initial query selection: the second paper's Table 1 (autoencoder x sampler)"
+    )
+    initial.add_argument("config", type=Path, help="an initial-selection experiment config (TOML)")
+    initial.add_argument("--address", help="a Ray cluster address (default: a local Ray instance)")
+    initial.add_argument("--results", type=Path, default=Path("results"))
+    initial_output = initial.add_mutually_exclusive_group()
+    initial_output.add_argument("--quiet", action="store_true")
+    initial_output.add_argument("--plain", action="store_true")
     plan = commands.add_parser("plan", help="print the expanded plan without running anything")
     plan.add_argument("config", type=Path)
     plan.add_argument("--results", type=Path, default=Path("results"))
@@ -51,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse prints its own one-line usage error
         return int(exit_.code or 0) and 2
     try:
+        if args.command == "initial":
+            return _initial(args)
         config = load_config(args.config)
         from .orchestrator import RunOptions, plan_text, run_sweep  # imports ray: only for real work
 
@@ -70,6 +81,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  failed: {failure}")
     if len(outcome.failures) > 10:
         print(f"  ... and {len(outcome.failures) - 10} more (see the trials table, column 'error')")
+    return outcome.exit_code
+
+
+def _initial(args) -> int:
+    import dataclasses
+
+    from .initial_config import load_initial_config
+    from .orchestrator.initial_experiment import run_initial_experiment
+
+    config = load_initial_config(args.config)
+    if args.address:
+        config = dataclasses.replace(config, address=args.address)
+    display = "quiet" if args.quiet else ("plain" if args.plain else "auto")
+    outcome = run_initial_experiment(config, args.results, display)
+    print(outcome.table)
+    print(
+        f"{outcome.evaluated} query sets evaluated in {outcome.seconds:.0f} s, {outcome.skipped} already stored; "
+        f"results in {outcome.folder}"
+    )
+    for failure in outcome.failures[:10]:
+        print(f"  failed: {failure}")
     return outcome.exit_code
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from latentsweep.config import parse_config, tomllib
+from latentsweep.initial_config import parse_initial_config
 
 CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.toml"))
 
@@ -14,6 +15,11 @@ def test_shipped_configs_parse(path, tmp_path):
     document = tomllib.loads(path.read_text())
     if "path" in document["data"]:
         document["data"]["path"] = str(tmp_path)
+    if "autoencoders" in document:  # an initial-query-selection experiment
+        experiment = parse_initial_config(document, base=path.parent)
+        assert len(experiment.autoencoders) == 3 and experiment.sizes == (1000, 100)
+        assert experiment.variants == ("balanced", "unbalanced") and len(experiment.samplers) == 9
+        return
     config = parse_config(document, base=path.parent)
     assert config.strategies and config.seeds
     if path.stem in ("fashion-mnist", "mnist", "svhn"):

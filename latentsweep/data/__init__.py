@@ -15,6 +15,7 @@ from .digits import load_digits
 from .idx import load_idx_directory, read_idx
 from .npz import load_npz
 from .svhn import load_svhn, to_greyscale
+from .unbalanced import jitter, unbalance_pool
 
 FASHION_MNIST_DEFAULT_PATH = Path("/usr/share/datasets/fashion-mnist")
 
@@ -51,6 +52,7 @@ __all__ = [
     "Splits",
     "check_images",
     "check_labels",
+    "jitter",
     "load_digits",
     "load_idx_directory",
     "load_npz",
@@ -59,4 +61,5 @@ __all__ = [
     "read_idx",
     "split_validation",
     "to_greyscale",
+    "unbalance_pool",
 ]

@@ -2,7 +2,8 @@
 
 from .latent_set import LatentSet
 from .oracle import Oracle
-from .pack import TRIAL_ERRORS, IterationRecord, TrialResult, run_pack, run_trial
+from .pack import TRIAL_ERRORS, IterationRecord, TrialResult, initial_batch, run_pack, run_trial
+from .query_sets import QuerySetEvaluation, evaluate_query_set
 from .representation import TrainedRepresentation, build_autoencoder, train_representation
 from .specs import (
     PASSIVE,
@@ -23,6 +24,7 @@ __all__ = [
     "IterationRecord",
     "LatentSet",
     "Oracle",
+    "QuerySetEvaluation",
     "RepresentationSpec",
     "StrategySpec",
     "TrainedRepresentation",
@@ -31,6 +33,8 @@ __all__ = [
     "build_autoencoder",
     "canonical_form",
     "canonical_hash",
+    "evaluate_query_set",
+    "initial_batch",
     "run_pack",
     "run_trial",
     "train_representation",

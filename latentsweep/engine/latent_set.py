@@ -15,9 +15,10 @@ class LatentSet:
     """Features of pool [N, d], validation and test, with labels and precomputed scores.
 
     `pool` holds posterior means mu for VAEs (flattened pixels for `pixels`), `pool_logvar` the
-    log-variances or None. `representativeness` maps a measure name to its scores [N] over the whole
-    pool; `distance_bounds` maps a greedy distance name to its normalising bound. Arrays may be
-    read-only (as they are when they come from the Ray object store).
+    log-variances or None, `pool_reconstruction_error` the autoencoder's mean absolute error per image
+    (for the `ae-error` initial selection) or None. `representativeness` maps a measure name to its
+    scores [N] over the whole pool; `distance_bounds` maps a greedy distance name to its normalising
+    bound. Arrays may be read-only (as they are when they come from the Ray object store).
     """
 
     dataset: str
@@ -30,6 +31,7 @@ class LatentSet:
     test_labels: np.ndarray
     n_classes: int
     pool_logvar: np.ndarray | None = None
+    pool_reconstruction_error: np.ndarray | None = None
     representativeness: Mapping[str, np.ndarray] = field(default_factory=dict)
     distance_bounds: Mapping[str, float] = field(default_factory=dict)
     metadata: Mapping[str, object] = field(default_factory=dict)

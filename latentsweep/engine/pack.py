@@ -20,7 +20,16 @@ import torch
 from ..errors import SpecError
 from ..models import MLPShape, StackedMLP, pick_device
 from ..models.counter_random import stream_key
-from ..strategies import BATCH_SELECTION, UNCERTAINTY, BatchParams, Candidates, subsample_candidates
+from ..strategies import (
+    BATCH_SELECTION,
+    INITIAL_SELECTION,
+    UNCERTAINTY,
+    BatchParams,
+    Candidates,
+    InitialParams,
+    InitialPool,
+    subsample_candidates,
+)
 from .latent_set import LatentSet
 from .oracle import Oracle
 from .specs import TrialSpec
@@ -105,6 +114,8 @@ def _check_pack(latent: LatentSet, specs: Sequence[TrialSpec]) -> None:
             f"{latent.dataset}/{latent.representation}"
         )
     for member in specs:
+        if member.strategy.initial == "ae-error" and latent.pool_reconstruction_error is None:
+            raise SpecError(f"initial = 'ae-error' needs reconstruction errors; {latent.representation} has none")
         if latent.pool_logvar is None and (
             member.strategy.representativeness in ("kl-to-prior", "density-j-divergence")
             or (member.strategy.batch == "greedy" and member.strategy.distance == "j-divergence")
@@ -116,6 +127,20 @@ def _check_pack(latent: LatentSet, specs: Sequence[TrialSpec]) -> None:
 
 def _as_tensor(array: np.ndarray, device: torch.device, dtype=torch.float32) -> torch.Tensor:
     return torch.tensor(np.asarray(array), dtype=dtype, device=device)  # copies: object-store arrays are read-only
+
+
+def initial_batch(latent: LatentSet, spec: TrialSpec, size: int) -> np.ndarray:
+    """The first labelled batch: `random` (thesis 3.1 (c)) or any INITIAL_SELECTION sampler on the pool.
+
+    Drawn from a generator of its own, so trials with equal seeds and initial samplers share it.
+    """
+    rng = np.random.default_rng([spec.seed, 0])
+    size = min(size, latent.pool.shape[0])
+    if spec.strategy.initial == "random":
+        return np.sort(rng.choice(latent.pool.shape[0], size=size, replace=False))
+    pool = InitialPool(latent.pool, latent.pool_reconstruction_error)
+    chosen = INITIAL_SELECTION[spec.strategy.initial](pool, size, rng, InitialParams(clusters=latent.n_classes))
+    return np.sort(np.asarray(chosen, dtype=np.int64))
 
 
 def run_trial(latent: LatentSet, spec: TrialSpec, device: str | None = None) -> TrialResult:
@@ -151,10 +176,7 @@ def run_pack(
     members: list[_Member] = []
     for spec in specs:
         oracle = Oracle(latent.pool_labels)
-        initial_rng = np.random.default_rng([spec.seed, 0])
-        chosen = np.sort(
-            initial_rng.choice(latent.pool.shape[0], size=min(budget.initial, latent.pool.shape[0]), replace=False)
-        )
+        chosen = initial_batch(latent, spec, budget.initial)
         labels = oracle.query(chosen)
         result = TrialResult(spec=spec, pack_size=len(specs), device=str(torch_device), host=host)
         members.append(_Member(spec, oracle, np.random.default_rng([spec.seed, 1]), result, chosen, labels))

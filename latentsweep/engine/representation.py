@@ -10,7 +10,18 @@ import torch
 from torch import nn
 
 from ..data import Splits
-from ..models import ConvVAE, DenseVAE, TrainingHistory, encode, pick_device, train_vae, used_latent_dimensions
+from ..models import (
+    ConvVAE,
+    DenseVAE,
+    TrainingHistory,
+    encode,
+    pick_device,
+    reconstruction_errors,
+    train_vae,
+    used_latent_dimensions,
+)
+from ..models.paper_autoencoders import PaperAutoencoder, cae_loss, make_tsne_loss, paper_vae_loss
+from ..models.vae import vae_loss
 from .latent_set import LatentSet
 from .specs import RepresentationSpec
 
@@ -32,7 +43,20 @@ def build_autoencoder(spec: RepresentationSpec, image_shape: tuple[int, int]) ->
             return DenseVAE(image_shape, spec.latent_dim, spec.hidden)
         if spec.kind == "conv-vae":
             return ConvVAE(image_shape, spec.latent_dim)
+        if spec.kind in ("cae", "tsne-ae", "paper-vae"):
+            return PaperAutoencoder(image_shape, spec.latent_dim, spec.width, variational=spec.kind == "paper-vae")
     raise ValueError(f"{spec.kind!r} is not an autoencoder")
+
+
+def autoencoder_loss(spec: RepresentationSpec):
+    """The training loss of an autoencoder kind."""
+    return {
+        "dense-vae": vae_loss,
+        "conv-vae": vae_loss,
+        "cae": cae_loss,
+        "paper-vae": paper_vae_loss,
+        "tsne-ae": make_tsne_loss(spec.perplexity),
+    }[spec.kind]
 
 
 def _flatten(images: np.ndarray) -> np.ndarray:
@@ -73,6 +97,7 @@ def train_representation(splits: Splits, spec: RepresentationSpec, device: str |
         device=torch_device,
         batch_size=spec.batch_size,
         learning_rate=spec.learning_rate,
+        loss=autoencoder_loss(spec),
     )
     train_seconds = time.perf_counter() - started
     pool_mu, pool_logvar = encode(model, splits.pool_images, torch_device)
@@ -89,5 +114,13 @@ def train_representation(splits: Splits, spec: RepresentationSpec, device: str |
         "train_seconds": train_seconds,
         "device": str(torch_device),
     }
-    latent = LatentSet(pool=pool_mu, pool_logvar=pool_logvar, val=val_mu, test=test_mu, metadata=metadata, **common)
+    latent = LatentSet(
+        pool=pool_mu,
+        pool_logvar=pool_logvar,
+        val=val_mu,
+        test=test_mu,
+        metadata=metadata,
+        pool_reconstruction_error=reconstruction_errors(model, splits.pool_images, torch_device),
+        **common,
+    )
     return TrainedRepresentation(latent, model.cpu(), history)

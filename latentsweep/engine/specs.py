@@ -8,10 +8,11 @@ import json
 from dataclasses import dataclass, field
 
 from ..errors import SpecError
-from ..strategies import BATCH_SELECTION, DISTANCES, REPRESENTATIVENESS, UNCERTAINTY
+from ..strategies import BATCH_SELECTION, DISTANCES, INITIAL_SELECTION, REPRESENTATIVENESS, UNCERTAINTY
 
 PASSIVE = "random"  # the uncertainty name of passive learning: random batches, no model needed
-REPRESENTATION_KINDS = ("pixels", "dense-vae", "conv-vae")
+REPRESENTATION_KINDS = ("pixels", "dense-vae", "conv-vae", "cae", "paper-vae", "tsne-ae")
+PAPER_AUTOENCODERS = ("cae", "paper-vae", "tsne-ae")  # "Query Selection based on Latent Space Sampling", 3.1
 
 
 def _require(condition: bool, field_name: str, value, expected: str) -> None:
@@ -46,7 +47,7 @@ class StrategySpec:
             _known(REPRESENTATIVENESS, "representativeness", self.representativeness)
         _known(BATCH_SELECTION, "batch", self.batch)
         _known(DISTANCES, "distance", self.distance)
-        _require(self.initial == "random", "initial", self.initial, "'random'")
+        _known(INITIAL_SELECTION, "initial", self.initial)
         _require(0.0 <= self.gamma <= 1.0, "gamma", self.gamma, "a number in [0, 1]")
         _require(0.0 < self.subsample <= 1.0, "subsample", self.subsample, "a fraction in (0, 1]")
         _require(0.0 <= self.alpha <= 1.0, "alpha", self.alpha, "a number in [0, 1]")
@@ -112,7 +113,9 @@ class BudgetSpec:
 
 @dataclass(frozen=True)
 class RepresentationSpec:
-    """How pool images become feature vectors: raw `pixels`, or a `dense-vae` / `conv-vae` trained once."""
+    """How pool images become feature vectors: raw `pixels`, or an autoencoder trained once: the thesis'
+    `dense-vae` / `conv-vae`, or the second paper's `cae`, `paper-vae`, `tsne-ae` (2-D latents by default
+    there; `width` scales their layers, `perplexity` is the t-SNE-style loss's)."""
 
     kind: str = "conv-vae"
     latent_dim: int = 30
@@ -121,6 +124,8 @@ class RepresentationSpec:
     hidden: tuple[int, ...] = (512, 256)
     batch_size: int = 100
     learning_rate: float = 1e-3
+    width: float = 1.0
+    perplexity: float = 30.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(self.hidden))
@@ -129,6 +134,8 @@ class RepresentationSpec:
         _require(self.epochs >= 0, "epochs", self.epochs, "at least 0")
         _require(self.batch_size >= 1, "batch_size", self.batch_size, "at least 1")
         _require(self.learning_rate > 0, "learning_rate", self.learning_rate, "a positive number")
+        _require(self.width > 0, "width", self.width, "a positive number")
+        _require(self.perplexity > 1, "perplexity", self.perplexity, "a number > 1")
 
     def key(self, data_fingerprint: str = "") -> str:
         """The representation's id for one data set: readable, and a hash of the spec and the data content.

@@ -2,7 +2,7 @@
 
 from .device import pick_device, set_torch_threads
 from .mlp import MLPShape, StackedMLP
-from .training import TrainingHistory, encode, evaluate_loss, train_vae
+from .training import TrainingHistory, encode, evaluate_loss, reconstruction_errors, train_vae
 from .vae import ConvVAE, DenseVAE, used_latent_dimensions, vae_loss
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "encode",
     "evaluate_loss",
     "pick_device",
+    "reconstruction_errors",
     "set_torch_threads",
     "train_vae",
     "used_latent_dimensions",

@@ -84,15 +84,28 @@ def evaluate_loss(model: nn.Module, images: np.ndarray, device: torch.device, lo
 
 
 @torch.no_grad()
-def encode(model: nn.Module, images: np.ndarray, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
-    """images [N, s, s] -> mu, logvar [N, d] float32: the posterior of every image."""
+def encode(model: nn.Module, images: np.ndarray, device: torch.device) -> tuple[np.ndarray, np.ndarray | None]:
+    """images [N, s, s] -> mu [N, d] and logvar [N, d] float32 (None for autoencoders without a posterior)."""
     model.eval()
     mus, logvars = [], []
     for batch in _batches(images, np.arange(images.shape[0]), 1000, device):
         mu, logvar = model.encode(batch)
         mus.append(mu.float().cpu().numpy())
-        logvars.append(logvar.float().cpu().numpy())
+        if logvar is not None:
+            logvars.append(logvar.float().cpu().numpy())
     d = model.latent_dim
     if not mus:
         return np.zeros((0, d), np.float32), np.zeros((0, d), np.float32)
-    return np.concatenate(mus), np.concatenate(logvars)
+    return np.concatenate(mus), (np.concatenate(logvars) if logvars else None)
+
+
+@torch.no_grad()
+def reconstruction_errors(model: nn.Module, images: np.ndarray, device: torch.device) -> np.ndarray:
+    """Mean absolute error |x - g(f(x))| per image [N] float32, decoding z = mu (for `ae-error`)."""
+    model.eval()
+    errors = []
+    for batch in _batches(images, np.arange(images.shape[0]), 1000, device):
+        code, _ = model.encode(batch)
+        reconstruction = torch.sigmoid(model.decode_logits(code))
+        errors.append((reconstruction - batch).abs().flatten(1).mean(dim=1).float().cpu().numpy())
+    return np.concatenate(errors) if errors else np.zeros(0, np.float32)

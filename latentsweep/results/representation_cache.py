@@ -22,7 +22,7 @@ from ..engine.latent_set import LatentSet
 from ..engine.specs import RepresentationSpec, canonical_hash
 
 # Bump when an autoencoder's architecture, training or encoding changes: old cache entries then miss.
-MODEL_CODE_VERSION = 1
+MODEL_CODE_VERSION = 2
 
 _ARRAYS = ("pool", "pool_labels", "val", "val_labels", "test", "test_labels")
 
@@ -52,6 +52,7 @@ class RepresentationCache:
             representation=meta["representation"],
             n_classes=meta["n_classes"],
             pool_logvar=arrays.get("pool_logvar"),
+            pool_reconstruction_error=arrays.get("pool_reconstruction_error"),
             representativeness=scores,
             distance_bounds=meta.get("distance_bounds", {}),
             metadata=meta.get("metadata", {}),
@@ -72,8 +73,9 @@ class RepresentationCache:
             shutil.rmtree(temporary)
         temporary.mkdir(parents=True)
         arrays = {name: np.asarray(getattr(latent, name)) for name in _ARRAYS}
-        if latent.pool_logvar is not None:
-            arrays["pool_logvar"] = np.asarray(latent.pool_logvar)
+        for optional in ("pool_logvar", "pool_reconstruction_error"):
+            if getattr(latent, optional) is not None:
+                arrays[optional] = np.asarray(getattr(latent, optional))
         arrays.update({f"repr:{name}": np.asarray(v) for name, v in latent.representativeness.items()})
         np.savez(temporary / "latent.npz", **arrays)
         if weights is not None:

@@ -83,7 +83,29 @@ QUERIES = pa.schema(
     metadata={"latentsweep_schema_version": str(SCHEMA_VERSION)},
 )
 
-SCHEMAS = {"trials": TRIALS, "curves": CURVES, "queries": QUERIES}
+QUERY_SETS = pa.schema(
+    [
+        ("evaluation_id", pa.string()),
+        ("experiment", pa.string()),
+        ("variant", pa.string()),
+        ("autoencoder", pa.string()),
+        ("representation", pa.string()),
+        ("sampler", pa.string()),
+        ("size", pa.int64()),
+        ("seed", pa.int64()),
+        ("test_accuracy", pa.float64()),
+        ("class_counts", pa.list_(pa.int64())),
+        ("class_entropy", pa.float64()),
+        ("update_steps", pa.int64()),
+        ("indices", pa.list_(pa.int64())),
+        ("sampling_seconds", pa.float64()),
+        ("seconds", pa.float64()),
+        ("schema_version", pa.int64()),
+    ],
+    metadata={"latentsweep_schema_version": str(SCHEMA_VERSION)},
+)
+
+SCHEMAS = {"trials": TRIALS, "curves": CURVES, "queries": QUERIES, "query_sets": QUERY_SETS}
 
 
 def learning_curve_area(n_labeled: list[int], accuracy: list[float]) -> float:

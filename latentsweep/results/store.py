@@ -48,7 +48,7 @@ class ResultStore:
                     f"{info}: results of schema version {stored}, this latentsweep writes {SCHEMA_VERSION}; "
                     "use --fresh to start a new folder (the old one is kept)"
                 )
-        for name in SCHEMAS:
+        for name in ("trials", "curves", "queries"):
             (self.folder / name).mkdir(parents=True, exist_ok=True)
         if not info.exists():
             content = {"sweep": self.sweep, "schema_version": SCHEMA_VERSION, "created": time.time()}
@@ -68,6 +68,21 @@ class ResultStore:
             target = self.root / f"{self.sweep}.old-{stamp}-{suffix}"
         self.folder.rename(target)
         return target
+
+    def write_rows(self, name: str, row_id: str, rows: list[dict]) -> None:
+        """Stores rows of table `name` as one file `<row_id>.parquet`, atomically."""
+        folder = self.folder / name
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{row_id}.parquet"
+        temporary = path.with_name(f"_{path.stem}-{os.getpid()}.parquet")
+        pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[name]), temporary)
+        os.replace(temporary, path)
+
+    def write_text(self, name: str, text: str) -> Path:
+        """Writes a text file (a summary table) into the sweep folder, atomically."""
+        path = self.folder / name
+        _atomic_write_bytes(path, text.encode())
+        return path
 
     def write_trial(self, result, attempts: int = 1) -> None:
         """Stores one TrialResult: queries, curves, then the trials row, each file atomically."""

@@ -1,7 +1,15 @@
 """Code that runs in Ray workers, written as plain functions and classes that tests can call directly."""
 
 from .plugins import PluginError, load_plugins
+from .query_sets import evaluate_query_set_task
 from .representation import RepresentationOutput, build_representation
 from .trial_worker import TrialWorker
 
-__all__ = ["PluginError", "RepresentationOutput", "TrialWorker", "build_representation", "load_plugins"]
+__all__ = [
+    "PluginError",
+    "RepresentationOutput",
+    "TrialWorker",
+    "build_representation",
+    "evaluate_query_set_task",
+    "load_plugins",
+]

@@ -109,3 +109,23 @@ def test_variance_measures_need_a_posterior(digits_latent):
     pixels_like = digits_latent.__class__(**{**digits_latent.__dict__, "pool_logvar": None})
     with pytest.raises(SpecError, match="needs posterior variances"):
         run_trial(pixels_like, spec(representativeness="kl-to-prior", gamma=0.5))
+
+
+def test_an_initial_sampler_replaces_the_random_first_batch(digits_latent):
+    random_start = run_trial(digits_latent, spec(uncertainty="margin", seed=2))
+    core_set = run_trial(digits_latent, spec(uncertainty="margin", initial="k-center-greedy", seed=2))
+    assert core_set.status == "ok" and core_set.iterations[0].n_labeled == 20
+    assert not np.array_equal(core_set.iterations[0].queried, random_start.iterations[0].queried)
+
+    # the core-set batch is spread out: its smallest pairwise distance beats the random batch's
+    def spread(indices):
+        points = digits_latent.pool[indices]
+        d = np.linalg.norm(points[:, None] - points[None], axis=-1)
+        return d[~np.eye(len(indices), dtype=bool)].min()
+
+    assert spread(core_set.iterations[0].queried) > spread(random_start.iterations[0].queried)
+
+
+def test_ae_error_needs_reconstruction_errors(digits_latent):
+    with pytest.raises(SpecError, match="'ae-error' needs reconstruction errors; projection has none"):
+        run_trial(digits_latent, spec(uncertainty="margin", initial="ae-error"))

@@ -33,3 +33,14 @@ def test_the_pixels_representation_runs_the_same_loop():
     )
     result = run_trial(latent, trial)
     assert result.status == "ok" and result.iterations[-1].n_labeled == 60
+
+
+def test_the_second_papers_autoencoders_give_2d_codes_and_reconstruction_errors():
+    splits = load_splits("digits")
+    for kind in ("cae", "paper-vae", "tsne-ae"):
+        spec = RepresentationSpec(kind=kind, latent_dim=2, epochs=1, width=0.125, perplexity=10)
+        latent = train_representation(splits, spec).latent_set
+        assert latent.pool.shape == (1137, 2)
+        assert (latent.pool_logvar is not None) == (kind == "paper-vae")
+        errors = latent.pool_reconstruction_error
+        assert errors.shape == (1137,) and np.all((errors >= 0) & (errors <= 1))
