@@ -223,25 +223,35 @@ def _data(table: dict, base: Path) -> DataConfig:
     return DataConfig(dataset, path, validation)
 
 
+def _integers(path: str, value: Any) -> tuple[int, ...]:
+    return tuple(_integer(f"{path}[{i}]", x) for i, x in enumerate(_list(path, value)))
+
+
+REPRESENTATION_READERS: dict[str, Callable[[str, Any], Any]] = {
+    "kind": _string,
+    "latent_dim": _integer,
+    "epochs": _integer,
+    "seed": _integer,
+    "hidden": _integers,
+    "batch_size": _integer,
+    "learning_rate": _number,
+    "width": _number,
+    "perplexity": _number,
+}
+
+
+def representation_spec(path: str, entry: Any, defaults: dict | None = None) -> RepresentationSpec:
+    """One [[representations]] (or [[autoencoders]]) table as a validated RepresentationSpec."""
+    entry = _table(path, entry)
+    _check_keys(path, entry, set(REPRESENTATION_READERS))
+    fields = {**(defaults or {}), **{k: REPRESENTATION_READERS[k](f"{path}.{k}", v) for k, v in entry.items()}}
+    return _build(path, RepresentationSpec, **fields)
+
+
 def _representations(value: Any) -> tuple[RepresentationSpec, ...]:
     if not isinstance(value, list) or not value:
         raise _fail("representations", value, "one or more [[representations]] tables")
-    readers = {
-        "kind": _string,
-        "latent_dim": _integer,
-        "epochs": _integer,
-        "seed": _integer,
-        "hidden": lambda p, v: tuple(_integer(f"{p}[{i}]", x) for i, x in enumerate(_list(p, v))),
-        "batch_size": _integer,
-        "learning_rate": _number,
-    }
-    specs = []
-    for index, entry in enumerate(value):
-        path = f"representations[{index}]"
-        entry = _table(path, entry)
-        _check_keys(path, entry, set(readers))
-        fields = {key: readers[key](f"{path}.{key}", item) for key, item in entry.items()}
-        specs.append(_build(path, RepresentationSpec, **fields))
+    specs = [representation_spec(f"representations[{i}]", entry) for i, entry in enumerate(value)]
     return tuple(dict.fromkeys(specs))
 
 
@@ -253,7 +263,7 @@ def _list(path: str, value: Any) -> list:
 
 def _classifier(table: dict) -> ClassifierSpec:
     readers = {
-        "hidden": lambda p, v: tuple(_integer(f"{p}[{i}]", x) for i, x in enumerate(_list(p, v))),
+        "hidden": _integers,
         "dropout": _number,
         "epochs": _integer,
         "batch_size": _integer,

@@ -17,7 +17,6 @@ from typing import Any
 from .config import (
     ConfigError,
     DataConfig,
-    _build,
     _check_keys,
     _data,
     _integer,
@@ -26,6 +25,7 @@ from .config import (
     _seeds,
     _string,
     _table,
+    representation_spec,
     tomllib,
 )
 from .engine.specs import PAPER_AUTOENCODERS, RepresentationSpec
@@ -58,23 +58,10 @@ class InitialExperimentConfig:
 
 
 def _autoencoders(value: Any) -> tuple[RepresentationSpec, ...]:
-    readers = {
-        "kind": _string,
-        "latent_dim": _integer,
-        "epochs": _integer,
-        "seed": _integer,
-        "batch_size": _integer,
-        "learning_rate": _number,
-        "width": _number,
-        "perplexity": _number,
-    }
     specs = []
     for index, entry in enumerate(_list("autoencoders", value)):
         path = f"autoencoders[{index}]"
-        entry = _table(path, entry)
-        _check_keys(path, entry, set(readers))
-        fields = {"latent_dim": 2, **{k: readers[k](f"{path}.{k}", v) for k, v in entry.items()}}
-        spec = _build(path, RepresentationSpec, **fields)
+        spec = representation_spec(path, entry, defaults={"latent_dim": 2})
         if spec.kind not in PAPER_AUTOENCODERS:
             raise ConfigError(f"{path}.kind = {spec.kind!r}: expected one of {', '.join(PAPER_AUTOENCODERS)}")
         specs.append(spec)
