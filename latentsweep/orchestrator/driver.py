@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +91,7 @@ def prepare(config: SweepConfig, results: Path) -> tuple[SweepPlan, ResultStore,
 
 def plan_text(config: SweepConfig, results: Path, workers: int | None = None) -> str:
     plan, _, cache = prepare(config, results)
-    n_workers = workers or config.ray.workers or 2
+    n_workers = workers or config.ray.workers or os.cpu_count() or 1  # as a local run would have
     cached = {job.cache_key for job in plan.jobs if cache.load(job.cache_key) is not None}
     return describe_plan(plan, pack_size_for(config, len(plan.to_run), n_workers), cached)
 
