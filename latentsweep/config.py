@@ -43,7 +43,7 @@ class RayConfig:
     """Where and how the sweep runs: a Ray address (None: a local instance), resources and retries.
 
     representation_gpus 'auto' asks for one GPU per representation job when the cluster has any.
-    pack_size 'auto' aims at about four packs per trial worker.
+    pack_size 'auto' aims at about four packs per trial worker, at most 8 trials each on CPUs, 256 on GPUs.
     """
 
     address: str | None = None
@@ -367,8 +367,10 @@ def load_config(path: str | Path) -> SweepConfig:
     return parse_config(document, base=path.parent, source=path)
 
 
-def pack_size_for(config: SweepConfig, n_trials: int, n_workers: int) -> int:
-    """The configured pack size, or for 'auto' about four packs per worker, at most 32 trials each."""
+def pack_size_for(config: SweepConfig, n_trials: int, n_workers: int, gpus: bool = False) -> int:
+    """The configured pack size, or for 'auto' about four packs per worker, capped at 8 trials per pack on
+    CPUs (larger packs fall out of cache: benchmarks/trial_throughput.py) and 256 with GPUs."""
     if config.ray.pack_size != "auto":
         return int(config.ray.pack_size)
-    return max(1, min(32, math.ceil(n_trials / max(1, 4 * n_workers))))
+    cap = 256 if gpus else 8
+    return max(1, min(cap, math.ceil(n_trials / max(1, 4 * n_workers))))

@@ -115,7 +115,8 @@ def test_seeds_as_count_and_paths_relative_to_the_config(tmp_path):
 
 
 def test_pack_size():
-    assert pack_size_for(config(), n_trials=100, n_workers=2) == 13
+    assert pack_size_for(config(), n_trials=40, n_workers=2) == 5
     assert pack_size_for(config(), n_trials=3, n_workers=2) == 1
-    assert pack_size_for(config(), n_trials=10_000, n_workers=2) == 32
+    assert pack_size_for(config(), n_trials=10_000, n_workers=2) == 8
+    assert pack_size_for(config(), n_trials=10_000, n_workers=2, gpus=True) == 256
     assert pack_size_for(config(ray={"pack_size": 5}), n_trials=3, n_workers=2) == 5

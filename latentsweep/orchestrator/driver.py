@@ -228,7 +228,7 @@ class _Driver:
     def _trials(self, trials: list[TrialSpec], latents: dict, n_workers: int, gpus: float) -> None:
         """Stage 2: packs dispatched to trial actors, at most one pack in flight per actor."""
         self.status.stage = "trials"
-        pack_size = pack_size_for(self.config, len(trials), n_workers)
+        pack_size = pack_size_for(self.config, len(trials), n_workers, gpus=gpus > 0)
         queue = collections.deque(_Pack(p) for p in self.plan.packs(trials, pack_size))
         actor_class = ray.remote(_RayTrialWorker).options(
             num_cpus=self.config.ray.cpus_per_worker, num_gpus=gpus, max_restarts=0
