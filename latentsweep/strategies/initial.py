@@ -54,7 +54,7 @@ class InitialParams:
     linkage_sample: int = 2000
     neighbours: int = 20
     delta: float | None = None
-    max_draws_per_example: int = 1000
+    max_draws_per_example: int = 100
 
 
 InitialFn = Callable[[InitialPool, int, np.random.Generator, InitialParams], np.ndarray]
@@ -134,14 +134,16 @@ def sample_near_draws(
     features: np.ndarray,
     members: np.ndarray,
     quota: int,
-    draw: Callable[[], np.ndarray],
+    draw: Callable[[int], np.ndarray],
     threshold: float,
     max_draws: int,
+    chunk: int = 256,
 ) -> list[int]:
     """Algorithm 1, lines 4-12, for one cluster: draw z ~ p_S and take the unchosen members within t of z.
 
-    Ends when the quota is met or the cluster has fewer unchosen members than its quota left (then all
-    of them are taken). After `max_draws` draws without filling the quota, each further draw takes its
+    `draw(m)` returns m draws [m, L]; they are made `chunk` at a time (one tree query each) and used in
+    order. Ends when the quota is met or the cluster has fewer unchosen members than its quota left (then
+    all of them are taken). After `max_draws` draws without filling the quota, each further draw takes its
     nearest unchosen member whatever the distance, so that sparse distributions still finish.
     """
     chosen: list[int] = []
@@ -152,16 +154,20 @@ def sample_near_draws(
         if available.sum() <= quota - len(chosen):
             chosen.extend(members[available].tolist())
             break
-        z = draw()
-        draws += 1
-        near = [i for i in tree.query_ball_point(z, r=threshold) if available[i]]
-        if not near and draws > max_draws:
-            _, order = tree.query(z, k=min(members.shape[0], quota - len(chosen) + int((~available).sum()) + 1))
-            near = [int(i) for i in np.atleast_1d(order) if available[i]][:1]
-        near.sort(key=lambda i: (float(np.sum((features[members[i]] - z) ** 2)), i))
-        for i in near[: quota - len(chosen)]:
-            available[i] = False
-            chosen.append(int(members[i]))
+        points = np.atleast_2d(draw(chunk))
+        for z, ball in zip(points, tree.query_ball_point(points, r=threshold), strict=True):
+            draws += 1
+            near = [i for i in ball if available[i]]
+            if not near and draws > max_draws:
+                k = min(members.shape[0], int((~available).sum()) + 1)
+                order = np.atleast_1d(tree.query(z, k=k)[1])
+                near = [int(i) for i in order if available[i]][:1]
+            near.sort(key=lambda i: (float(np.sum((features[members[i]] - z) ** 2)), i))
+            for i in near[: quota - len(chosen)]:
+                available[i] = False
+                chosen.append(int(members[i]))
+            if len(chosen) >= quota or available.sum() <= quota - len(chosen):
+                break
     return chosen
 
 
@@ -186,15 +192,15 @@ def _distribution_sampler(kind: str, clustered: bool) -> InitialFn:
             if kind == "uniform":
                 low, high = points.min(axis=0), points.max(axis=0)
 
-                def draw(low=low, high=high):
-                    return rng.uniform(low, high)
+                def draw(count, low=low, high=high):
+                    return rng.uniform(low, high, size=(count, low.shape[0]))
             else:
                 mean = points.mean(axis=0)
                 cov = np.cov(points, rowvar=False) if points.shape[0] > 1 else np.zeros((points.shape[1],) * 2)
                 cov = np.atleast_2d(cov)
 
-                def draw(mean=mean, cov=cov):
-                    return rng.multivariate_normal(mean, cov, method="eigh")
+                def draw(count, mean=mean, cov=cov):
+                    return rng.multivariate_normal(mean, cov, size=count, method="eigh")
 
             max_draws = params.max_draws_per_example * max(int(quota), 1)
             chosen.extend(sample_near_draws(features, members, int(quota), draw, threshold, max_draws))

@@ -28,20 +28,22 @@ def test_cluster_quotas_round_then_add_up_to_n():
 
 def test_algorithm_1_takes_the_unchosen_members_within_t_of_each_draw():
     features = np.arange(5, dtype=float)[:, None]  # members 0..4 at 0, 1, 2, 3, 4
-    draws = iter([np.array([1.1]), np.array([1.2]), np.array([3.9])])
-    chosen = sample_near_draws(features, np.arange(5), 2, lambda: next(draws), threshold=0.5, max_draws=10)
+    draws = iter([np.array([[1.1]]), np.array([[1.2]]), np.array([[3.9]])])
+    chosen = sample_near_draws(features, np.arange(5), 2, lambda m: next(draws), threshold=0.5, max_draws=10, chunk=1)
     assert chosen == [1, 4]  # the second draw finds only member 1 again, already chosen
 
 
 def test_algorithm_1_takes_every_member_when_fewer_remain_than_the_quota():
     features = np.arange(3, dtype=float)[:, None]
-    chosen = sample_near_draws(features, np.arange(3), 3, lambda: np.array([100.0]), threshold=0.5, max_draws=5)
+    chosen = sample_near_draws(features, np.arange(3), 3, lambda m: np.full((m, 1), 100.0), threshold=0.5, max_draws=5)
     assert sorted(chosen) == [0, 1, 2]
 
 
 def test_algorithm_1_ends_even_when_draws_miss_every_example():
     features = np.arange(10, dtype=float)[:, None]
-    chosen = sample_near_draws(features, np.arange(10), 3, lambda: np.array([100.0]), threshold=0.5, max_draws=5)
+    chosen = sample_near_draws(
+        features, np.arange(10), 3, lambda m: np.full((m, 1), 100.0), threshold=0.5, max_draws=5, chunk=2
+    )
     assert chosen == [9, 8, 7]  # after 5 misses, the nearest unchosen member of each draw
 
 
