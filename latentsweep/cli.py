@@ -94,7 +94,11 @@ def _initial(args) -> int:
     if args.address:
         config = dataclasses.replace(config, address=args.address)
     display = "quiet" if args.quiet else ("plain" if args.plain else "auto")
-    outcome = run_initial_experiment(config, args.results, display)
+    try:
+        outcome = run_initial_experiment(config, args.results, display)
+    except KeyboardInterrupt:
+        print("interrupted: every query set evaluated so far is stored; run again to finish")
+        return 130
     print(outcome.table)
     print(
         f"{outcome.evaluated} query sets evaluated in {outcome.seconds:.0f} s, {outcome.skipped} already stored; "

@@ -1,10 +1,10 @@
 """The initial-query-selection experiment (the second paper's Table 1) on Ray.
 
 For each data variant (balanced, unbalanced) and autoencoder: train once (a Ray task, cached); for each
-sampler, query-set size and seed: sample the query set (in the driver: fast numpy) and evaluate it with
-the paper's CNN (a Ray task each, at most two per CPU in flight). Every evaluation is one atomic Parquet
-file, so a re-run does only what is missing. The table: rows autoencoder x sampler, columns variant x
-size, mean +- corrected standard deviation of test accuracy (%) over seeds.
+sampler, query-set size and seed: sample the query set and evaluate it with the paper's CNN (one Ray task
+each, at most two per CPU in flight; the latent pool travels through the object store once). Every
+evaluation is one atomic Parquet file, so a re-run does only what is missing. The table: rows autoencoder
+x sampler, columns variant x size, mean +- corrected standard deviation of test accuracy (%) over seeds.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from ..engine import LatentSet, canonical_hash
 from ..errors import LatentsweepError
 from ..initial_config import InitialExperimentConfig
 from ..results import RepresentationCache, ResultStore, cache_key
-from ..strategies import INITIAL_SELECTION, InitialParams, InitialPool
-from ..workers import build_representation, evaluate_query_set_task
+from ..strategies import InitialPool
+from ..workers import build_representation, sample_and_evaluate
 from .cluster import cluster_resources, ray_session
 from .progress import Display, SweepStatus, make_display
 
@@ -170,34 +170,28 @@ def _evaluate(config, variants, splits_refs, latents, settings, store, done, dis
                     continue
                 work.append((evaluation_id, variant, autoencoder, sampler, size, seed, representation))
     status.total = len(work)
-    task = ray.remote(evaluate_query_set_task).options(num_cpus=1, max_retries=2)
+    task = ray.remote(sample_and_evaluate).options(num_cpus=1, max_retries=2)
+    pools = {}  # (variant, autoencoder) -> the latent pool in the object store, put once
     limit = max(1, int(2 * resources["CPU"]))
     queue = collections.deque(work)
     in_flight = {}
     while queue or in_flight:
         while queue and len(in_flight) < limit:
             evaluation_id, variant, autoencoder, sampler, size, seed, representation = item = queue.popleft()
-            splits = variants[variant]
-            sampled = time.perf_counter()
-            if autoencoder is None:
-                features, errors = np.zeros((len(splits.pool_labels), 1)), None
-            else:
-                latent = latents[variant, autoencoder]
-                features, errors = latent.pool, latent.pool_reconstruction_error
-            rng = np.random.default_rng([seed, size, int(canonical_hash(sampler)[:8], 16)])
-            indices = INITIAL_SELECTION[sampler](
-                InitialPool(features, errors), size, rng, InitialParams(clusters=splits.n_classes)
-            )
-            sampling_seconds = time.perf_counter() - sampled
-            ref = task.remote(splits_refs[variant], indices, 1, seed=seed, **settings)
-            in_flight[ref] = (item, indices, sampling_seconds)
+            pool_ref = None
+            if autoencoder is not None:
+                if (variant, autoencoder) not in pools:
+                    latent = latents[variant, autoencoder]
+                    pools[variant, autoencoder] = ray.put(InitialPool(latent.pool, latent.pool_reconstruction_error))
+                pool_ref = pools[variant, autoencoder]
+            ref = task.remote(splits_refs[variant], pool_ref, sampler, size, seed, 1, **settings)
+            in_flight[ref] = item
         status.running = len(in_flight)
         ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=0.5)
         for ref in ready:
-            item, indices, sampling_seconds = in_flight.pop(ref)
-            evaluation_id, variant, autoencoder, sampler, size, seed, representation = item
+            evaluation_id, variant, autoencoder, sampler, size, seed, representation = in_flight.pop(ref)
             try:
-                result = ray.get(ref)
+                indices, sampling_seconds, result = ray.get(ref)
             except ray.exceptions.RayError as error:
                 outcome.failures.append(f"{variant}/{sampler}/{size}/{seed}: {type(error).__name__}: {error}")
                 status.failed += 1

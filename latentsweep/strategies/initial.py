@@ -20,13 +20,31 @@ from scipy.spatial import cKDTree
 from .registry import Registry
 
 
+def kmeans_plus_plus(features: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ seeding [k, L], keeping each point's squared distance to the nearest centre: O(N k L)
+    (scipy's own seeding recomputes all distances at every step, O(N k^2 L))."""
+    first = int(rng.integers(features.shape[0]))
+    centres = [first]
+    nearest = np.sum((features - features[first]) ** 2, axis=1)
+    for _ in range(k - 1):
+        total = nearest.sum()
+        chosen = (
+            int(rng.integers(features.shape[0]))
+            if total <= 0
+            else int(rng.choice(features.shape[0], p=nearest / total))
+        )
+        centres.append(chosen)
+        np.minimum(nearest, np.sum((features - features[chosen]) ** 2, axis=1), out=nearest)
+    return features[centres].copy()
+
+
 def _kmeans_labels(features: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means++ labels [N]; a pool without spread is one cluster."""
+    """k-means labels [N] from k-means++ seeds; a pool without spread is one cluster."""
     if np.ptp(features, axis=0).max(initial=0.0) == 0.0:
         return np.zeros(features.shape[0], dtype=np.int64)
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore")  # scipy warns about clusters left empty; they are handled
-        return kmeans2(features, k, minit="++", seed=rng, iter=20)[1]
+        return kmeans2(features, kmeans_plus_plus(features, k, rng), minit="matrix", iter=20)[1]
 
 
 @dataclass(frozen=True)
@@ -268,6 +286,12 @@ def typiclust(pool: InitialPool, n: int, rng: np.random.Generator, params: Initi
     return np.array(sorted(chosen[:n]), dtype=np.int64)
 
 
+def _neighbour_pairs(tree: cKDTree, radius: float) -> np.ndarray:
+    """All pairs (i, j), i != j, within `radius`, both directions [P, 2]."""
+    pairs = tree.query_pairs(radius, output_type="ndarray")
+    return np.concatenate([pairs, pairs[:, ::-1]]) if pairs.size else np.zeros((0, 2), dtype=np.int64)
+
+
 def purity_delta(features: np.ndarray, clusters: int, rng: np.random.Generator, purity: float = 0.95) -> float:
     """ProbCover's radius: the largest delta whose balls are at least 95% pure for a k-means clustering."""
     labels = _kmeans_labels(features, max(2, clusters), rng)
@@ -276,9 +300,10 @@ def purity_delta(features: np.ndarray, clusters: int, rng: np.random.Generator, 
     best = float(np.median(nearest))
     high = float(np.quantile(nearest, 0.99))
     for delta in [*np.quantile(nearest, [0.5, 0.75, 0.9]).tolist(), high, 2 * high, 4 * high]:
-        balls = tree.query_ball_point(features, r=delta)
-        pure = np.mean([np.all(labels[ball] == labels[i]) for i, ball in enumerate(balls)])
-        if pure < purity:  # purity only falls as the balls grow
+        pairs = _neighbour_pairs(tree, delta)
+        impure = np.zeros(features.shape[0], dtype=bool)
+        impure[pairs[labels[pairs[:, 0]] != labels[pairs[:, 1]], 0]] = True
+        if 1.0 - impure.mean() < purity:  # purity only falls as the balls grow
             break
         best = delta
     return best
@@ -293,22 +318,30 @@ def probcover(pool: InitialPool, n: int, rng: np.random.Generator, params: Initi
         return np.zeros(0, dtype=np.int64)
     features = np.asarray(pool.features, dtype=np.float64)
     delta = params.delta if params.delta is not None else purity_delta(features, params.clusters, rng)
-    balls = cKDTree(features).query_ball_point(features, r=delta)
-    covered = np.zeros(pool.size, dtype=bool)
-    degree = np.array([len(ball) for ball in balls], dtype=np.int64)
+    size = pool.size
+    pairs = _neighbour_pairs(cKDTree(features), delta)
+    # ball(i) = {i} + neighbours: a CSR row per example, self included
+    rows = np.concatenate([pairs[:, 0], np.arange(size)])
+    cols = np.concatenate([pairs[:, 1], np.arange(size)])
+    order = np.argsort(rows, kind="stable")
+    rows, cols = rows[order], cols[order]
+    starts = np.searchsorted(rows, np.arange(size + 1))
+    degree = np.diff(starts).astype(np.int64)  # uncovered examples in each ball
+    covered = np.zeros(size, dtype=bool)
+    taken = np.zeros(size, dtype=bool)
     chosen: list[int] = []
-    taken = np.zeros(pool.size, dtype=bool)
-    while len(chosen) < n and degree.max(initial=0) > 0:
+    while len(chosen) < n:
         best = int(np.argmax(np.where(taken, -1, degree)))
         if degree[best] <= 0:
             break
         chosen.append(best)
         taken[best] = True
-        newly = [j for j in balls[best] if not covered[j]]
+        ball = cols[starts[best] : starts[best + 1]]
+        newly = ball[~covered[ball]]
         covered[newly] = True
-        for j in newly:  # balls containing j lose one uncovered point
-            for i in balls[j]:
-                degree[i] -= 1
+        # every ball holding a newly covered example loses one uncovered example (balls are symmetric)
+        holders = np.concatenate([cols[starts[j] : starts[j + 1]] for j in newly])
+        np.subtract.at(degree, holders, 1)
     if len(chosen) < n:
         rest = np.flatnonzero(~taken)
         chosen.extend(rng.choice(rest, size=n - len(chosen), replace=False).tolist())

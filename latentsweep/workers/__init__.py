@@ -1,7 +1,7 @@
 """Code that runs in Ray workers, written as plain functions and classes that tests can call directly."""
 
 from .plugins import PluginError, load_plugins
-from .query_sets import evaluate_query_set_task
+from .query_sets import sample_and_evaluate, sampler_rng
 from .representation import RepresentationOutput, build_representation
 from .trial_worker import TrialWorker
 
@@ -10,6 +10,7 @@ __all__ = [
     "RepresentationOutput",
     "TrialWorker",
     "build_representation",
-    "evaluate_query_set_task",
     "load_plugins",
+    "sample_and_evaluate",
+    "sampler_rng",
 ]
