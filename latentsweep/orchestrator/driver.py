@@ -92,7 +92,7 @@ def prepare(config: SweepConfig, results: Path) -> tuple[SweepPlan, ResultStore,
 def plan_text(config: SweepConfig, results: Path, workers: int | None = None) -> str:
     plan, _, cache = prepare(config, results)
     n_workers = workers or config.ray.workers or os.cpu_count() or 1  # as a local run would have
-    cached = {job.cache_key for job in plan.jobs if cache.load(job.cache_key) is not None}
+    cached = {job.cache_key for job in plan.jobs if cache.has(job.cache_key)}
     return describe_plan(plan, pack_size_for(config, len(plan.to_run), n_workers), cached)
 
 
@@ -164,14 +164,15 @@ class _Driver:
         self.display.update(self.status)
         refs: dict[str, ray.ObjectRef] = {}
         pending: dict[ray.ObjectRef, object] = {}
-        to_train = [job for job in jobs if self.cache.load(job.cache_key) is None]
+        cached_sets = {job.cache_key: self.cache.load(job.cache_key) for job in jobs}
+        to_train = [job for job in jobs if cached_sets[job.cache_key] is None]
         cpus = max(1.0, min(resources["max_node_CPU"], math.floor(resources["CPU"] / max(1, len(to_train)))))
         task = ray.remote(build_representation).options(
             num_cpus=cpus, num_gpus=gpus, max_retries=self.config.ray.max_attempts - 1
         )
         splits_ref = None
         for job in jobs:
-            cached = self.cache.load(job.cache_key)
+            cached = cached_sets[job.cache_key]
             if (
                 cached is not None
                 and set(job.measures) <= set(cached.representativeness)

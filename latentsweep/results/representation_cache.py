@@ -38,6 +38,10 @@ class RepresentationCache:
     def path(self, key: str) -> Path:
         return self.folder / key
 
+    def has(self, key: str) -> bool:
+        """Whether a complete entry exists (without reading its arrays)."""
+        return (self.path(key) / "meta.json").exists()
+
     def load(self, key: str) -> LatentSet | None:
         """The cached LatentSet, or None when there is no complete entry."""
         entry = self.path(key)
