@@ -72,7 +72,7 @@ def run_initial_experiment(
     store = ResultStore(results, config.name)
     store.open({"name": config.name, "kind": "initial-query-selection"})
     cache = RepresentationCache(Path(results) / ".cache" / "representations")
-    done = _stored_ids(store)
+    done = set(store.stored_columns("query_sets", ["evaluation_id"])["evaluation_id"].to_pylist())
     outcome = ExperimentOutcome(folder=store.folder)
     display = display or make_display(display_mode)
     status = SweepStatus(name=config.name)
@@ -100,13 +100,6 @@ def run_initial_experiment(
     outcome.table = table
     outcome.seconds = time.monotonic() - started
     return outcome
-
-
-def _stored_ids(store: ResultStore) -> set[str]:
-    folder = store.folder / "query_sets"
-    if not folder.exists() or not any(folder.glob("[!_.]*.parquet")):
-        return set()
-    return set(store.table("query_sets", columns=["evaluation_id"])["evaluation_id"].to_pylist())
 
 
 def _train_autoencoders(config, variants, splits_refs, cache, display, status, resources) -> dict:

@@ -97,11 +97,15 @@ class ResultStore:
 
     def stored_status(self) -> dict[str, str]:
         """trial id -> 'ok' or 'failed' for every trial whose files are all in place."""
-        folder = self.folder / "trials"
-        if not folder.exists() or not any(folder.glob("[!_.]*.parquet")):
-            return {}
-        table = self.table("trials", columns=["trial_id", "status"])
+        table = self.stored_columns("trials", ["trial_id", "status"])
         return dict(zip(table["trial_id"].to_pylist(), table["status"].to_pylist(), strict=True))
+
+    def stored_columns(self, name: str, columns: list[str]) -> pa.Table:
+        """Some columns of table `name`, empty when nothing is stored yet."""
+        folder = self.folder / name
+        if not folder.exists() or not any(folder.glob("[!_.]*.parquet")):
+            return SCHEMAS[name].empty_table().select(columns)
+        return self.table(name, columns=columns)
 
     def dataset(self, name: str) -> ds.Dataset:
         """A pyarrow dataset over one table's files, with the explicit schema (not the first file's)."""
