@@ -1,6 +1,7 @@
-"""The command line: `latentsweep run CONFIG`, `latentsweep plan CONFIG`.
+"""The command line: run | plan | initial (and the commands built on the store).
 
-Exit codes: 0 all trials succeeded, 1 some failed, 2 bad input (one line, no traceback), 130 interrupted.
+Exit codes: 0 success, 1 some trials failed, 2 bad input (one line naming the key, file or option and
+what was expected, before any work; no traceback), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -9,38 +10,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import load_config
-from .errors import LatentsweepError
+from .errors import LatentsweepError, one_line
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="latentsweep", description="Active-learning sweeps in autoencoder latent spaces, on Ray."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run every planned trial that is not stored yet")
-    run.add_argument("config", type=Path, help="a sweep config (TOML)")
-    run.add_argument("--address", help="a Ray cluster address (default: a local Ray instance on this machine)")
-    run.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results/)")
-    run.add_argument("--workers", type=_positive, help="trial workers (default: one per CPU of the cluster)")
-    run.add_argument("--fresh", action="store_true", help="set the stored results aside and start again")
-    output = run.add_mutually_exclusive_group()
-    output.add_argument("--quiet", action="store_true", help="print only the summary")
-    output.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
-    initial = commands.add_parser(
-        "initial", help="initial query selection: the second paper's Table 1 (autoencoder x sampler)"
-    )
-    initial.add_argument("config", type=Path, help="an initial-selection experiment config (TOML)")
-    initial.add_argument("--address", help="a Ray cluster address (default: a local Ray instance)")
-    initial.add_argument("--results", type=Path, default=Path("results"))
-    initial_output = initial.add_mutually_exclusive_group()
-    initial_output.add_argument("--quiet", action="store_true")
-    initial_output.add_argument("--plain", action="store_true")
-    plan = commands.add_parser("plan", help="print the expanded plan without running anything")
-    plan.add_argument("config", type=Path)
-    plan.add_argument("--results", type=Path, default=Path("results"))
-    plan.add_argument("--workers", type=_positive)
-    return parser
+class UsageError(LatentsweepError):
+    """A bad command line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (`latentsweep: error: ...`) and exit code 2."""
+
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
 def _positive(text: str) -> int:
@@ -53,29 +34,58 @@ def _positive(text: str) -> int:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:  # argparse prints its own one-line usage error
-        return int(exit_.code or 0) and 2
-    try:
-        if args.command == "initial":
-            return _initial(args)
-        config = load_config(args.config)
-        from .orchestrator import RunOptions, plan_text, run_sweep  # imports ray: only for real work
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="latentsweep", description="Active-learning sweeps in autoencoder latent spaces, on Ray.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-        if args.command == "plan":
-            print(plan_text(config, args.results, args.workers))
-            return 0
-        display = "quiet" if args.quiet else ("plain" if args.plain else "auto")
-        options = RunOptions(
-            address=args.address, results=args.results, workers=args.workers, fresh=args.fresh, display=display
-        )
-        outcome = run_sweep(config, options)
+    def common(command, workers=True, output=True):
+        command.add_argument("config", type=Path, help="a config file (TOML)")
+        command.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results/)")
+        if workers:
+            command.add_argument("--workers", type=_positive, help="workers (default: one per CPU of the cluster)")
+        command.add_argument("--address", help="a Ray cluster address (default: a local Ray instance on this machine)")
+        if output:
+            group = command.add_mutually_exclusive_group()
+            group.add_argument("--quiet", action="store_true", help="print only the summary")
+            group.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
+
+    run = commands.add_parser("run", help="run every planned trial that is not stored yet")
+    common(run)
+    run.add_argument("--fresh", action="store_true", help="set the stored results aside and start again")
+    initial = commands.add_parser("initial", help="initial query selection: the second paper's Table 1")
+    common(initial)
+    plan = commands.add_parser("plan", help="print the expanded plan without running anything")
+    common(plan, output=False)
+    return parser
+
+
+def _display(args) -> str:
+    return "quiet" if args.quiet else ("plain" if args.plain else "auto")
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        return COMMANDS[args.command](args)
     except LatentsweepError as error:
-        print(f"latentsweep: error: {error}", file=sys.stderr)
+        print(one_line(error), file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args) -> int:
+    from .config import load_config
+    from .plugins import load_plugins
+
+    config = load_config(args.config, load_plugins)
+    from .orchestrator import RunOptions, run_sweep  # imports ray: only for real work
+
+    options = RunOptions(
+        address=args.address, results=args.results, workers=args.workers, fresh=args.fresh, display=_display(args)
+    )
+    outcome = run_sweep(config, options)
     print(outcome.summary())
     for failure in outcome.failures[:10]:
         print(f"  failed: {failure}")
@@ -84,19 +94,31 @@ def main(argv: list[str] | None = None) -> int:
     return outcome.exit_code
 
 
+def _plan(args) -> int:
+    from .config import load_config
+    from .plugins import load_plugins
+
+    config = load_config(args.config, load_plugins)
+    from .orchestrator import plan_text
+
+    print(plan_text(config, args.results, args.workers))
+    return 0
+
+
 def _initial(args) -> int:
     import dataclasses
 
-    from .initial_config import load_initial_config
+    from .config import load_initial_config
+    from .plugins import load_plugins
+
+    config = load_initial_config(args.config, load_plugins)
+    changes = {k: v for k, v in (("address", args.address), ("workers", args.workers)) if v}
+    if changes:
+        config = dataclasses.replace(config, ray=dataclasses.replace(config.ray, **changes))
     from .orchestrator.initial_experiment import run_initial_experiment
 
-    config = load_initial_config(args.config)
-    if args.address:
-        config = dataclasses.replace(config, address=args.address)
-    display = "quiet" if args.quiet else ("plain" if args.plain else "auto")
-    try:
-        outcome = run_initial_experiment(config, args.results, display)
-    except KeyboardInterrupt:
+    outcome = run_initial_experiment(config, args.results, _display(args))
+    if outcome.interrupted:
         print("interrupted: every query set evaluated so far is stored; run again to finish")
         return 130
     print(outcome.table)
@@ -107,6 +129,9 @@ def _initial(args) -> int:
     for failure in outcome.failures[:10]:
         print(f"  failed: {failure}")
     return outcome.exit_code
+
+
+COMMANDS = {"run": _run, "plan": _plan, "initial": _initial}
 
 
 def main_exit() -> None:

@@ -17,3 +17,9 @@ class SpecError(LatentsweepError, ValueError):
 
 class TrainingDivergedError(LatentsweepError, RuntimeError):
     """A training loss became NaN or infinite."""
+
+
+def one_line(error: BaseException) -> str:
+    """The one error formatter: 'latentsweep: error: <message>' on a single line."""
+    message = " ".join(str(error).split()) or type(error).__name__
+    return f"latentsweep: error: {message}"

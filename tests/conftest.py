@@ -1,26 +1,27 @@
 """Shared fixtures: one real local Ray instance for the whole session, small sweep configs."""
 
-import logging
 import os
 import textwrap
 
 import pytest
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # as the product sets it: Ray stays on loopback
+
+
+_TOKEN = None
 
 
 def start_local_ray():
-    import ray
+    """The product's own local instance (loopback only, token authentication), once per session."""
+    global _TOKEN
+    from latentsweep.orchestrator import cluster
 
+    ray = cluster.ray
     if not ray.is_initialized():
-        ray.init(
-            address="local",
-            num_cpus=2,
-            include_dashboard=False,
-            log_to_driver=False,
-            logging_level=logging.ERROR,
-            _node_ip_address="127.0.0.1",
-        )
+        _TOKEN = cluster.token_environment()
+        _TOKEN.__enter__()
+        cluster.start_local(num_cpus=2)
     return ray
 
 

@@ -37,7 +37,7 @@ def test_the_folder_opens_in_duckdb_and_polars(ray_instance, write_config, tmp_p
     ("prefix", "suffix", "message"),
     [
         ("unknown_key = 1\n", "", "unknown_key: unknown key"),
-        ("", "\n[ray]\npack_size = 'big'\n", "ray.pack_size = 'big': expected an integer"),
+        ("", "\n[ray]\npack_size = 'big'\n", "ray.pack_size = 'big': expected 'auto' or an integer"),
         (
             "",
             '\n[[strategies.list]]\nuncertainty = "margin"\nbatch = "greedy"\nalpha = 0.8\nbeta = 0.4\n'
@@ -59,7 +59,7 @@ def test_missing_data_path_and_wrong_type(write_config, tmp_path, capsys):
     path = write_config()
     path.write_text(path.read_text().replace('dataset = "digits"', 'dataset = "mnist"\npath = "/no/such/mnist"'))
     assert main(["plan", str(path)]) == 2
-    assert "data.path = '/no/such/mnist': no such file or directory" in capsys.readouterr().err
+    assert "data.path = '/no/such/mnist': no such file or folder" in capsys.readouterr().err
     path.write_text(write_config().read_text().replace("seeds = 2", 'seeds = "two"'))
     assert main(["run", str(path)]) == 2
     assert "seeds = 'two': expected a list" in capsys.readouterr().err

@@ -1,7 +1,14 @@
-"""Image data sets as arrays, their checks, and the pool / validation / test split (thesis 4.1)."""
+"""Labelled data as loaded, its checks, and the pool / validation / test split (thesis 4.1).
+
+Two split rules: `first` takes the first training examples for validation (the thesis' "first 5,000
+training images", right for the standard MNIST / Fashion-MNIST / SVHN files), `stratified` draws them by a
+seeded shuffle within each class (right for files of your own, which are often sorted by label). A file
+without a test split of its own gives up a test fraction by the same rule.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -9,54 +16,75 @@ import numpy as np
 
 from ..errors import DataError
 
+SPLIT_RULES = ("first", "stratified")
+
 
 @dataclass(frozen=True)
-class ImageDataset:
-    """A labelled image data set as loaded: images [N, H, W] float32 in [0, 1], labels [N] int64."""
+class LabelledData:
+    """A data set as a loader returns it: examples [N, H, W] float32 images in [0, 1] or [N, d] float32
+    vectors, int64 labels; test and validation parts where the files have them (else None), and for
+    embeddings the posterior log-variances of the training examples [N, d] (else None)."""
 
     name: str
-    train_images: np.ndarray
+    train: np.ndarray
     train_labels: np.ndarray
-    test_images: np.ndarray
-    test_labels: np.ndarray
+    test: np.ndarray | None
+    test_labels: np.ndarray | None
     n_classes: int
+    val: np.ndarray | None = None
+    val_labels: np.ndarray | None = None
+    train_logvar: np.ndarray | None = None
+    source: str = ""
 
 
 @dataclass(frozen=True)
 class Splits:
-    """The three parts active learning uses: the unlabelled pool, validation and test images.
+    """The three parts active learning uses: the unlabelled pool, validation and test examples.
 
-    Images [n, H, W] float32 in [0, 1], labels [n] int64. Pool labels are only ever revealed through an
-    oracle by the active-learning loop.
+    Examples are images [n, H, W] float32 in [0, 1] or vectors [n, d] float32; labels [n] int64;
+    `pool_logvar` [n, d] for embeddings that come with posterior variances. Pool labels are only ever
+    revealed through an oracle by the active-learning loop.
     """
 
     name: str
-    pool_images: np.ndarray
+    pool: np.ndarray
     pool_labels: np.ndarray
-    val_images: np.ndarray
+    val: np.ndarray
     val_labels: np.ndarray
-    test_images: np.ndarray
+    test: np.ndarray
     test_labels: np.ndarray
     n_classes: int
+    pool_logvar: np.ndarray | None = None
 
     @property
-    def image_shape(self) -> tuple[int, int]:
-        return tuple(self.pool_images.shape[1:])  # type: ignore[return-value]
+    def holds_images(self) -> bool:
+        return self.pool.ndim == 3
 
-    def fingerprint(self) -> str:
-        """A content hash of every array and the class count: same data, same fingerprint."""
+    @property
+    def image_shape(self) -> tuple[int, ...]:
+        return tuple(self.pool.shape[1:])
+
+    def class_counts(self) -> dict[str, list[int]]:
+        """Examples per class in each part: {'pool': [...], 'val': [...], 'test': [...]}."""
+        return {
+            part: np.bincount(labels, minlength=self.n_classes).tolist()
+            for part, labels in (("pool", self.pool_labels), ("val", self.val_labels), ("test", self.test_labels))
+        }
+
+    @functools.cached_property
+    def _fingerprint(self) -> str:
         digest = hashlib.sha256(f"{self.n_classes}".encode())
-        for array in (
-            self.pool_images,
-            self.pool_labels,
-            self.val_images,
-            self.val_labels,
-            self.test_images,
-            self.test_labels,
-        ):
+        arrays = [self.pool, self.pool_labels, self.val, self.val_labels, self.test, self.test_labels]
+        if self.pool_logvar is not None:
+            arrays.append(self.pool_logvar)
+        for array in arrays:
             digest.update(str((array.dtype.str, array.shape)).encode())
             digest.update(np.ascontiguousarray(array).tobytes())
         return digest.hexdigest()[:16]
+
+    def fingerprint(self) -> str:
+        """A content hash of every array and the class count: same data, same fingerprint (computed once)."""
+        return self._fingerprint
 
 
 def check_images(images: np.ndarray, source: str) -> np.ndarray:
@@ -81,46 +109,133 @@ def check_images(images: np.ndarray, source: str) -> np.ndarray:
     return images
 
 
-def check_labels(labels: np.ndarray, n_images: int, n_classes: int | None, source: str) -> np.ndarray:
-    """Checks labels [N] against the image count and the class range; returns them as int64."""
+# More classes than this is almost surely a column of ids or a corrupt file, not labels.
+MAX_CLASSES = 100_000
+
+
+def check_labels(labels: np.ndarray, n_examples: int, n_classes: int | None, source: str) -> np.ndarray:
+    """Checks labels [N] against the example count and the class range; returns them as int64."""
     labels = np.asarray(labels)
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
     if labels.ndim != 1:
         raise DataError(f"{source}: expected labels of shape [N], got shape {labels.shape}")
     if not np.issubdtype(labels.dtype, np.integer):
-        if not (np.issubdtype(labels.dtype, np.floating) and np.all(labels == np.round(labels))):
+        if not (np.issubdtype(labels.dtype, np.floating) and np.all(np.isfinite(labels))):
             raise DataError(f"{source}: expected integer labels, got dtype {labels.dtype}")
-    if labels.shape[0] != n_images:
-        raise DataError(f"{source}: {labels.shape[0]} labels for {n_images} images")
-    labels = labels.astype(np.int64)
+        if not np.all(labels == np.round(labels)):
+            raise DataError(f"{source}: expected integer labels, got fractional values")
+    if labels.shape[0] != n_examples:
+        raise DataError(f"{source}: {labels.shape[0]} labels for {n_examples} examples")
     if labels.size and labels.min() < 0:
-        raise DataError(f"{source}: label {labels.min()} is out of range (labels must be >= 0)")
-    if n_classes is not None and labels.size and labels.max() >= n_classes:
-        raise DataError(f"{source}: label {labels.max()} is out of range 0..{n_classes - 1}")
-    return labels
+        raise DataError(f"{source}: label {labels.min():g} is out of range (labels must be >= 0)")
+    limit = MAX_CLASSES if n_classes is None else n_classes
+    if labels.size and labels.max() >= limit:
+        raise DataError(f"{source}: label {labels.max():g} is out of range 0..{limit - 1}")
+    return labels.astype(np.int64)
 
 
-def split_validation(dataset: ImageDataset, validation_size: int) -> Splits:
-    """Takes the first `validation_size` training images as validation data, the rest as the pool."""
-    n_train = dataset.train_images.shape[0]
-    if validation_size < 0 or validation_size >= n_train:
+def count_classes(*label_arrays: np.ndarray | None) -> int:
+    """The class count of labels 0..C-1: one more than the largest label."""
+    return int(max(int(labels.max()) for labels in label_arrays if labels is not None and labels.size)) + 1
+
+
+def stratified_sample(labels: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """`size` distinct indices drawn within classes in proportion to their counts, sorted.
+
+    Every class with at least two examples gets one first when size allows; the rest goes by largest
+    remainder (ties to the lower class), each class's share drawn by a shuffle of its members.
+    """
+    counts = np.bincount(labels)
+    shares = np.zeros_like(counts)
+    eligible = counts >= 2
+    if size >= int(eligible.sum()):
+        shares[eligible] = 1
+    remaining = size - int(shares.sum())
+    spare = counts - shares
+    if remaining > 0 and spare.sum() > 0:
+        exact = remaining * spare / spare.sum()
+        extra = np.floor(exact).astype(np.int64)
+        order = np.lexsort((np.arange(len(exact)), -(exact - extra)))
+        for index in order[: remaining - int(extra.sum())]:
+            extra[index] += 1
+        shares += np.minimum(extra, spare)
+    chosen = []
+    for label in np.flatnonzero(shares):
+        members = np.flatnonzero(labels == label)
+        chosen.append(members[rng.permutation(members.size)[: shares[label]]])
+    return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
+
+
+def _take(array: np.ndarray | None, index: np.ndarray) -> np.ndarray | None:
+    return None if array is None else np.ascontiguousarray(array[index])
+
+
+def make_splits(
+    data: LabelledData,
+    validation_size: int,
+    rule: str = "first",
+    seed: int = 0,
+    test_fraction: float = 0.2,
+) -> Splits:
+    """Pool, validation and test parts of `data`.
+
+    `first`: validation = the first `validation_size` training examples; a missing test part = the last
+    `test_fraction` of them. `stratified`: both drawn by a seeded shuffle within each class. Validation
+    data the file brings itself is used as it is (validation_size is then ignored).
+    """
+    if rule not in SPLIT_RULES:
+        raise DataError(f"split rule {rule!r}: expected one of {', '.join(SPLIT_RULES)}")
+    rng = np.random.default_rng([seed, 7])
+    train, labels, logvar = data.train, data.train_labels, data.train_logvar
+    n = train.shape[0]
+    test, test_labels = data.test, data.test_labels
+    if test is None:
+        n_test = max(1, round(test_fraction * n))
+        if n_test >= n:
+            raise DataError(f"{data.source or data.name}: too few examples ({n}) to hold out a test set")
+        held = np.arange(n - n_test, n) if rule == "first" else stratified_sample(labels, n_test, rng)
+        keep = np.setdiff1d(np.arange(n), held)
+        test, test_labels = train[held], labels[held]
+        train, labels, logvar = train[keep], labels[keep], _take(logvar, keep)
+        n = train.shape[0]
+    if data.val is not None:
+        val, val_labels, pool, pool_labels, pool_logvar = data.val, data.val_labels, train, labels, logvar
+    else:
+        if validation_size < 1 or validation_size >= n:
+            raise DataError(
+                f"{data.name}: validation size {validation_size} must lie in 1..{n - 1} "
+                f"(the training part has {n} examples)"
+            )
+        chosen = np.arange(validation_size) if rule == "first" else stratified_sample(labels, validation_size, rng)
+        rest = np.setdiff1d(np.arange(n), chosen)
+        val, val_labels = train[chosen], labels[chosen]
+        pool, pool_labels, pool_logvar = train[rest], labels[rest], _take(logvar, rest)
+    if pool.shape[1:] != test.shape[1:] or pool.shape[1:] != val.shape[1:]:
+        where = data.source or data.name
         raise DataError(
-            f"{dataset.name}: validation size {validation_size} must lie in 0..{n_train - 1} "
-            f"(the training set has {n_train} images)"
-        )
-    if dataset.train_images.shape[1:] != dataset.test_images.shape[1:]:
-        raise DataError(
-            f"{dataset.name}: training images are {dataset.train_images.shape[1:]}, "
-            f"test images {dataset.test_images.shape[1:]}"
+            f"{where}: examples differ in shape between parts (pool {pool.shape[1:]}, validation "
+            f"{val.shape[1:]}, test {test.shape[1:]})"
         )
     return Splits(
-        name=dataset.name,
-        pool_images=dataset.train_images[validation_size:],
-        pool_labels=dataset.train_labels[validation_size:],
-        val_images=dataset.train_images[:validation_size],
-        val_labels=dataset.train_labels[:validation_size],
-        test_images=dataset.test_images,
-        test_labels=dataset.test_labels,
-        n_classes=dataset.n_classes,
+        name=data.name,
+        pool=np.ascontiguousarray(pool),
+        pool_labels=np.ascontiguousarray(pool_labels),
+        val=np.ascontiguousarray(val),
+        val_labels=np.ascontiguousarray(val_labels),
+        test=np.ascontiguousarray(test),
+        test_labels=np.ascontiguousarray(test_labels),
+        n_classes=data.n_classes,
+        pool_logvar=pool_logvar,
     )
+
+
+def missing_classes(splits: Splits) -> dict[str, list[int]]:
+    """Classes present in the pool but absent from the validation or test part: {'val': [...], ...}."""
+    present = set(np.unique(splits.pool_labels).tolist())
+    gaps = {}
+    for part, labels in (("val", splits.val_labels), ("test", splits.test_labels)):
+        lacking = sorted(present - set(np.unique(labels).tolist()))
+        if lacking:
+            gaps[part] = lacking
+    return gaps

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import DataError
-from .dataset import ImageDataset, check_images, check_labels
+from .dataset import LabelledData, check_images, check_labels, count_classes
 
 # IDX type codes -> big-endian numpy dtypes (http://yann.lecun.com/exdb/mnist/ format description).
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -29,8 +30,9 @@ def read_idx(path: Path, expected_ndim: int) -> np.ndarray:
             raw = stream.read()
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
-    except (OSError, EOFError) as error:
-        raise DataError(f"{path}: cannot be read ({error})") from None
+    except (OSError, EOFError, zlib.error) as error:
+        kind = "a damaged gzip file" if path.suffix == ".gz" else "cannot be read"
+        raise DataError(f"{path}: {kind} ({getattr(error, 'strerror', None) or error})") from None
     if len(raw) < 4:
         raise DataError(f"{path}: truncated (only {len(raw)} bytes, no IDX header)")
     zero, type_code, ndim = int.from_bytes(raw[0:2], "big"), raw[2], raw[3]
@@ -43,7 +45,10 @@ def read_idx(path: Path, expected_ndim: int) -> np.ndarray:
         raise DataError(f"{path}: truncated IDX header")
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_IDX_DTYPES[type_code])
-    expected = header + int(np.prod(shape)) * dtype.itemsize
+    count = 1
+    for extent in shape:  # Python integers: a header claiming 2^31 x 2^31 x ... must not overflow
+        count *= extent
+    expected = header + count * dtype.itemsize
     if len(raw) < expected:
         raise DataError(f"{path}: truncated: {len(raw)} bytes, the header {shape} needs {expected}")
     if len(raw) > expected:
@@ -53,21 +58,29 @@ def read_idx(path: Path, expected_ndim: int) -> np.ndarray:
 
 def _find(directory: Path, stem: str) -> Path:
     for candidate in (directory / stem, directory / f"{stem}.gz"):
-        if candidate.exists():
-            return candidate
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError as error:
+            raise DataError(f"{candidate}: cannot be read ({error.strerror})") from None
     raise DataError(f"{directory / stem}[.gz]: file not found")
 
 
-def load_idx_directory(directory: Path, name: str, n_classes: int | None = 10) -> ImageDataset:
+def load_idx_directory(directory: Path, name: str, n_classes: int | None = 10) -> LabelledData:
     """Loads the four standard IDX files (train/t10k images and labels) from a directory."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise DataError(f"{directory}: data directory not found")
+        raise DataError(f"{directory}: data directory not found (expected a folder of IDX files)")
     paths = {key: _find(directory, stem) for key, stem in STANDARD_FILES.items()}
     arrays = {key: read_idx(path, 3 if key.endswith("images") else 1) for key, path in paths.items()}
     train_images = check_images(arrays["train_images"], str(paths["train_images"]))
     test_images = check_images(arrays["test_images"], str(paths["test_images"]))
     train_labels = check_labels(arrays["train_labels"], train_images.shape[0], n_classes, str(paths["train_labels"]))
     test_labels = check_labels(arrays["test_labels"], test_images.shape[0], n_classes, str(paths["test_labels"]))
-    classes = n_classes if n_classes is not None else int(max(train_labels.max(), test_labels.max())) + 1
-    return ImageDataset(name, train_images, train_labels, test_images, test_labels, classes)
+    if train_images.shape[1:] != test_images.shape[1:]:
+        raise DataError(
+            f"{paths['test_images']}: images of {test_images.shape[1:]} pixels, "
+            f"but {paths['train_images'].name} holds {train_images.shape[1:]}"
+        )
+    classes = n_classes if n_classes is not None else count_classes(train_labels, test_labels)
+    return LabelledData(name, train_images, train_labels, test_images, test_labels, classes, source=str(directory))

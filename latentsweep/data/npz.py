@@ -1,4 +1,4 @@
-"""Any image data set saved as .npz with arrays x, y (and optionally x_test, y_test)."""
+"""Any image data set saved as .npz with arrays x, y (and optionally x_test, y_test); never unpickled."""
 
 from __future__ import annotations
 
@@ -8,24 +8,36 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from .dataset import ImageDataset, check_images, check_labels
-
-# Without x_test / y_test, this last fraction of x, y becomes the test set.
-HELD_OUT_TEST_FRACTION = 0.2
+from .dataset import LabelledData, check_images, check_labels, count_classes
 
 
-def load_npz(path: Path) -> ImageDataset:
-    """Loads x [N, H, W] (uint8, or float in [0, 1]) and integer y [N]; never unpickles objects."""
+def read_npz(path: Path, expected: str) -> dict[str, np.ndarray]:
+    """Every array of an .npz file, refusing object arrays (they would need pickle); `expected` names
+    the arrays the file should hold, for the error messages."""
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, expected an .npz file with {expected}")
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     try:
+        if not zipfile.is_zipfile(path):
+            hint = " (a single .npy array; save with numpy.savez)" if path.read_bytes()[:6] == b"\x93NUMPY" else ""
+            raise DataError(f"{path}: not an .npz archive{hint}; expected {expected}")
         with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
+            return {key: archive[key] for key in archive.files}
+    except DataError:
+        raise
     except ValueError as error:  # object arrays need pickle, which is refused
-        raise DataError(f"{path}: {error}") from None
+        raise DataError(f"{path}: {str(error).splitlines()[0]}") from None
     except (OSError, zipfile.BadZipFile, EOFError) as error:
-        raise DataError(f"{path}: not a readable .npz file ({error})") from None
+        reason = getattr(error, "strerror", None) or error
+        raise DataError(f"{path}: not a readable .npz file ({reason})") from None
+
+
+def load_npz(path: Path, name: str = "npz") -> LabelledData:
+    """Loads x [N, H, W] (uint8, or float in [0, 1]) and integer y [N], and x_test, y_test when present."""
+    path = Path(path)
+    arrays = read_npz(path, "x, y and optionally x_test, y_test")
     for key in ("x", "y"):
         if key not in arrays:
             raise DataError(f"{path}: missing the array {key!r} (expected x, y and optionally x_test, y_test)")
@@ -33,14 +45,11 @@ def load_npz(path: Path) -> ImageDataset:
         raise DataError(f"{path}: x_test and y_test must be given together")
     images = check_images(arrays["x"], f"{path}: 'x'")
     labels = check_labels(arrays["y"], images.shape[0], None, f"{path}: 'y'")
+    test_images = test_labels = None
     if "x_test" in arrays:
         test_images = check_images(arrays["x_test"], f"{path}: 'x_test'")
         test_labels = check_labels(arrays["y_test"], test_images.shape[0], None, f"{path}: 'y_test'")
-    else:
-        n_test = max(1, round(HELD_OUT_TEST_FRACTION * images.shape[0]))
-        if n_test >= images.shape[0]:
-            raise DataError(f"{path}: too few images ({images.shape[0]}) to hold out a test set")
-        images, test_images = images[:-n_test], images[-n_test:]
-        labels, test_labels = labels[:-n_test], labels[-n_test:]
-    n_classes = int(max(labels.max(), test_labels.max())) + 1
-    return ImageDataset(path.stem, images, labels, test_images, test_labels, n_classes)
+        if test_images.shape[1:] != images.shape[1:]:
+            raise DataError(f"{path}: 'x_test' images are {test_images.shape[1:]}, 'x' images {images.shape[1:]}")
+    n_classes = count_classes(labels, test_labels)
+    return LabelledData(name, images, labels, test_images, test_labels, n_classes, source=str(path))

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.io
 
 from ..errors import DataError
-from .dataset import ImageDataset, check_labels
+from .dataset import LabelledData, check_labels
 
 GREYSCALE_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
@@ -41,11 +41,11 @@ def read_svhn_mat(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return images, np.where(labels == 10, 0, labels).astype(np.int64)
 
 
-def load_svhn(directory: Path) -> ImageDataset:
+def load_svhn(directory: Path) -> LabelledData:
     """Loads train_32x32.mat and test_32x32.mat from a directory."""
     directory = Path(directory)
     if not directory.is_dir():
         raise DataError(f"{directory}: data directory not found")
     train_images, train_labels = read_svhn_mat(directory / "train_32x32.mat")
     test_images, test_labels = read_svhn_mat(directory / "test_32x32.mat")
-    return ImageDataset("svhn", train_images, train_labels, test_images, test_labels, 10)
+    return LabelledData("svhn", train_images, train_labels, test_images, test_labels, 10, source=str(directory))

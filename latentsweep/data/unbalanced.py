@@ -30,7 +30,7 @@ def unbalance_pool(
     """The pool with `per_class` jittered copies added to every even class and `per_class` examples
     removed from every odd class, shuffled; validation and test untouched."""
     rng = np.random.default_rng([seed, 4])
-    images, labels = splits.pool_images, splits.pool_labels
+    images, labels = splits.pool, splits.pool_labels
     keep = np.ones(labels.shape[0], dtype=bool)
     new_images, new_labels = [], []
     for label in range(splits.n_classes):
@@ -51,5 +51,5 @@ def unbalance_pool(
     pool_labels = np.concatenate([labels[keep], *new_labels])
     order = rng.permutation(pool_labels.shape[0])
     return dataclasses.replace(
-        splits, name=f"{splits.name}-unbalanced", pool_images=pool_images[order], pool_labels=pool_labels[order]
+        splits, name=f"{splits.name}-unbalanced", pool=pool_images[order], pool_labels=pool_labels[order]
     )

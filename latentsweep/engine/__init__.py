@@ -1,12 +1,19 @@
-"""The trial engine: specs, LatentSet, representation stage and the active-learning loop (no Ray)."""
+"""The trial engine: specs, LatentSet, representation kinds and stage, and the active-learning loop (no Ray).
 
+Specs, kinds, the LatentSet and the oracle load no torch (the config reads them); the loop, the
+representation stage and query-set evaluation do, and are imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .kinds import REPRESENTATION_KINDS, Features, RepresentationKind, has_posterior, kind_problem
 from .latent_set import LatentSet
 from .oracle import Oracle
-from .pack import TRIAL_ERRORS, IterationRecord, TrialResult, initial_batch, run_pack, run_trial
-from .query_sets import QuerySetEvaluation, evaluate_query_set
-from .representation import TrainedRepresentation, build_autoencoder, train_representation
 from .specs import (
     PASSIVE,
+    SCHEDULED,
     BudgetSpec,
     ClassifierSpec,
     RepresentationSpec,
@@ -14,28 +21,55 @@ from .specs import (
     TrialSpec,
     canonical_form,
     canonical_hash,
+    scheduled_value,
 )
+
+_LAZY = {
+    "TRIAL_ERRORS": "pack",
+    "IterationEvent": "pack",
+    "IterationRecord": "pack",
+    "describe_error": "pack",
+    "check_pack": "pack",
+    "MemberState": "pack",
+    "PackEvent": "pack",
+    "TrialResult": "pack",
+    "initial_batch": "pack",
+    "iterate_pack": "pack",
+    "run_pack": "pack",
+    "run_trial": "pack",
+    "QuerySetEvaluation": "query_sets",
+    "evaluate_query_set": "query_sets",
+    "TrainedRepresentation": "representation",
+    "build_autoencoder": "representation",
+    "train_representation": "representation",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "PASSIVE",
-    "TRIAL_ERRORS",
+    "REPRESENTATION_KINDS",
+    "SCHEDULED",
     "BudgetSpec",
     "ClassifierSpec",
-    "IterationRecord",
+    "Features",
     "LatentSet",
     "Oracle",
-    "QuerySetEvaluation",
+    "RepresentationKind",
     "RepresentationSpec",
     "StrategySpec",
-    "TrainedRepresentation",
-    "TrialResult",
     "TrialSpec",
-    "build_autoencoder",
     "canonical_form",
     "canonical_hash",
-    "evaluate_query_set",
-    "initial_batch",
-    "run_pack",
-    "run_trial",
-    "train_representation",
+    "has_posterior",
+    "kind_problem",
+    "scheduled_value",
+    *_LAZY,
 ]

@@ -4,6 +4,10 @@ A pack shares the representation, classifier and budget; its members may differ 
 At every iteration all members hold the same number of labels, so their K MLPs train as one stacked
 ensemble. A member's results depend only on its own spec: its numpy Generator and its MLP's random
 streams are derived from its seed, never from the pack.
+
+`iterate_pack` yields as it goes: after every iteration one `IterationEvent` per member (its curve row
+and a `MemberState` to continue from), and a `TrialResult` per member when it ends. Given the states of
+an interrupted run it continues from their iteration and queries exactly what the uninterrupted run would.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import socket
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,9 +55,29 @@ class IterationRecord:
     queried: np.ndarray
 
 
+@dataclass(frozen=True)
+class MemberState:
+    """What a trial needs to continue after its last finished iteration (a checkpoint): that iteration,
+    the pool indices labelled so far in query order, and its generator's state after the last selection."""
+
+    iteration: int
+    labelled: np.ndarray
+    rng_state: dict
+
+
+@dataclass(frozen=True)
+class IterationEvent:
+    """A member finished an iteration: its curve row and the state to continue from."""
+
+    trial_id: str
+    record: IterationRecord
+    state: MemberState
+
+
 @dataclass
 class TrialResult:
-    """Everything one trial produced; `error` is set (and status 'failed') when it did not finish."""
+    """What one trial produced; `error` is set (status 'failed') when it did not finish, `pruned` when it
+    was stopped early on purpose. `iterations` holds the rows of this run (all of them unless resumed)."""
 
     spec: TrialSpec
     iterations: list[IterationRecord] = field(default_factory=list)
@@ -64,6 +88,7 @@ class TrialResult:
     host: str = ""
     node: str = ""
     error: str | None = None
+    pruned: bool = False
 
     @property
     def trial_id(self) -> str:
@@ -71,7 +96,7 @@ class TrialResult:
 
     @property
     def status(self) -> str:
-        return "failed" if self.error else "ok"
+        return "failed" if self.error else ("pruned" if self.pruned else "ok")
 
     @property
     def final_val_accuracy(self) -> float:
@@ -84,6 +109,9 @@ class TrialResult:
         return np.concatenate([row.queried for row in self.iterations])
 
 
+PackEvent = IterationEvent | TrialResult
+
+
 @dataclass
 class _Member:
     spec: TrialSpec
@@ -92,20 +120,22 @@ class _Member:
     result: TrialResult
     labelled: np.ndarray
     labels: np.ndarray
-    failed: bool = False
+    ended: bool = False
 
 
-def _describe(error: BaseException) -> str:
+def describe_error(error: BaseException) -> str:
+    """An exception on one line: its type, message and where it was raised."""
     where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
     place = f" (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})" if where else ""
-    return f"{type(error).__name__}: {error}{place}"
+    message = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {message}{place}"
 
 
-def _check_pack(latent: LatentSet, specs: Sequence[TrialSpec]) -> None:
+def check_pack(latent: LatentSet, specs: Sequence[TrialSpec]) -> None:
+    """Refuses trials that cannot run together on this LatentSet, naming what they lack."""
     if not specs:
         raise SpecError("a pack needs at least one trial")
-    keys = {spec.pack_key() for spec in specs}
-    if len(keys) != 1:
+    if len({spec.pack_key() for spec in specs}) != 1:
         raise SpecError("the trials of a pack must share data set, representation, classifier and budget")
     spec = specs[0]
     if (spec.dataset, spec.representation) != (latent.dataset, latent.representation):
@@ -114,12 +144,11 @@ def _check_pack(latent: LatentSet, specs: Sequence[TrialSpec]) -> None:
             f"{latent.dataset}/{latent.representation}"
         )
     for member in specs:
-        if member.strategy.initial == "ae-error" and latent.pool_reconstruction_error is None:
-            raise SpecError(f"initial = 'ae-error' needs reconstruction errors; {latent.representation} has none")
-        if latent.pool_logvar is None and (
-            member.strategy.representativeness in ("kl-to-prior", "density-j-divergence")
-            or (member.strategy.batch == "greedy" and member.strategy.distance == "j-divergence")
-        ):
+        if member.strategy.needs_reconstruction_error() and latent.pool_reconstruction_error is None:
+            raise SpecError(
+                f"initial = {member.strategy.initial!r} needs reconstruction errors; {latent.representation} has none"
+            )
+        if member.strategy.needs_posterior() and latent.pool_logvar is None:
             raise SpecError(
                 f"strategy {member.strategy.label()} needs posterior variances; {latent.representation} has none"
             )
@@ -154,20 +183,40 @@ def run_pack(
     device: str | None = None,
     catch: tuple[type[BaseException], ...] = TRIAL_ERRORS,
 ) -> list[TrialResult]:
-    """Runs K compatible trials in lockstep on one LatentSet; returns their results in order.
+    """Runs K compatible trials in lockstep on one LatentSet; returns their results in spec order."""
+    results = {}
+    for events in iterate_pack(latent, specs, device, catch):
+        results.update({event.trial_id: event for event in events if isinstance(event, TrialResult)})
+    return [results[spec.id] for spec in specs]
 
-    An exception of a type in `catch` raised while one member selects its batch fails that member
-    (recorded in its result) and the others go on; other exceptions propagate.
+
+def iterate_pack(
+    latent: LatentSet,
+    specs: Sequence[TrialSpec],
+    device: str | None = None,
+    catch: tuple[type[BaseException], ...] = TRIAL_ERRORS,
+    resume: Mapping[str, MemberState] | None = None,
+    stop: Callable[[], Collection[str]] | None = None,
+) -> Iterator[list[PackEvent]]:
+    """Runs K compatible trials in lockstep, yielding after every iteration the members' IterationEvents
+    (and the TrialResult of any member that failed or was stopped), and at the end every other member's
+    TrialResult.
+
+    resume: trial id -> MemberState of an interrupted run (all at the same iteration); those members refit
+    their last model and go on from there. stop: called between iterations; the trial ids it returns end
+    at once as pruned. An exception of a type in `catch` raised while one member selects its batch fails
+    that member and the others go on; other exceptions propagate.
     """
-    _check_pack(latent, specs)
+    check_pack(latent, specs)
+    resume = resume or {}
     started = time.perf_counter()
     torch_device = pick_device(device)
     host = socket.gethostname()
-    first = specs[0]
-    budget, classifier = first.budget, first.classifier
+    budget, classifier = specs[0].budget, specs[0].classifier
+    strategies = [s.strategy for s in specs]
     latent = latent.with_scores(
-        {s.strategy.representativeness for s in specs if s.strategy.representativeness},
-        {s.strategy.distance for s in specs if s.strategy.batch == "greedy"},
+        {s.representativeness for s in strategies if s.uses_representativeness()},
+        frozenset().union(*(s.distances() for s in strategies)),
     )
     pool = _as_tensor(latent.pool, torch_device)
     val, val_labels = _as_tensor(latent.val, torch_device), _as_tensor(latent.val_labels, torch_device, torch.int64)
@@ -176,14 +225,43 @@ def run_pack(
     members: list[_Member] = []
     for spec in specs:
         oracle = Oracle(latent.pool_labels)
-        chosen = initial_batch(latent, spec, budget.initial)
-        labels = oracle.query(chosen)
+        state = resume.get(spec.id)
+        rng = np.random.default_rng([spec.seed, 1])
+        if state is None:
+            chosen = initial_batch(latent, spec, budget.initial)
+        else:
+            chosen = np.asarray(state.labelled, dtype=np.int64)
+            rng.bit_generator.state = state.rng_state
         result = TrialResult(spec=spec, pack_size=len(specs), device=str(torch_device), host=host)
-        members.append(_Member(spec, oracle, np.random.default_rng([spec.seed, 1]), result, chosen, labels))
+        members.append(_Member(spec, oracle, rng, result, chosen, oracle.query(chosen)))
+    starts = {resume[s.id].iteration + 1 if s.id in resume else 0 for s in specs}
+    if len(starts) != 1:
+        raise SpecError(f"the members of a pack must resume at the same iteration, got {sorted(starts)}")
+    start = starts.pop()
+
+    def fit(active: list[_Member], iteration: int) -> tuple[StackedMLP, np.ndarray, torch.Tensor, torch.Tensor]:
+        index = torch.tensor(np.stack([m.labelled for m in active]), device=torch_device)
+        x, y = pool[index], torch.tensor(np.stack([m.labels for m in active]), device=torch_device)
+        model = StackedMLP(shape, [stream_key(m.spec.seed, "mlp", iteration) for m in active], torch_device)
+        finite = model.fit(x, y, classifier.epochs, classifier.batch_size, classifier.learning_rate).cpu().numpy()
+        return model, finite, x, y
+
+    def end(member: _Member, events: list[PackEvent]) -> None:
+        member.ended = True
+        member.result.seconds = (time.perf_counter() - started) / len(members)  # its share of the pack
+        events.append(member.result)
 
     model: StackedMLP | None = None
     trained: list[_Member] = []  # the members of `model`, in its order
-    for iteration in range(budget.iterations + 1):
+    if start > 0:  # the model of the last finished iteration chooses the next batch: refit it (deterministic)
+        trained = list(members)
+        model = fit(trained, start - 1)[0]
+    for iteration in range(start, budget.iterations + 1):
+        events: list[PackEvent] = []
+        for member in members:
+            if not member.ended and stop is not None and member.spec.id in stop():
+                member.result.pruned = True
+                end(member, events)
         selection_seconds: dict[int, float] = {}
         queried: dict[int, np.ndarray] = {}
         if iteration == 0:
@@ -191,48 +269,52 @@ def run_pack(
                 queried[id(member)] = member.labelled.copy()
                 selection_seconds[id(member)] = 0.0
         else:
-            _select(latent, pool, model, trained, budget.batch, catch, queried, selection_seconds)
-        active = [m for m in members if not m.failed]
+            _select(latent, pool, model, trained, iteration, catch, queried, selection_seconds, events, end)
+        active = [m for m in members if not m.ended]
         if not active:
+            yield events
             break
         fit_started = time.perf_counter()
-        n = active[0].labelled.shape[0]
-        index = torch.tensor(np.stack([m.labelled for m in active]), device=torch_device)
-        x = pool[index]
-        y = torch.tensor(np.stack([m.labels for m in active]), device=torch_device)
-        model = StackedMLP(shape, [stream_key(m.spec.seed, "mlp", iteration) for m in active], torch_device)
-        finite = model.fit(x, y, classifier.epochs, classifier.batch_size, classifier.learning_rate).cpu().numpy()
+        model, finite, x, y = fit(active, iteration)
         val_accuracy = model.accuracy(val, val_labels).cpu().numpy()
         train_accuracy = model.accuracy(x, y).cpu().numpy()
         fit_seconds = (time.perf_counter() - fit_started) / len(active)
         trained = active
         for position, member in enumerate(active):
-            member.result.iterations.append(
-                IterationRecord(
-                    iteration=iteration,
-                    n_labeled=n,
-                    val_accuracy=float(val_accuracy[position]),
-                    train_accuracy=float(train_accuracy[position]),
-                    fit_seconds=fit_seconds,
-                    selection_seconds=selection_seconds.get(id(member), 0.0),
-                    queried=queried[id(member)],
-                )
+            record = IterationRecord(
+                iteration=iteration,
+                n_labeled=int(member.labelled.shape[0]),
+                val_accuracy=float(val_accuracy[position]),
+                train_accuracy=float(train_accuracy[position]),
+                fit_seconds=fit_seconds,
+                selection_seconds=selection_seconds.get(id(member), 0.0),
+                queried=queried[id(member)],
             )
+            member.result.iterations.append(record)
+            state = MemberState(iteration, member.labelled.copy(), member.rng.bit_generator.state)
+            events.append(IterationEvent(member.spec.id, record, state))
             if not finite[position]:
-                member.failed = True
                 member.result.error = f"TrainingDivergedError: MLP weights became non-finite at iteration {iteration}"
+                end(member, events)
+        yield events
 
-    if model is not None:
+    finishing = [m for m in trained if not m.ended]
+    if finishing and model is not None:
         test_accuracy = model.accuracy(
             _as_tensor(latent.test, torch_device), _as_tensor(latent.test_labels, torch_device, torch.int64)
         )
-        for position, member in enumerate(trained):
-            if not member.failed:
-                member.result.test_accuracy = float(test_accuracy[position])
-    elapsed = time.perf_counter() - started
-    for member in members:
-        member.result.seconds = elapsed / len(members)
-    return [member.result for member in members]
+        positions = {id(m): p for p, m in enumerate(trained)}
+        events = []
+        for member in finishing:
+            member.result.test_accuracy = float(test_accuracy[positions[id(member)]])
+            end(member, events)
+        yield events
+    leftover = [m for m in members if not m.ended]  # a pack with no iteration left to run and no model
+    if leftover:
+        events = []
+        for member in leftover:
+            end(member, events)
+        yield events
 
 
 def _select(
@@ -240,15 +322,18 @@ def _select(
     pool: torch.Tensor,
     model: StackedMLP | None,
     trained: list[_Member],
-    batch: int,
+    iteration: int,
     catch: tuple[type[BaseException], ...],
     queried: dict[int, np.ndarray],
     selection_seconds: dict[int, float],
+    events: list[PackEvent],
+    end: Callable[[_Member, list[PackEvent]], None],
 ) -> None:
     """Every active member of `trained` picks its next batch and queries the oracle for its labels."""
+    batch = trained[0].spec.budget.batch if trained else 0
     candidates: dict[int, np.ndarray] = {}
     for member in trained:
-        if member.failed:
+        if member.ended:
             continue
         strategy = member.spec.strategy
         unlabelled = member.oracle.unlabelled()
@@ -257,7 +342,7 @@ def _select(
             if strategy.is_passive
             else subsample_candidates(unlabelled, strategy.subsample, batch, member.rng)
         )
-    predicting = [p for p, m in enumerate(trained) if not m.failed and not m.spec.strategy.is_passive]
+    predicting = [p for p, m in enumerate(trained) if not m.ended and not m.spec.strategy.is_passive]
     probabilities: dict[int, np.ndarray] = {}
     if predicting and model is not None:
         predict_started = time.perf_counter()
@@ -272,15 +357,17 @@ def _select(
             probabilities[id(trained[position])] = probs[row, : sizes[row]]
             selection_seconds[id(trained[position])] = share
     for member in trained:
-        if member.failed:
+        if member.ended:
             continue
         member_started = time.perf_counter()
         try:
-            chosen = _select_one(latent, member, candidates[id(member)], probabilities.get(id(member)), batch)
+            chosen = _select_one(
+                latent, member, candidates[id(member)], probabilities.get(id(member)), batch, iteration
+            )
             labels = member.oracle.query(chosen)
         except catch as error:
-            member.failed = True
-            member.result.error = _describe(error)
+            member.result.error = describe_error(error)
+            end(member, events)
             continue
         member.labelled = np.concatenate([member.labelled, chosen])
         member.labels = np.concatenate([member.labels, labels])
@@ -289,29 +376,28 @@ def _select(
 
 
 def _select_one(
-    latent: LatentSet, member: _Member, candidates: np.ndarray, probs: np.ndarray | None, batch: int
+    latent: LatentSet, member: _Member, candidates: np.ndarray, probs: np.ndarray | None, batch: int, iteration: int
 ) -> np.ndarray:
-    """Pool indices of the member's next batch, chosen among `candidates` (thesis 3.4)."""
+    """Pool indices of the member's next batch, chosen among `candidates` (thesis 3.4), with the strategy's
+    scheduled weights at this iteration."""
     strategy = member.spec.strategy
     if strategy.is_passive:
         scored = Candidates(uncertainty=np.zeros(candidates.shape[0]), features=latent.pool[candidates])
         chosen = BATCH_SELECTION["random"](scored, batch, member.rng, BatchParams())
         return candidates[chosen]
+    iterations = member.spec.budget.iterations
     representativeness = None
-    if strategy.representativeness is not None:
+    if strategy.uses_representativeness():
         representativeness = latent.representativeness[strategy.representativeness][candidates]
+    measure = UNCERTAINTY.declared(strategy.uncertainty)
+    own = {name: strategy.value(name) for name in measure.params}
     scored = Candidates(
-        uncertainty=UNCERTAINTY[strategy.uncertainty](probs),
+        uncertainty=UNCERTAINTY[strategy.uncertainty](probs, **own),
         representativeness=representativeness,
         features=latent.pool[candidates],
         logvar=None if latent.pool_logvar is None else latent.pool_logvar[candidates],
-        gamma=strategy.gamma,
+        gamma=strategy.at("gamma", iteration, iterations),
     )
-    params = BatchParams(
-        alpha=strategy.alpha,
-        beta=strategy.beta,
-        distance=strategy.distance,
-        distance_scale=latent.distance_bounds.get(strategy.distance),
-    )
+    params = strategy.batch_params(iteration, iterations, latent.distance_bounds.get(strategy.distance))
     chosen = BATCH_SELECTION[strategy.batch](scored, batch, member.rng, params)
     return candidates[chosen]

@@ -53,7 +53,7 @@ def evaluate_query_set(
         torch.manual_seed(seed)
         model = EvaluationCNN(splits.image_shape[0], splits.n_classes, width).to(torch_device)
     optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    x = torch.from_numpy(np.ascontiguousarray(splits.pool_images[indices])).to(torch_device)
+    x = torch.from_numpy(np.ascontiguousarray(splits.pool[indices])).to(torch_device)
     y = torch.from_numpy(labels).to(torch_device)
     order_rng = np.random.default_rng([seed, 5])
     steps = 0
@@ -70,7 +70,7 @@ def evaluate_query_set(
             if steps == update_steps:
                 break
     model.eval()
-    test_images = splits.test_images if test_limit is None else splits.test_images[:test_limit]
+    test_images = splits.test if test_limit is None else splits.test[:test_limit]
     test_labels = splits.test_labels if test_limit is None else splits.test_labels[:test_limit]
     correct = 0
     with torch.no_grad():

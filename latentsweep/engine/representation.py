@@ -1,27 +1,17 @@
-"""Stage 1: turn a data set's images into a LatentSet (train the autoencoder once, encode everything)."""
+"""Stage 1: turn a data set's examples into a LatentSet (train the autoencoder once, encode everything),
+for any kind of `engine.kinds.REPRESENTATION_KINDS`."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import nn
 
 from ..data import Splits
-from ..models import (
-    ConvVAE,
-    DenseVAE,
-    TrainingHistory,
-    encode,
-    pick_device,
-    reconstruction_errors,
-    train_vae,
-    used_latent_dimensions,
-)
-from ..models.paper_autoencoders import PaperAutoencoder, cae_loss, make_tsne_loss, paper_vae_loss
-from ..models.vae import vae_loss
+from ..models import TrainingHistory, encode, pick_device, reconstruction_errors, train_vae, used_latent_dimensions
+from .kinds import REPRESENTATION_KINDS, Features
 from .latent_set import LatentSet
 from .specs import RepresentationSpec
 
@@ -35,36 +25,18 @@ class TrainedRepresentation:
     history: TrainingHistory | None
 
 
-def build_autoencoder(spec: RepresentationSpec, image_shape: tuple[int, int]) -> nn.Module:
-    """A freshly initialised autoencoder for `spec`, its weights drawn from `spec.seed` alone."""
+def build_autoencoder(spec: RepresentationSpec, image_shape: tuple[int, ...]) -> tuple[nn.Module, object]:
+    """A freshly initialised autoencoder for `spec` and its loss; the weights depend on `spec.seed` alone."""
+    if not spec.trained:
+        raise ValueError(f"{spec.kind!r} is not an autoencoder")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(spec.seed)
-        if spec.kind == "dense-vae":
-            return DenseVAE(image_shape, spec.latent_dim, spec.hidden)
-        if spec.kind == "conv-vae":
-            return ConvVAE(image_shape, spec.latent_dim)
-        if spec.kind in ("cae", "tsne-ae", "paper-vae"):
-            return PaperAutoencoder(image_shape, spec.latent_dim, spec.width, variational=spec.kind == "paper-vae")
-    raise ValueError(f"{spec.kind!r} is not an autoencoder")
-
-
-def autoencoder_loss(spec: RepresentationSpec):
-    """The training loss of an autoencoder kind."""
-    return {
-        "dense-vae": vae_loss,
-        "conv-vae": vae_loss,
-        "cae": cae_loss,
-        "paper-vae": paper_vae_loss,
-        "tsne-ae": make_tsne_loss(spec.perplexity),
-    }[spec.kind]
-
-
-def _flatten(images: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(images.reshape(images.shape[0], -1), dtype=np.float32)
+        return REPRESENTATION_KINDS[spec.kind](spec, image_shape)
 
 
 def train_representation(splits: Splits, spec: RepresentationSpec, device: str | None = None) -> TrainedRepresentation:
-    """Trains the autoencoder of `spec` on the pool images and encodes pool, validation and test.
+    """Trains the autoencoder of `spec` on the pool and encodes pool, validation and test examples, or
+    takes the features of a kind that trains nothing.
 
     VAE features are the posterior means mu (thesis 3.1 (b)); `pixels` flattens the images.
     """
@@ -76,37 +48,40 @@ def train_representation(splits: Splits, spec: RepresentationSpec, device: str |
         test_labels=splits.test_labels,
         n_classes=splits.n_classes,
     )
-    if spec.kind == "pixels":
+    if not spec.trained:
+        features: Features = REPRESENTATION_KINDS[spec.kind](splits)
         latent = LatentSet(
-            pool=_flatten(splits.pool_images),
-            val=_flatten(splits.val_images),
-            test=_flatten(splits.test_images),
-            metadata={"kind": "pixels", "n_features": int(np.prod(splits.image_shape))},
+            pool=features.pool,
+            pool_logvar=features.pool_logvar,
+            val=features.val,
+            test=features.test,
+            metadata={"kind": spec.kind, "n_features": int(features.pool.shape[1])},
             **common,
         )
         return TrainedRepresentation(latent, None, None)
     torch_device = pick_device(device)
-    model = build_autoencoder(spec, splits.image_shape)
+    model, loss = build_autoencoder(spec, splits.image_shape)
     started = time.perf_counter()
     history = train_vae(
         model,
-        splits.pool_images,
-        splits.val_images,
+        splits.pool,
+        splits.val,
         epochs=spec.epochs,
         seed=spec.seed,
         device=torch_device,
         batch_size=spec.batch_size,
         learning_rate=spec.learning_rate,
-        loss=autoencoder_loss(spec),
+        loss=loss,
     )
     train_seconds = time.perf_counter() - started
-    pool_mu, pool_logvar = encode(model, splits.pool_images, torch_device)
-    val_mu, _ = encode(model, splits.val_images, torch_device)
-    test_mu, _ = encode(model, splits.test_images, torch_device)
+    pool_mu, pool_logvar = encode(model, splits.pool, torch_device)
+    val_mu, _ = encode(model, splits.val, torch_device)
+    test_mu, _ = encode(model, splits.test, torch_device)
     metadata = {
         "kind": spec.kind,
         "latent_dim": spec.latent_dim,
         "epochs": spec.epochs,
+        "kl_weight": spec.kl_weight,
         "used_latent_dimensions": used_latent_dimensions(pool_mu),
         "train_loss": history.train_loss,
         "val_loss": history.val_loss,
@@ -120,7 +95,7 @@ def train_representation(splits: Splits, spec: RepresentationSpec, device: str |
         val=val_mu,
         test=test_mu,
         metadata=metadata,
-        pool_reconstruction_error=reconstruction_errors(model, splits.pool_images, torch_device),
+        pool_reconstruction_error=reconstruction_errors(model, splits.pool, torch_device),
         **common,
     )
     return TrainedRepresentation(latent, model.cpu(), history)

@@ -97,7 +97,9 @@ def cae_loss(model: PaperAutoencoder, images: torch.Tensor, generator) -> tuple[
     return loss, torch.zeros((), device=images.device)
 
 
-def paper_vae_loss(model: PaperAutoencoder, images: torch.Tensor, generator) -> tuple[torch.Tensor, torch.Tensor]:
+def paper_vae_loss(
+    model: PaperAutoencoder, images: torch.Tensor, generator, kl_weight: float = 1.0
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Equations 2-4: z = mu + eps sigma while training (mu otherwise); BCE - 1/2 E[1 + log s^2 - mu^2 - s^2]
     with BCE and E means over the batch (BCE summed over pixels, the KL term over latent units)."""
     mu, logvar = model.encode(images)
@@ -108,7 +110,7 @@ def paper_vae_loss(model: PaperAutoencoder, images: torch.Tensor, generator) -> 
     )
     bce = F.binary_cross_entropy_with_logits(model.decode_logits(z), images, reduction="sum") / images.shape[0]
     kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / images.shape[0]
-    return bce + kl, kl
+    return bce + kl_weight * kl, kl
 
 
 def conditional_p(distances_sq: np.ndarray, perplexity: float, tolerance: float = 1e-6, steps: int = 100) -> np.ndarray:

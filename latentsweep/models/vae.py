@@ -101,11 +101,13 @@ class ConvVAE(nn.Module):
 
 
 def vae_loss(
-    model: nn.Module, images: torch.Tensor, generator: torch.Generator | None
+    model: nn.Module, images: torch.Tensor, generator: torch.Generator | None, kl_weight: float = 1.0
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean over the batch of BCE summed over pixels + KL(q(z|x) || N(0, I)); returns (loss, kl).
+    """Mean over the batch of BCE summed over pixels + kl_weight * KL(q(z|x) || N(0, I)); returns (loss, kl).
 
-    With a generator z is sampled by the reparametrisation trick; without one z = mu (evaluation).
+    kl_weight 1 is the thesis' text (KL summed over the latent dimensions); 1/d is the KL averaged over
+    them, as the Keras example the thesis builds on did. With a generator z is sampled by the
+    reparametrisation trick; without one z = mu (evaluation).
     """
     mu, logvar = model.encode(images)
     if generator is None:
@@ -115,7 +117,7 @@ def vae_loss(
     logits = model.decode_logits(z)
     reconstruction = F.binary_cross_entropy_with_logits(logits, images, reduction="sum") / images.shape[0]
     kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / images.shape[0]
-    return reconstruction + kl, kl
+    return reconstruction + kl_weight * kl, kl
 
 
 def used_latent_dimensions(mu, tolerance: float = 0.1) -> int:

@@ -1,20 +1,37 @@
-"""The sweep driver and what it needs: plan, Ray connection, progress display."""
+"""The driver side: plan, Ray connection, the representation stage, the executor and its clients
+(sweep, initial experiment), progress display."""
 
+from .cluster import cluster_resources, ray_session, start_local
 from .driver import RunOptions, SweepOutcome, plan_text, prepare, run_sweep
-from .plan import RepresentationJob, SweepPlan, describe_plan, make_plan
+from .executor import Executor, ExecutorStatus, Job
+from .ledger import TrialLedger
+from .plan import SweepPlan, describe_plan, make_packs, make_plan, pack_cap
 from .progress import Display, SweepStatus, make_display
+from .representations import RepresentationJob, StageOutcome, representation_job, run_representation_stage
 
 __all__ = [
     "Display",
+    "Executor",
+    "ExecutorStatus",
+    "Job",
     "RepresentationJob",
     "RunOptions",
+    "StageOutcome",
     "SweepOutcome",
     "SweepPlan",
     "SweepStatus",
+    "TrialLedger",
+    "cluster_resources",
     "describe_plan",
     "make_display",
+    "make_packs",
     "make_plan",
+    "pack_cap",
     "plan_text",
     "prepare",
+    "ray_session",
+    "representation_job",
+    "run_representation_stage",
     "run_sweep",
+    "start_local",
 ]

@@ -1,17 +1,30 @@
-"""Connecting to Ray: a local instance bound to this machine, or a cluster at an address."""
+"""Connecting to Ray: a local instance that only this machine can reach, or a cluster at an address.
+
+The local instance is really local: Ray replaces a loopback node address with the machine's routable one
+unless it runs in its single-machine mode, so that mode is set before Ray is imported; every socket it
+opens then listens on 127.0.0.1. It also requires token authentication, with a fresh random token per
+run held in this process's environment (and so its workers'), never written to disk.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
+import secrets
+import threading
+import time
 from collections.abc import Iterator
+
+# Single-machine mode: keeps Ray's node address on loopback. Read when ray is imported, so set first.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 import ray
 
 from ..config import ConfigError, RayConfig
 
-# Worker losses: the pack is resubmitted elsewhere. Anything else raised by a pack fails its trials.
+# Worker losses: the job is resubmitted elsewhere. Anything else raised by a job fails its work.
 LOST_WORKER_ERRORS: tuple[type[BaseException], ...] = (
     ray.exceptions.RayActorError,
     ray.exceptions.WorkerCrashedError,
@@ -20,26 +33,103 @@ LOST_WORKER_ERRORS: tuple[type[BaseException], ...] = (
     ray.exceptions.NodeDiedError,
 )
 
+CONNECT_SECONDS = 60.0  # how long joining a cluster may take before it counts as unreachable
+
+
+def error_text(error: BaseException) -> str:
+    """The root cause of an error (a Ray error's cause where it has one), on one line."""
+    cause = getattr(error, "cause", None)
+    if isinstance(error, ray.exceptions.RayTaskError) and cause is not None:
+        error = cause
+    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {message}"[:500]
+
+
+def local_options(num_cpus: int | None = None) -> dict:
+    """ray.init arguments of a local instance: loopback only, no dashboard, quiet."""
+    options = dict(address="local", include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    options["_node_ip_address"] = "127.0.0.1"
+    if num_cpus is not None:
+        options["num_cpus"] = num_cpus
+    return options
+
+
+@contextlib.contextmanager
+def token_environment() -> Iterator[str]:
+    """Token authentication for a local instance: RAY_AUTH_MODE=token and a fresh RAY_AUTH_TOKEN in the
+    environment (inherited by Ray's processes) while it runs; the previous values come back after."""
+    saved = {key: os.environ.get(key) for key in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN")}
+    token = secrets.token_hex(32)
+    os.environ["RAY_AUTH_MODE"] = "token"
+    os.environ["RAY_AUTH_TOKEN"] = token
+    try:
+        _refresh_ray_config()
+        yield token
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _refresh_ray_config() -> None:
+    """Makes this process see the auth mode just set (Ray caches its config on first use)."""
+    with contextlib.suppress(ImportError, AttributeError):
+        from ray._raylet import Config
+
+        Config.initialize("")
+
+
+def start_local(num_cpus: int | None = None) -> None:
+    """Starts the local instance (loopback only, token authentication) in this process."""
+    ray.init(**local_options(num_cpus))
+
 
 @contextlib.contextmanager
 def ray_session(address: str | None) -> Iterator[None]:
-    """Uses the Ray instance this process already has, else starts or joins one and shuts it down after.
-
-    Without an address a new local instance is started, bound to 127.0.0.1, with no dashboard.
-    """
+    """Uses the Ray instance this process already has, else starts a local one (loopback, token) or joins
+    the cluster at `address`, and shuts it down after. An address that does not answer within
+    CONNECT_SECONDS is a ConfigError naming it."""
     if ray.is_initialized():
         yield
         return
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    options = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     if address:
-        ray.init(address=address, **options)
-    else:
-        ray.init(address="local", _node_ip_address="127.0.0.1", **options)
-    try:
-        yield
-    finally:
-        ray.shutdown()
+        _connect(address)
+        try:
+            yield
+        finally:
+            ray.shutdown()
+        return
+    with token_environment():
+        start_local()
+        try:
+            yield
+        finally:
+            ray.shutdown()
+
+
+def _connect(address: str) -> None:
+    """ray.init(address) bounded in time: Ray retries an unreachable address for minutes."""
+    failure: list[BaseException] = []
+
+    def connect() -> None:
+        try:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+        except BaseException as error:  # reported below, in the caller's thread
+            failure.append(error)
+
+    thread = threading.Thread(target=connect, daemon=True)
+    started = time.monotonic()
+    thread.start()
+    thread.join(CONNECT_SECONDS)
+    if thread.is_alive():
+        raise ConfigError(
+            f"--address {address}: no Ray cluster answered within {time.monotonic() - started:.0f} s "
+            "(is `ray start --head` running there, and is its port reachable?)"
+        )
+    if failure:
+        raise ConfigError(f"--address {address}: cannot join the Ray cluster ({error_text(failure[0])})")
 
 
 def cluster_resources() -> dict:
@@ -72,3 +162,10 @@ def resolve_gpus(ray_config: RayConfig, resources: dict, n_workers: int) -> tupl
     if worker == "auto":
         worker = min(1.0, gpus / max(n_workers, 1)) if gpus > 0 else 0.0
     return float(representation), float(worker)
+
+
+def worker_count(ray_config: RayConfig, resources: dict, requested: int | None = None) -> int:
+    """Trial workers: as requested, else as configured, else one per `cpus_per_worker` CPUs of the cluster."""
+    if requested or ray_config.workers:
+        return int(requested or ray_config.workers)
+    return max(1, int(resources["CPU"] // ray_config.cpus_per_worker))

@@ -1,10 +1,12 @@
-"""The initial-query-selection experiment (the second paper's Table 1) on Ray.
+"""The initial-query-selection experiment (the second paper's Table 1): a thin client of the
+representation stage and the executor.
 
-For each data variant (balanced, unbalanced) and autoencoder: train once (a Ray task, cached); for each
-sampler, query-set size and seed: sample the query set and evaluate it with the paper's CNN (one Ray task
-each, at most two per CPU in flight; the latent pool travels through the object store once). Every
-evaluation is one atomic Parquet file, so a re-run does only what is missing. The table: rows autoencoder
-x sampler, columns variant x size, mean +- corrected standard deviation of test accuracy (%) over seeds.
+For each data variant (balanced, unbalanced) and autoencoder: train once (the representation stage,
+cached); for each sampler, query-set size and seed: sample the query set and evaluate it with the
+paper's CNN (one executor job each, on the same workers as sweeps; the latent pools and the data travel
+through the object store once). Every evaluation is one atomic Parquet file, so a re-run does only what
+is missing. The table: rows autoencoder x sampler, columns variant x size, mean +- corrected standard
+deviation of test accuracy (%) over seeds.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ from pathlib import Path
 import numpy as np
 import ray
 
-from ..data import load_splits, unbalance_pool
-from ..engine import LatentSet, canonical_hash
+from ..config import InitialExperimentConfig
+from ..data import Splits, load_splits, unbalance_pool
+from ..engine import canonical_hash
 from ..errors import LatentsweepError
-from ..initial_config import InitialExperimentConfig
-from ..results import RepresentationCache, ResultStore, cache_key
+from ..results import RepresentationCache, ResultStore
 from ..strategies import InitialPool
-from ..workers import build_representation, sample_and_evaluate
-from .cluster import cluster_resources, ray_session
+from .cluster import cluster_resources, ray_session, worker_count
+from .executor import Executor, ExecutorStatus, Job
+from .plan import check_data
 from .progress import Display, SweepStatus, make_display
+from .representations import representation_job, run_representation_stage
 
 NO_AUTOENCODER = "-"  # the row of random sampling, which needs no latent space
 
@@ -41,10 +45,13 @@ class ExperimentOutcome:
     skipped: int = 0
     table: str = ""
     seconds: float = 0.0
+    interrupted: bool = False
     failures: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
         return 1 if self.failures else 0
 
 
@@ -59,23 +66,33 @@ def _jobs(config: InitialExperimentConfig):
                     yield variant, autoencoder, sampler
 
 
+def experiment_data(config: InitialExperimentConfig) -> dict[str, Splits]:
+    """The data variants the experiment asks for, checked: the pool must hold the largest query set."""
+    data = config.data
+    base = load_splits(data.dataset, data.path, data.validation_size, data.split, data.split_seed, data.test_fraction)
+    check_data(base)
+    variants = {}
+    for variant in config.variants:
+        variants[variant] = (
+            base if variant == "balanced" else unbalance_pool(base, config.unbalanced_per_class, config.unbalanced_seed)
+        )
+        pool = variants[variant].pool.shape[0]
+        if max(config.sizes) > pool:
+            raise ExperimentError(f"sizes: a query set of {max(config.sizes)} from the {variant} pool of {pool}")
+    return variants
+
+
 def run_initial_experiment(
     config: InitialExperimentConfig, results: Path, display_mode: str = "auto", display: Display | None = None
 ) -> ExperimentOutcome:
     started = time.monotonic()
-    base = load_splits(config.data.dataset, config.data.path, config.data.validation_size)
-    variants = {
-        "balanced": base,
-        "unbalanced": unbalance_pool(base, config.unbalanced_per_class, config.unbalanced_seed),
-    }
-    variants = {name: variants[name] for name in config.variants}
+    variants = experiment_data(config)
     store = ResultStore(results, config.name)
-    store.open({"name": config.name, "kind": "initial-query-selection"})
+    store.check()
     cache = RepresentationCache(Path(results) / ".cache" / "representations")
-    done = set(store.stored_columns("query_sets", ["evaluation_id"])["evaluation_id"].to_pylist())
     outcome = ExperimentOutcome(folder=store.folder)
     display = display or make_display(display_mode)
-    status = SweepStatus(name=config.name)
+    status = SweepStatus(name=config.name, unit="query sets")
     settings = {
         "update_steps": config.classifier.update_steps,
         "batch_size": config.classifier.batch_size,
@@ -83,16 +100,17 @@ def run_initial_experiment(
         "learning_rate": config.classifier.learning_rate,
         "test_limit": config.classifier.test_limit,
     }
-    with ray_session(config.address):
+    with store.lock(), ray_session(config.ray.address):
+        store.open({"name": config.name, "kind": "initial-query-selection", "data": config.data.describe()})
+        done = set(store.stored_columns("query_sets", ["evaluation_id"])["evaluation_id"].to_pylist())
         resources = cluster_resources()
         status.resources = resources
         display.start(status)
         try:
-            splits_refs = {name: ray.put(splits) for name, splits in variants.items()}
-            latents = _train_autoencoders(config, variants, splits_refs, cache, display, status, resources)
-            _evaluate(
-                config, variants, splits_refs, latents, settings, store, done, display, status, resources, outcome
-            )
+            latents = _train_autoencoders(config, variants, cache, display, status, resources)
+            _evaluate(config, variants, latents, settings, store, done, display, status, resources, outcome)
+        except KeyboardInterrupt:
+            outcome.interrupted = True
         finally:
             display.stop()
     table = table_one(store.table("query_sets").to_pandas(), config)
@@ -102,47 +120,35 @@ def run_initial_experiment(
     return outcome
 
 
-def _train_autoencoders(config, variants, splits_refs, cache, display, status, resources) -> dict:
-    """(variant, autoencoder) -> LatentSet, trained once per content hash (Ray tasks) or from the cache."""
-    status.stage = "representations"
-    status.representations_total = len(variants) * len(config.autoencoders)
-    latents: dict[tuple[str, object], LatentSet] = {}
-    pending = {}
+def _train_autoencoders(config, variants, cache, display, status, resources) -> dict:
+    """(variant, autoencoder) -> LatentSet, trained once per content hash or from the cache."""
+    status.enter("representations")
+    jobs = {
+        (variant, autoencoder): representation_job(autoencoder, splits, variant)
+        for variant, splits in variants.items()
+        for autoencoder in config.autoencoders
+    }
+    status.representations_total = len(jobs)
+
+    def done(job, latent, error, seconds):
+        status.representations_done += 1
+        if seconds is not None:
+            display.message(f"trained {job.spec.kind} on {job.data} in {seconds:.0f} s")
+
     gpus = 1.0 if resources["GPU"] >= 1 else 0.0
-    task = ray.remote(build_representation).options(num_cpus=1, num_gpus=gpus, max_retries=2)
-    for variant, splits in variants.items():
-        for autoencoder in config.autoencoders:
-            key = cache_key(autoencoder, splits.fingerprint())
-            cached = cache.load(key)
-            if cached is not None:
-                latents[variant, autoencoder] = cached
-                status.representations_done += 1
-                continue
-            ref = task.remote(
-                autoencoder, splits_refs[variant], frozenset(), frozenset(), None, "cuda" if gpus else "cpu", 1
-            )
-            pending[ref] = (variant, autoencoder, key)
-    while pending:
-        ready, _ = ray.wait(list(pending), num_returns=1, timeout=0.5)
-        display.update(status)
-        for ref in ready:
-            variant, autoencoder, key = pending.pop(ref)
-            try:
-                output = ray.get(ref)
-            except ray.exceptions.RayError as error:  # every row of its variant needs it: stop here
-                cause = getattr(error, "cause", None) or error
-                raise ExperimentError(
-                    f"autoencoders: {autoencoder.kind} on the {variant} data failed: {type(cause).__name__}: {cause}"
-                ) from None
-            cache.store(key, output.latent_set, output.weights)
-            latents[variant, autoencoder] = output.latent_set
-            status.representations_done += 1
-            display.message(f"trained {autoencoder.kind} on {variant} in {output.seconds:.0f} s")
-    return latents
+    stage = run_representation_stage(
+        list(jobs.values()), variants, cache, resources, gpus, config.ray.max_attempts, on_done=done,
+        on_tick=lambda: display.update(status),
+    )  # fmt: skip
+    for (variant, autoencoder), job in jobs.items():
+        if job.representation_id in stage.failures:  # every row of its variant needs it: stop here
+            error = stage.failures[job.representation_id]
+            raise ExperimentError(f"autoencoders: {autoencoder.kind} on the {variant} data failed: {error}")
+    return {key: stage.latents[job.representation_id] for key, job in jobs.items()}
 
 
-def _evaluate(config, variants, splits_refs, latents, settings, store, done, display, status, resources, outcome):
-    status.stage = "query sets"
+def _evaluate(config, variants, latents, settings, store, done, display, status, resources, outcome):
+    status.enter("query sets")
     work = []
     for variant, autoencoder, sampler in _jobs(config):
         for size in config.sizes:
@@ -162,33 +168,29 @@ def _evaluate(config, variants, splits_refs, latents, settings, store, done, dis
                     outcome.skipped += 1
                     continue
                 work.append((evaluation_id, variant, autoencoder, sampler, size, seed, representation))
-    status.total = len(work)
-    task = ray.remote(sample_and_evaluate).options(num_cpus=1, max_retries=2)
+    status.total = status.units_total = len(work)
+    if not work:
+        return
+    splits_refs = {name: ray.put(splits) for name, splits in variants.items()}
     pools = {}  # (variant, autoencoder) -> the latent pool in the object store, put once
-    limit = max(1, int(2 * resources["CPU"]))
-    queue = collections.deque(work)
-    in_flight = {}
-    while queue or in_flight:
-        while queue and len(in_flight) < limit:
-            evaluation_id, variant, autoencoder, sampler, size, seed, representation = item = queue.popleft()
+
+    def arguments(variant, autoencoder, sampler, size, seed):
+        def build():
             pool_ref = None
             if autoencoder is not None:
                 if (variant, autoencoder) not in pools:
                     latent = latents[variant, autoencoder]
                     pools[variant, autoencoder] = ray.put(InitialPool(latent.pool, latent.pool_reconstruction_error))
                 pool_ref = pools[variant, autoencoder]
-            ref = task.remote(splits_refs[variant], pool_ref, sampler, size, seed, 1, **settings)
-            in_flight[ref] = item
-        status.running = len(in_flight)
-        ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=0.5)
-        for ref in ready:
-            evaluation_id, variant, autoencoder, sampler, size, seed, representation = in_flight.pop(ref)
-            try:
-                indices, sampling_seconds, result = ray.get(ref)
-            except ray.exceptions.RayError as error:
-                outcome.failures.append(f"{variant}/{sampler}/{size}/{seed}: {type(error).__name__}: {error}")
-                status.failed += 1
-                continue
+            return splits_refs[variant], pool_ref, sampler, size, seed, settings
+
+        return build
+
+    queue = collections.deque(Job(item[0], "evaluate_query_set", arguments(*item[1:6]), payload=item) for item in work)
+
+    def on_events(job, events):
+        evaluation_id, variant, autoencoder, sampler, size, seed, representation = job.payload
+        for indices, sampling_seconds, result in events:
             store.write_rows(
                 "query_sets",
                 evaluation_id,
@@ -215,8 +217,33 @@ def _evaluate(config, variants, splits_refs, latents, settings, store, done, dis
             )
             outcome.evaluated += 1
             status.done += 1
-        status.running = len(in_flight)
+            status.units_done += 1
+
+    def on_failed(job, text):
+        _, variant, _, sampler, size, seed, _ = job.payload
+        outcome.failures.append(f"{variant}/{sampler}/{size}/{seed}: {text}")
+        status.failed += 1
+        status.units_done += 1
+
+    executor_status = ExecutorStatus()
+    executor = Executor(
+        min(worker_count(config.ray, resources), len(work)),
+        config.ray.cpus_per_worker,
+        0.0,
+        config.plugins,
+        config.ray.max_attempts,
+        status=executor_status,
+    )
+
+    def tick():
+        status.running = executor_status.running
+        status.retried = executor_status.retried
         display.update(status)
+
+    try:
+        executor.run(lambda: queue.popleft() if queue else None, on_events, on_failed, tick)
+    finally:
+        executor.release()
 
 
 def table_one(frame, config: InitialExperimentConfig) -> str:

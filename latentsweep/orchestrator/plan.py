@@ -1,35 +1,33 @@
-"""The plan of a sweep: representation jobs, trial specs with stable ids, packs, and what is stored."""
+"""The plan of a sweep: representation jobs, trial specs with stable ids, packs, and what is stored.
+
+Everything the plan can refuse it refuses here, before any work: a representation kind that cannot run
+on the data, a strategy that needs what a representation lacks, a budget larger than the pool, a
+validation or test part that lacks a class the pool has.
+"""
 
 from __future__ import annotations
 
 import collections
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..config import ConfigError, SweepConfig
-from ..data import Splits
-from ..engine import RepresentationSpec, TrialSpec
-from ..results import cache_key
+from ..data import DATASETS, Splits, missing_classes
+from ..engine import TrialSpec, has_posterior, kind_problem
+from ..errors import DataError
+from .representations import RepresentationJob, representation_job
 
-NEEDS_POSTERIOR = frozenset({"kl-to-prior", "density-j-divergence"})
-
-
-@dataclass(frozen=True)
-class RepresentationJob:
-    """One representation to train (or take from the cache), with the scores its trials need."""
-
-    index: int
-    spec: RepresentationSpec
-    representation_id: str
-    cache_key: str
-    measures: frozenset[str]
-    distances: frozenset[str]
+CPU_PACK_CAP = 8  # benchmarks/trial_throughput.py: larger CPU packs fall out of cache
+GPU_PACK_CAP = 256
 
 
 @dataclass(frozen=True)
 class SweepPlan:
     config: SweepConfig
     data_fingerprint: str
+    class_counts: dict[str, list[int]]
+    split: str
     jobs: tuple[RepresentationJob, ...]
     trials: tuple[TrialSpec, ...]
     stored: Mapping[str, str]
@@ -39,57 +37,60 @@ class SweepPlan:
         """Trials not stored as finished: never run, or stored as failed (tried again)."""
         return [trial for trial in self.trials if self.stored.get(trial.id) != "ok"]
 
-    def packs(self, trials: list[TrialSpec], pack_size: int) -> list[list[TrialSpec]]:
-        """Compatible trials in packs of at most `pack_size`, in plan order."""
-        groups: dict[tuple, list[TrialSpec]] = collections.defaultdict(list)
-        for trial in trials:
-            groups[trial.pack_key()].append(trial)
-        return [group[i : i + pack_size] for group in groups.values() for i in range(0, len(group), pack_size)]
+
+def check_data(splits: Splits, validation_key: str = "data.validation_size") -> None:
+    """Refuses splits whose validation or test part lacks a class the pool has."""
+    for part, lacking in missing_classes(splits).items():
+        shown = ", ".join(map(str, lacking[:10])) + (" ..." if len(lacking) > 10 else "")
+        what = "validation" if part == "val" else "test"
+        fix = (
+            f"raise {validation_key} or use data.split = 'stratified'"
+            if part == "val"
+            else "give a test part with every class, or use data.split = 'stratified'"
+        )
+        raise DataError(f"{splits.name}: the {what} part lacks class(es) {shown} that the pool has; {fix}")
 
 
-def _check_compatible(config: SweepConfig, splits: Splits) -> None:
-    side = splits.image_shape
+def _check(config: SweepConfig, splits: Splits) -> None:
+    check_data(splits)
+    pool = splits.pool.shape[0]
+    budget = config.budget
+    if budget.final_labels > pool:
+        raise ConfigError(
+            f"budget: {budget.initial} + {budget.iterations} x {budget.batch} = {budget.final_labels} labels, "
+            f"but the pool of {splits.name} has {pool} examples"
+        )
     for index, representation in enumerate(config.representations):
-        if representation.kind == "conv-vae" and (side[0] != side[1] or side[0] % 2 or side[0] < 4):
-            raise ConfigError(
-                f"representations[{index}].kind = 'conv-vae': needs square images of an even side >= 4, "
-                f"{config.data.dataset} has {side[0]}x{side[1]}"
-            )
-        if representation.kind != "pixels":
-            continue
+        problem = kind_problem(representation.kind, splits)
+        if problem:
+            raise ConfigError(f"representations[{index}].kind = {representation.kind!r}: {problem}")
         for strategy in config.strategies:
-            needs = strategy.representativeness in NEEDS_POSTERIOR or (
-                strategy.batch == "greedy" and strategy.distance == "j-divergence"
-            )
-            if needs:
+            if strategy.needs_posterior() and not has_posterior(representation.kind, splits):
                 raise ConfigError(
                     f"strategies: {strategy.label()} needs posterior variances, which "
-                    f"representations[{index}] (pixels) does not have"
+                    f"representations[{index}] ({representation.kind}) does not have"
+                )
+            if strategy.needs_reconstruction_error() and not representation.trained:
+                raise ConfigError(
+                    f"strategies: initial = {strategy.initial!r} needs an autoencoder's reconstruction errors, "
+                    f"which representations[{index}] ({representation.kind}) does not have"
                 )
 
 
 def make_plan(config: SweepConfig, splits: Splits, stored: Mapping[str, str]) -> SweepPlan:
     """Expands the config into jobs and trials (seeds x strategies for every representation)."""
-    _check_compatible(config, splits)
-    fingerprint = splits.fingerprint()
-    measures = frozenset(s.representativeness for s in config.strategies if s.representativeness)
-    distances = frozenset(s.distance for s in config.strategies if s.batch == "greedy")
+    _check(config, splits)
+    measures = frozenset(s.representativeness for s in config.strategies if s.uses_representativeness())
+    distances = frozenset().union(*(s.distances() for s in config.strategies))
     jobs, trials = [], []
-    for index, representation in enumerate(config.representations):
-        job = RepresentationJob(
-            index=index,
-            spec=representation,
-            representation_id=representation.key(fingerprint),
-            cache_key=cache_key(representation, fingerprint),
-            measures=measures,
-            distances=distances,
-        )
+    for representation in config.representations:
+        job = representation_job(representation, splits, "data", measures, distances)
         jobs.append(job)
         for seed in config.seeds:
             for strategy in config.strategies:
                 trials.append(
                     TrialSpec(
-                        dataset=config.data.dataset,
+                        dataset=splits.name,
                         representation=job.representation_id,
                         strategy=strategy,
                         classifier=config.classifier,
@@ -97,19 +98,55 @@ def make_plan(config: SweepConfig, splits: Splits, stored: Mapping[str, str]) ->
                         seed=seed,
                     )
                 )
-    return SweepPlan(config, fingerprint, tuple(jobs), tuple(trials), dict(stored))
+    split = config.data.split or DATASETS.declared(config.data.dataset).split
+    return SweepPlan(
+        config, splits.fingerprint(), splits.class_counts(), split, tuple(jobs), tuple(trials), dict(stored)
+    )
 
 
-def describe_plan(plan: SweepPlan, pack_size: int, cached: set[str]) -> str:
-    """The plan as text: jobs, trial counts per dimension and in total, packs, and what is stored."""
+def pack_cap(pack_size: int | str, gpus: bool = False) -> int:
+    """The most trials in one pack: the configured size, or for 'auto' the fastest on the device."""
+    if pack_size != "auto":
+        return int(pack_size)
+    return GPU_PACK_CAP if gpus else CPU_PACK_CAP
+
+
+def make_packs(
+    trials: Sequence[TrialSpec], n_workers: int, cap: int, resume_at: Mapping[str, int] | None = None
+) -> list[list[TrialSpec]]:
+    """Compatible trials (same pack key and resume iteration) in packs of at most `cap`, sized so that
+    workers finish together: each group is cut into a multiple of `n_workers` packs of equal size (+-1)
+    where it has enough trials, and packs come largest (most remaining work) first."""
+    resume_at = resume_at or {}
+    groups: dict[tuple, list[TrialSpec]] = collections.defaultdict(list)
+    for trial in trials:
+        groups[(trial.pack_key(), resume_at.get(trial.id, 0))].append(trial)
+    packs: list[tuple[float, int, list[TrialSpec]]] = []
+    for (key, start), group in groups.items():
+        count = math.ceil(len(group) / cap)
+        count = min(len(group), math.ceil(count / n_workers) * n_workers)
+        remaining = key[-1].iterations + 1 - start  # the budget's iterations still to run
+        size, extra = divmod(len(group), count)
+        position = 0
+        for index in range(count):
+            members = group[position : position + size + (index < extra)]
+            position += len(members)
+            packs.append((len(members) * max(remaining, 1), len(packs), members))
+    packs.sort(key=lambda item: (-item[0], item[1]))
+    return [members for _, _, members in packs]
+
+
+def describe_plan(plan: SweepPlan, packs: list[list[TrialSpec]], cap: int, cached: set[str]) -> str:
+    """The plan as text: data parts with class counts, jobs, trial counts, packs, and what is stored."""
     config = plan.config
-    lines = [f"sweep {config.name!r} on {config.data.dataset} (data {plan.data_fingerprint})"]
+    counts = plan.class_counts
+    lines = [f"sweep {config.name!r} on {config.data.dataset} (data {plan.data_fingerprint}, split {plan.split})"]
+    for part, label in (("pool", "pool"), ("val", "validation"), ("test", "test")):
+        lines.append(f"  {label}: {sum(counts[part])} examples, per class {counts[part]}")
     lines.append(f"representation jobs: {len(plan.jobs)}")
     for job in plan.jobs:
-        state = "cached" if job.cache_key in cached else "to train"
-        extra = ""
-        if job.measures:
-            extra = f", representativeness: {', '.join(sorted(job.measures))}"
+        state = "cached" if job.cache_key in cached else ("to train" if job.spec.trained else "to read")
+        extra = f", representativeness: {', '.join(sorted(job.measures))}" if job.measures else ""
         lines.append(f"  {job.representation_id} ({state}{extra})")
     lines.append(
         f"trials: {len(plan.trials)} = {len(plan.jobs)} representations x {len(config.strategies)} strategies "
@@ -119,10 +156,12 @@ def describe_plan(plan: SweepPlan, pack_size: int, cached: set[str]) -> str:
         lines.append(f"  {strategy.label()}")
     ok = sum(1 for t in plan.trials if plan.stored.get(t.id) == "ok")
     failed = sum(1 for t in plan.trials if plan.stored.get(t.id) == "failed")
-    to_run = plan.to_run
-    packs = plan.packs(to_run, pack_size)
     lines.append(f"stored: {ok} finished (skipped), {failed} failed (run again)")
-    lines.append(f"to run: {len(to_run)} trials in {len(packs)} packs of up to {pack_size}")
+    sizes = sorted({len(p) for p in packs}, reverse=True)
+    lines.append(
+        f"to run: {len(plan.to_run)} trials in {len(packs)} packs of {'/'.join(map(str, sizes)) or 0} "
+        f"(at most {cap} per pack)"
+    )
     budget = config.budget
     lines.append(
         f"budget: {budget.initial} initial + {budget.iterations} x {budget.batch} = {budget.final_labels} labels; "

@@ -13,7 +13,8 @@ from typing import TextIO
 
 @dataclass
 class SweepStatus:
-    """A snapshot of a running sweep."""
+    """A snapshot of running work: trials (or query sets) done of total, and progress counted in `unit`s
+    (AL iterations for trials), from which rate and ETA come."""
 
     name: str
     stage: str = "starting"
@@ -25,7 +26,11 @@ class SweepStatus:
     running: int = 0
     retried: int = 0
     skipped: int = 0
+    unit: str = "iterations"
+    units_total: int = 0
+    units_done: int = 0
     started: float = field(default_factory=time.monotonic)
+    stage_started: float = field(default_factory=time.monotonic)
     resources: dict = field(default_factory=dict)
     leaderboard: list[tuple[str, float, int]] = field(default_factory=list)
 
@@ -33,13 +38,17 @@ class SweepStatus:
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
+    def enter(self, stage: str) -> None:
+        self.stage, self.stage_started = stage, time.monotonic()
+
     def rate(self) -> float:
-        """Finished trials per second since the start."""
-        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+        """Units (AL iterations) done per second since the stage began."""
+        elapsed = time.monotonic() - self.stage_started
+        return self.units_done / elapsed if elapsed > 0 else 0.0
 
     def eta_seconds(self) -> float | None:
         rate = self.rate()
-        return (self.total - self.done) / rate if rate > 0 and self.total > self.done else None
+        return (self.units_total - self.units_done) / rate if rate > 0 and self.units_total > self.units_done else None
 
 
 def _clock(seconds: float | None) -> str:
@@ -60,7 +69,8 @@ def status_line(status: SweepStatus) -> str:
             f"[{_clock(status.elapsed)}] representations {status.representations_done}/{status.representations_total}"
         )
     line = (
-        f"[{_clock(status.elapsed)}] {status.stage} {status.done}/{status.total} "
+        f"[{_clock(status.elapsed)}] {status.stage} {status.done}/{status.total}, "
+        f"{status.unit} {status.units_done}/{status.units_total} "
         f"({status.rate() * 60:.1f}/min, eta {_clock(status.eta_seconds())}) "
         f"running {status.running}, failed {status.failed}, retried {status.retried}"
     )
@@ -141,18 +151,23 @@ class LiveDisplay(Display):
             f"cluster: {resources.get('nodes', 0)} nodes, {resources.get('CPU', 0):g} CPUs, "
             f"{resources.get('GPU', 0):g} GPUs",
         )
+        bar = Table.grid(padding=(0, 2))
         if status.stage == "representations":
             total, done = status.representations_total, status.representations_done
+            bar.add_row(
+                ProgressBar(total=max(total, 1), completed=done, width=40),
+                f"representations {done}/{total}",
+                f"elapsed {_clock(status.elapsed)}",
+            )
         else:
-            total, done = status.total, status.done
-        bar = Table.grid(padding=(0, 2))
-        bar.add_row(
-            ProgressBar(total=max(total, 1), completed=done, width=40),
-            f"{done}/{total}",
-            f"{status.rate() * 60:.1f} trials/min",
-            f"elapsed {_clock(status.elapsed)}",
-            f"eta {_clock(status.eta_seconds())}",
-        )
+            bar.add_row(
+                ProgressBar(total=max(status.units_total, 1), completed=status.units_done, width=40),
+                f"{status.done}/{status.total} done",
+                f"{status.unit} {status.units_done}/{status.units_total}",
+                f"{status.rate() * 60:.1f}/min",
+                f"elapsed {_clock(status.elapsed)}",
+                f"eta {_clock(status.eta_seconds())}",
+            )
         counts = (
             f"running {status.running}   failed [red]{status.failed}[/red]   retried {status.retried}   "
             f"skipped (stored) {status.skipped}"

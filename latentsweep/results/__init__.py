@@ -1,24 +1,40 @@
-"""Results on disk: the Parquet store of a sweep and the cache of trained representations.
-
-Only this package writes result files.
+"""Results on disk: the Parquet store of a sweep, the checkpoints of running trials and the cache of
+trained representations. Only this package writes result files.
 """
 
+from .checkpoints import Checkpoint, CheckpointStore
 from .representation_cache import MODEL_CODE_VERSION, RepresentationCache, cache_key, state_dict_bytes
-from .schema import CURVES, QUERIES, SCHEMA_VERSION, SCHEMAS, TRIALS, learning_curve_area, trial_tables
-from .store import ResultStore, StoreError
+from .schema import (
+    CURVES,
+    QUERIES,
+    QUERY_SETS,
+    SCHEMA_VERSION,
+    SCHEMAS,
+    TRIALS,
+    learning_curve_area,
+    representation_kind,
+    trial_tables,
+)
+from .store import ResultStore, StoreError, atomic_write, atomic_write_bytes
 
 __all__ = [
     "CURVES",
     "MODEL_CODE_VERSION",
     "QUERIES",
+    "QUERY_SETS",
     "SCHEMAS",
     "SCHEMA_VERSION",
     "TRIALS",
+    "Checkpoint",
+    "CheckpointStore",
     "RepresentationCache",
     "ResultStore",
     "StoreError",
+    "atomic_write",
+    "atomic_write_bytes",
     "cache_key",
     "learning_curve_area",
+    "representation_kind",
     "state_dict_bytes",
     "trial_tables",
 ]

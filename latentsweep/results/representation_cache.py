@@ -14,15 +14,17 @@ import io
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..engine.latent_set import LatentSet
 from ..engine.specs import RepresentationSpec, canonical_hash
+from .store import StoreError
 
 # Bump when an autoencoder's architecture, training or encoding changes: old cache entries then miss.
-MODEL_CODE_VERSION = 2
+MODEL_CODE_VERSION = 3
 
 _ARRAYS = ("pool", "pool_labels", "val", "val_labels", "test", "test_labels")
 
@@ -43,13 +45,22 @@ class RepresentationCache:
         return (self.path(key) / "meta.json").exists()
 
     def load(self, key: str) -> LatentSet | None:
-        """The cached LatentSet, or None when there is no complete entry."""
+        """The cached LatentSet, or None when there is no complete entry; a damaged one is a StoreError
+        naming it (it is never overwritten: the user moves it away)."""
         entry = self.path(key)
         if not (entry / "meta.json").exists():
             return None
-        meta = json.loads((entry / "meta.json").read_text())
-        with np.load(entry / "latent.npz", allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
+        try:
+            meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+            with np.load(entry / "latent.npz", allow_pickle=False) as archive:
+                arrays = {name: archive[name] for name in archive.files}
+            missing = [name for name in _ARRAYS if name not in arrays]
+            if missing or not isinstance(meta, dict) or "representation" not in meta:
+                raise ValueError(f"missing {missing or 'metadata'}")
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+            raise StoreError(
+                f"{entry}: damaged cache entry ({type(error).__name__}); move the folder away to train it again"
+            ) from None
         scores = {name[len("repr:") :]: arrays[name] for name in arrays if name.startswith("repr:")}
         return LatentSet(
             dataset=meta["dataset"],
@@ -70,12 +81,28 @@ class RepresentationCache:
         return torch.load(self.path(key) / "weights.pt", weights_only=True)
 
     def store(self, key: str, latent: LatentSet, weights: bytes | None) -> None:
-        """Writes (or rewrites, with more scores) an entry atomically; `weights` is a saved state_dict."""
+        """Writes (or rewrites, with more scores) an entry as a folder renamed into place; `weights` is a
+        saved state_dict. A failed write (a full disk) leaves no partial entry and raises StoreError."""
         entry = self.path(key)
         temporary = self.folder / f"_{key}-{os.getpid()}"
-        if temporary.exists():
-            shutil.rmtree(temporary)
-        temporary.mkdir(parents=True)
+        try:
+            if temporary.exists():
+                shutil.rmtree(temporary)
+            temporary.mkdir(parents=True)
+            self._write(temporary, entry, latent, weights)
+            if entry.exists():
+                retired = self.folder / f"_{key}-old-{os.getpid()}"
+                entry.rename(retired)
+                temporary.rename(entry)
+                shutil.rmtree(retired)
+            else:
+                temporary.rename(entry)
+        except OSError as error:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise StoreError(f"{entry}: cannot be written ({error.strerror or error})") from None
+
+    @staticmethod
+    def _write(temporary: Path, entry: Path, latent: LatentSet, weights: bytes | None) -> None:
         arrays = {name: np.asarray(getattr(latent, name)) for name in _ARRAYS}
         for optional in ("pool_logvar", "pool_reconstruction_error"):
             if getattr(latent, optional) is not None:
@@ -94,13 +121,6 @@ class RepresentationCache:
             "metadata": dict(latent.metadata),
         }
         (temporary / "meta.json").write_text(json.dumps(meta, indent=2))
-        if entry.exists():
-            retired = self.folder / f"_{key}-old-{os.getpid()}"
-            entry.rename(retired)
-            temporary.rename(entry)
-            shutil.rmtree(retired)
-        else:
-            temporary.rename(entry)
 
 
 def state_dict_bytes(model) -> bytes:

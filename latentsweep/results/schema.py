@@ -1,7 +1,10 @@
-"""The three result tables (trials, curves, queries) as explicit pyarrow schemas, and their rows."""
+"""The result tables (trials, curves, queries; query_sets of the initial experiment) as explicit pyarrow
+schemas, and the rows of one trial. Strategy columns follow the strategy fields; parameters that a
+plugin's entry declares for itself go into `strategy_params` (JSON)."""
 
 from __future__ import annotations
 
+import json
 import platform
 import time
 
@@ -10,7 +13,7 @@ import pyarrow as pa
 
 from .. import __version__
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TRIALS = pa.schema(
     [
@@ -18,6 +21,7 @@ TRIALS = pa.schema(
         ("sweep", pa.string()),
         ("dataset", pa.string()),
         ("representation", pa.string()),
+        ("representation_kind", pa.string()),
         ("seed", pa.int64()),
         ("strategy", pa.string()),
         ("uncertainty", pa.string()),
@@ -29,6 +33,10 @@ TRIALS = pa.schema(
         ("alpha", pa.float64()),
         ("beta", pa.float64()),
         ("initial", pa.string()),
+        ("gamma_end", pa.float64()),
+        ("alpha_end", pa.float64()),
+        ("beta_end", pa.float64()),
+        ("strategy_params", pa.string()),
         ("classifier_hidden", pa.list_(pa.int64())),
         ("classifier_dropout", pa.float64()),
         ("classifier_epochs", pa.int64()),
@@ -56,6 +64,8 @@ TRIALS = pa.schema(
         ("numpy_version", pa.string()),
         ("python_version", pa.string()),
         ("finished_at", pa.timestamp("s", tz="UTC")),
+        ("study", pa.string()),
+        ("optuna_trial", pa.int64()),
         ("schema_version", pa.int64()),
     ],
     metadata={"latentsweep_schema_version": str(SCHEMA_VERSION)},
@@ -121,8 +131,17 @@ def learning_curve_area(n_labeled: list[int], accuracy: list[float]) -> float:
     return float(np.sum((y[1:] + y[:-1]) * np.diff(x)) / 2.0 / (x[-1] - x[0]))
 
 
-def trial_tables(result, sweep: str, attempts: int = 1) -> dict[str, pa.Table]:
-    """The rows of one finished (or failed) TrialResult, one table per result kind."""
+def representation_kind(representation_id: str) -> str | None:
+    """The registered kind a representation id starts with ('conv-vae-d30-e10-s0-1a2b3c4d' -> 'conv-vae')."""
+    from ..engine.kinds import REPRESENTATION_KINDS
+
+    matches = [kind for kind in REPRESENTATION_KINDS if representation_id.startswith(f"{kind}-")]
+    return max(matches, key=len) if matches else None
+
+
+def trial_tables(result, sweep: str, attempts: int = 1, tags: dict | None = None) -> dict[str, pa.Table]:
+    """The rows of one finished (or failed, or pruned) TrialResult, one table per result kind; `tags` fills
+    the `study` and `optuna_trial` columns of trials a tuner ran."""
     import torch  # only for its version string
 
     spec, strategy = result.spec, result.spec.strategy
@@ -134,6 +153,7 @@ def trial_tables(result, sweep: str, attempts: int = 1) -> dict[str, pa.Table]:
         "sweep": sweep,
         "dataset": spec.dataset,
         "representation": spec.representation,
+        "representation_kind": representation_kind(spec.representation),
         "seed": spec.seed,
         "strategy": strategy.label(),
         "uncertainty": strategy.uncertainty,
@@ -145,6 +165,10 @@ def trial_tables(result, sweep: str, attempts: int = 1) -> dict[str, pa.Table]:
         "alpha": strategy.alpha,
         "beta": strategy.beta,
         "initial": strategy.initial,
+        "gamma_end": strategy.gamma_end,
+        "alpha_end": strategy.alpha_end,
+        "beta_end": strategy.beta_end,
+        "strategy_params": json.dumps(dict(strategy.params), sort_keys=True) if strategy.params else None,
         "classifier_hidden": list(spec.classifier.hidden),
         "classifier_dropout": spec.classifier.dropout,
         "classifier_epochs": spec.classifier.epochs,
@@ -172,6 +196,8 @@ def trial_tables(result, sweep: str, attempts: int = 1) -> dict[str, pa.Table]:
         "numpy_version": np.__version__,
         "python_version": platform.python_version(),
         "finished_at": int(time.time()),
+        "study": (tags or {}).get("study"),
+        "optuna_trial": (tags or {}).get("optuna_trial"),
         "schema_version": SCHEMA_VERSION,
     }
     curves = {

@@ -3,17 +3,22 @@
     results/<sweep>/trials/<trial_id>.parquet    one row per trial
     results/<sweep>/curves/<trial_id>.parquet    one row per trial and iteration
     results/<sweep>/queries/<trial_id>.parquet   queried pool indices per iteration
-    results/<sweep>/sweep.json                   schema version, config snapshot
+    results/<sweep>/sweep.json                   schema version, config snapshot, class counts
+    results/<sweep>/.checkpoints/                iterations of unfinished trials (not a table)
+    results/<sweep>/.lock                        held by the one driver working on the folder
 
-Each file is written under a name starting with '_' (which pyarrow's dataset discovery ignores) and
-renamed into place; the trials file goes last, so a trial counts as stored only when all three exist.
+Every file is written under a name starting with '_' (which pyarrow's dataset discovery ignores) and
+renamed into place (`atomic_write`, the one writer); the trials file goes last, so a trial counts as
+stored only when all three exist. Nothing stored is ever rewritten except by storing that trial again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,11 +26,33 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ..errors import LatentsweepError
+from .checkpoints import CheckpointStore
 from .schema import SCHEMA_VERSION, SCHEMAS, trial_tables
+
+TABLES = ("trials", "curves", "queries")
 
 
 class StoreError(LatentsweepError):
-    """The results folder is unusable (another schema version, unreadable files)."""
+    """The results folder is unusable (another schema version, a damaged file, no space, locked)."""
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Writes `path` through `write(temporary)` and a rename: readers see the old file or the new one,
+    never a part. A failed write (a full disk) leaves nothing behind and raises StoreError."""
+    temporary = path.with_name(f"_{path.stem}-{os.getpid()}{path.suffix}")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise StoreError(
+            f"{path}: cannot be written ({error.strerror or error}); nothing half-written is kept"
+        ) from None
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    atomic_write(path, lambda temporary: temporary.write_bytes(data))
 
 
 class ResultStore:
@@ -35,26 +62,83 @@ class ResultStore:
         self.root = Path(root)
         self.sweep = sweep
         self.folder = self.root / sweep
+        self.checkpoints = CheckpointStore(self.folder)
+
+    # -- checks that touch nothing -------------------------------------------------------------
+
+    def check(self) -> dict | None:
+        """Checks, without writing, that the results folder can be used: returns the stored sweep.json
+        (None for a new sweep). Raises StoreError naming the file and what to do."""
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreError(f"{self.root}: the results folder is a file, expected a folder")
+        if self.folder.exists() and not self.folder.is_dir():
+            raise StoreError(f"{self.folder}: is a file, expected the sweep's folder")
+        info = self.folder / "sweep.json"
+        if not info.exists():
+            writable = self._nearest_existing(self.folder)
+            if not os.access(writable, os.W_OK | os.X_OK):
+                raise StoreError(f"{writable}: the results folder is not writable")
+            return None
+        try:
+            stored = json.loads(info.read_text(encoding="utf-8"))
+            version = stored.get("schema_version") if isinstance(stored, dict) else None
+        except (ValueError, OSError) as error:
+            raise StoreError(
+                f"{info}: damaged ({type(error).__name__}); restore it or use --fresh (the folder is kept)"
+            ) from None
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"{info}: results of schema version {version}, this latentsweep writes {SCHEMA_VERSION}; "
+                "use --fresh to start a new folder (the old one is kept)"
+            )
+        if not os.access(self.folder, os.W_OK | os.X_OK):
+            raise StoreError(f"{self.folder}: the sweep folder is not writable")
+        return stored
+
+    @staticmethod
+    def _nearest_existing(path: Path) -> Path:
+        while not path.exists() and path != path.parent:
+            path = path.parent
+        return path
 
     # -- writing -------------------------------------------------------------------------------
 
     def open(self, config_snapshot: dict | None = None) -> None:
         """Creates the folders and sweep.json, or checks that an existing folder has our schema."""
+        self.check()
+        try:
+            for name in TABLES:
+                (self.folder / name).mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"{self.folder}: cannot be created ({error.strerror})") from None
         info = self.folder / "sweep.json"
-        if info.exists():
-            stored = json.loads(info.read_text()).get("schema_version")
-            if stored != SCHEMA_VERSION:
-                raise StoreError(
-                    f"{info}: results of schema version {stored}, this latentsweep writes {SCHEMA_VERSION}; "
-                    "use --fresh to start a new folder (the old one is kept)"
-                )
-        for name in ("trials", "curves", "queries"):
-            (self.folder / name).mkdir(parents=True, exist_ok=True)
         if not info.exists():
             content = {"sweep": self.sweep, "schema_version": SCHEMA_VERSION, "created": time.time()}
             if config_snapshot is not None:
-                content["config"] = config_snapshot
-            _atomic_write_bytes(info, json.dumps(content, indent=2, default=str).encode())
+                content.update(config_snapshot)
+            atomic_write_bytes(info, json.dumps(content, indent=2, default=str).encode())
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Holds the folder's lock while a driver works on it: a second driver is refused at once. The
+        operating system releases it when its holder dies, even by SIGKILL."""
+        from filelock import FileLock, Timeout
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / f".{self.sweep}.lock"
+        lock = FileLock(path, timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreError(
+                f"{self.folder}: another latentsweep is working on this sweep (lock {path}); wait for it to finish"
+            ) from None
+        except OSError as error:
+            raise StoreError(f"{path}: cannot take the lock ({error.strerror})") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def set_aside(self) -> Path | None:
         """Renames an existing sweep folder to '<sweep>.old-<UTC time>' (for --fresh); returns the new path."""
@@ -73,37 +157,39 @@ class ResultStore:
         """Stores rows of table `name` as one file `<row_id>.parquet`, atomically."""
         folder = self.folder / name
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{row_id}.parquet"
-        temporary = path.with_name(f"_{path.stem}-{os.getpid()}.parquet")
-        pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMAS[name]), temporary)
-        os.replace(temporary, path)
+        table = pa.Table.from_pylist(rows, schema=SCHEMAS[name])
+        atomic_write(folder / f"{row_id}.parquet", lambda temporary: pq.write_table(table, temporary))
 
     def write_text(self, name: str, text: str) -> Path:
         """Writes a text file (a summary table) into the sweep folder, atomically."""
         path = self.folder / name
-        _atomic_write_bytes(path, text.encode())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, text.encode())
         return path
 
-    def write_trial(self, result, attempts: int = 1) -> None:
-        """Stores one TrialResult: queries, curves, then the trials row, each file atomically."""
-        tables = trial_tables(result, self.sweep, attempts)
+    def write_trial(self, result, attempts: int = 1, tags: dict | None = None) -> None:
+        """Stores one TrialResult: queries, curves, then the trials row, each file atomically; then drops
+        the trial's checkpoint."""
+        tables = trial_tables(result, self.sweep, attempts, tags)
         for name in ("queries", "curves", "trials"):
             path = self.folder / name / f"{result.spec.id}.parquet"
-            temporary = path.with_name(f"_{path.stem}-{os.getpid()}.parquet")
-            pq.write_table(tables[name], temporary)
-            os.replace(temporary, path)
+            atomic_write(path, lambda temporary, table=tables[name]: pq.write_table(table, temporary))
+        self.checkpoints.remove(result.spec.id)
 
     # -- reading -------------------------------------------------------------------------------
 
     def stored_status(self) -> dict[str, str]:
-        """trial id -> 'ok' or 'failed' for every trial whose files are all in place."""
+        """trial id -> 'ok', 'failed' or 'pruned' for every trial whose files are all in place."""
         table = self.stored_columns("trials", ["trial_id", "status"])
         return dict(zip(table["trial_id"].to_pylist(), table["status"].to_pylist(), strict=True))
 
+    def files(self, name: str) -> list[Path]:
+        folder = self.folder / name
+        return sorted(folder.glob("[!_.]*.parquet")) if folder.is_dir() else []
+
     def stored_columns(self, name: str, columns: list[str]) -> pa.Table:
         """Some columns of table `name`, empty when nothing is stored yet."""
-        folder = self.folder / name
-        if not folder.exists() or not any(folder.glob("[!_.]*.parquet")):
+        if not self.files(name):
             return SCHEMAS[name].empty_table().select(columns)
         return self.table(name, columns=columns)
 
@@ -111,14 +197,22 @@ class ResultStore:
         """A pyarrow dataset over one table's files, with the explicit schema (not the first file's)."""
         return ds.dataset(self.folder / name, schema=SCHEMAS[name], format="parquet")
 
-    def table(self, name: str, columns: list[str] | None = None) -> pa.Table:
-        folder = self.folder / name
-        if not folder.exists():
-            return SCHEMAS[name].empty_table() if columns is None else SCHEMAS[name].empty_table().select(columns)
-        return self.dataset(name).to_table(columns=columns)
+    def table(self, name: str, columns: list[str] | None = None, filter=None) -> pa.Table:
+        """Table `name` as one pyarrow Table; a damaged file is named in a StoreError."""
+        if not self.files(name):
+            empty = SCHEMAS[name].empty_table()
+            return empty if columns is None else empty.select(columns)
+        try:
+            return self.dataset(name).to_table(columns=columns, filter=filter)
+        except (pa.ArrowException, OSError) as error:
+            raise self._damaged(name, error) from None
 
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f"_{path.name}-{os.getpid()}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    def _damaged(self, name: str, error: BaseException) -> StoreError:
+        for path in self.files(name):
+            try:
+                pq.read_metadata(path)
+            except (pa.ArrowException, OSError):
+                return StoreError(
+                    f"{path}: damaged Parquet file; move it out of {path.parent} (that trial then runs again)"
+                )
+        return StoreError(f"{self.folder / name}: cannot be read ({str(error).splitlines()[0]})")

@@ -8,12 +8,16 @@ Registries (name -> function), to which users may add their own:
 - `DISTANCES[name](features, logvar, j) -> [n]` for the greedy selector
 - `INITIAL_SELECTION[name](pool, n, rng, params) -> n pool indices`, the first batch (second paper)
 
+Each entry declares what it uses and needs (`UNCERTAINTY.declared("margin")` etc.): parameters of its
+own, posterior log-variances, a distance bound, reconstruction errors.
+
 This package imports numpy and scipy only: never ray, torch or optuna.
 """
 
 from .batch_selection import (
     BATCH_SELECTION,
     BatchParams,
+    BatchRule,
     Candidates,
     greedy_diverse_batch,
     informativeness,
@@ -22,11 +26,11 @@ from .batch_selection import (
     subsample_candidates,
     top_k,
 )
-from .distances import DISTANCES, distance_bound
-from .initial import INITIAL_SELECTION, InitialParams, InitialPool, class_entropy
-from .registry import Registry, UnknownNameError
-from .representativeness import REPRESENTATIVENESS
-from .uncertainty import UNCERTAINTY, entropy, least_confident, margin
+from .distances import DISTANCES, Distance, distance_bound
+from .initial import INITIAL_SELECTION, InitialParams, InitialPool, InitialSampler, class_entropy
+from .registry import NoDeclaration, Registry, UnknownNameError
+from .representativeness import REPRESENTATIVENESS, RepresentativenessMeasure
+from .uncertainty import UNCERTAINTY, UncertaintyMeasure, entropy, least_confident, margin
 
 __all__ = [
     "BATCH_SELECTION",
@@ -35,10 +39,16 @@ __all__ = [
     "REPRESENTATIVENESS",
     "UNCERTAINTY",
     "BatchParams",
+    "BatchRule",
     "Candidates",
+    "Distance",
     "InitialParams",
     "InitialPool",
+    "InitialSampler",
+    "NoDeclaration",
     "Registry",
+    "RepresentativenessMeasure",
+    "UncertaintyMeasure",
     "UnknownNameError",
     "class_entropy",
     "distance_bound",

@@ -7,8 +7,9 @@ candidates) and returns min(k, n) distinct indices into them. Ties go to the low
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,8 @@ class Candidates:
 
 @dataclass(frozen=True)
 class BatchParams:
-    """Settings of the greedy selector: weights alpha, beta and a distance with its normalising bound.
+    """A batch rule's settings: the greedy weights alpha, beta and a distance with its normalising bound,
+    and `extra`, the values of parameters a rule declared for itself (name -> value).
 
     distance_scale None means: take the bound from the candidates themselves (`distance_bound`).
     """
@@ -50,11 +52,24 @@ class BatchParams:
     beta: float = 0.0
     distance: str = "euclidean"
     distance_scale: float | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BatchRule:
+    """What a batch rule declares: its parameters (name -> default, in the order its label shows them;
+    a name that is a strategy field such as alpha, beta or distance reads that field, any other name is
+    the rule's own), which parameter weighs the representativeness scores directly (so a measure is used
+    even at gamma 1), and whether it needs the distance's normalising bound of the whole pool."""
+
+    params: Mapping[str, Any] = field(default_factory=dict)
+    representativeness_weight: str | None = None
+    needs_distance_bound: bool = False
 
 
 BatchSelectionFn = Callable[[Candidates, int, np.random.Generator, BatchParams], np.ndarray]
 
-BATCH_SELECTION: Registry[BatchSelectionFn] = Registry("batch selection")
+BATCH_SELECTION: Registry[BatchSelectionFn] = Registry("batch selection", BatchRule)
 
 
 def informativeness(uncertainty: np.ndarray, representativeness: np.ndarray | None, gamma: float) -> np.ndarray:
@@ -97,7 +112,12 @@ def random_partitions(candidates: Candidates, k: int, rng: np.random.Generator, 
     return np.array([_ranked(scores, part)[0] for part in parts], dtype=np.int64)
 
 
-@BATCH_SELECTION.register("greedy")
+@BATCH_SELECTION.register(
+    "greedy",
+    params={"distance": "euclidean", "alpha": 0.0, "beta": 0.0},
+    representativeness_weight="beta",
+    needs_distance_bound=True,
+)
 def greedy_diverse_batch(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
     """Greedy batch of informative, representative and mutually distant candidates (thesis 3.4.3).
 

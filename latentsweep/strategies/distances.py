@@ -7,6 +7,7 @@ Each distance measures every row of a candidate set against one of its rows:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -14,7 +15,15 @@ from .registry import Registry
 
 DistanceFn = Callable[[np.ndarray, "np.ndarray | None", int], np.ndarray]
 
-DISTANCES: Registry[DistanceFn] = Registry("distance")
+
+@dataclass(frozen=True)
+class Distance:
+    """What a distance declares: whether it needs the posterior log-variances."""
+
+    needs_posterior: bool = False
+
+
+DISTANCES: Registry[DistanceFn] = Registry("distance", Distance)
 
 
 @DISTANCES.register("cosine")
@@ -40,7 +49,7 @@ def sq_euclidean_distance(features: np.ndarray, logvar: np.ndarray | None, j: in
     return np.einsum("ij,ij->i", difference, difference)
 
 
-@DISTANCES.register("j-divergence")
+@DISTANCES.register("j-divergence", needs_posterior=True)
 def j_divergence(features: np.ndarray, logvar: np.ndarray | None, j: int) -> np.ndarray:
     """D_KL(x||y) + D_KL(y||x) between diagonal Gaussians N(mu, exp(logvar))."""
     if logvar is None:

@@ -77,7 +77,15 @@ class InitialParams:
 
 InitialFn = Callable[[InitialPool, int, np.random.Generator, InitialParams], np.ndarray]
 
-INITIAL_SELECTION: Registry[InitialFn] = Registry("initial selection")
+
+@dataclass(frozen=True)
+class InitialSampler:
+    """What an initial sampler declares: whether it needs each example's reconstruction error."""
+
+    needs_reconstruction_error: bool = False
+
+
+INITIAL_SELECTION: Registry[InitialFn] = Registry("initial selection", InitialSampler)
 
 
 def _check(pool: InitialPool, n: int) -> int:
@@ -92,7 +100,7 @@ def random_initial(pool: InitialPool, n: int, rng: np.random.Generator, params: 
     return np.sort(rng.choice(pool.size, size=_check(pool, n), replace=False)).astype(np.int64)
 
 
-@INITIAL_SELECTION.register("ae-error")
+@INITIAL_SELECTION.register("ae-error", needs_reconstruction_error=True)
 def ae_error(pool: InitialPool, n: int, rng: np.random.Generator, params: InitialParams) -> np.ndarray:
     """The n examples the autoencoder reconstructs worst (highest mean absolute error); ties to the lower index."""
     if pool.reconstruction_error is None:

@@ -9,6 +9,7 @@ Euclidean, J divergence, MSE), otherwise computed in row blocks so that no N x N
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,7 +17,15 @@ from .registry import Registry
 
 RepresentativenessFn = Callable[[np.ndarray, "np.ndarray | None"], np.ndarray]
 
-REPRESENTATIVENESS: Registry[RepresentativenessFn] = Registry("representativeness measure")
+
+@dataclass(frozen=True)
+class RepresentativenessMeasure:
+    """What a measure declares: whether it needs the posterior log-variances (VAE latents only)."""
+
+    needs_posterior: bool = False
+
+
+REPRESENTATIVENESS: Registry[RepresentativenessFn] = Registry("representativeness measure", RepresentativenessMeasure)
 
 # Elements of one block of pairwise distances (float64): 4M elements = 32 MB.
 _BLOCK_ELEMENTS = 1 << 22
@@ -134,14 +143,14 @@ def density_sq_euclidean(features: np.ndarray, logvar: np.ndarray | None = None)
     return one_minus_normalised(mean_squared_euclidean_distance(features))
 
 
-@REPRESENTATIVENESS.register("density-j-divergence")
+@REPRESENTATIVENESS.register("density-j-divergence", needs_posterior=True)
 def density_j_divergence(features: np.ndarray, logvar: np.ndarray | None = None) -> np.ndarray:
     """1 - mean J divergence / the largest mean J divergence in the pool."""
     mu = _as_features(features)
     return one_minus_normalised(mean_j_divergence(mu, _require_logvar(mu, logvar, "density-j-divergence")))
 
 
-@REPRESENTATIVENESS.register("kl-to-prior")
+@REPRESENTATIVENESS.register("kl-to-prior", needs_posterior=True)
 def kl_to_prior(features: np.ndarray, logvar: np.ndarray | None = None) -> np.ndarray:
     """1 - KL divergence to the prior N(0, I) / the largest such divergence in the pool."""
     mu = _as_features(features)

@@ -5,7 +5,9 @@ Each takes the class probabilities predicted for n instances, probs [n, C], and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -13,7 +15,18 @@ from .registry import Registry
 
 UncertaintyFn = Callable[[np.ndarray], np.ndarray]
 
-UNCERTAINTY: Registry[UncertaintyFn] = Registry("uncertainty measure")
+
+@dataclass(frozen=True)
+class UncertaintyMeasure:
+    """What an uncertainty measure declares: the model outputs it is called with, in order
+    ('probabilities': [n, C] class probabilities of the trained classifier), and parameters of its own
+    (name -> default; their values come as keyword arguments)."""
+
+    needs: tuple[str, ...] = ("probabilities",)
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+UNCERTAINTY: Registry[UncertaintyFn] = Registry("uncertainty measure", UncertaintyMeasure)
 
 
 def _check_probs(probs: np.ndarray) -> np.ndarray:

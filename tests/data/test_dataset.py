@@ -7,15 +7,15 @@ from latentsweep.errors import DataError
 
 def test_digits_defaults():
     splits = load_splits("digits")
-    assert splits.pool_images.shape == (1137, 8, 8)
-    assert splits.val_images.shape == (300, 8, 8) and splits.test_images.shape == (360, 8, 8)
-    assert splits.pool_images.max() == pytest.approx(1.0) and splits.pool_images.min() == 0.0
+    assert splits.pool.shape == (1137, 8, 8)
+    assert splits.val.shape == (300, 8, 8) and splits.test.shape == (360, 8, 8)
+    assert splits.pool.max() == pytest.approx(1.0) and splits.pool.min() == 0.0
     assert splits.n_classes == 10
 
 
 def test_validation_size_is_configurable_and_checked():
-    assert load_splits("digits", validation_size=100).val_images.shape[0] == 100
-    with pytest.raises(DataError, match="validation size 5000 must lie in 0..1436"):
+    assert load_splits("digits", validation_size=100).val.shape[0] == 100
+    with pytest.raises(DataError, match="validation size 5000 must lie in 1..1436"):
         load_splits("digits", validation_size=5000)
 
 
@@ -25,7 +25,7 @@ def test_fingerprint_follows_the_content():
 
 
 def test_unknown_data_set_and_missing_path():
-    with pytest.raises(DataError, match="unknown data set 'cifar'; known: digits, fashion-mnist"):
+    with pytest.raises(DataError, match="unknown data set 'cifar'; known: digits, embeddings, fashion-mnist"):
         load_splits("cifar")
     with pytest.raises(DataError, match="'mnist' needs a path"):
         load_splits("mnist")
@@ -33,5 +33,5 @@ def test_unknown_data_set_and_missing_path():
 
 def test_splits_do_not_overlap():
     splits = load_splits("digits", validation_size=50)
-    full = np.concatenate([splits.val_images, splits.pool_images])
+    full = np.concatenate([splits.val, splits.pool])
     assert full.shape[0] == 1437

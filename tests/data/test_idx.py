@@ -11,11 +11,11 @@ from .idx_files import idx_bytes, write_idx, write_mnist_directory
 def test_reads_an_idx_directory_raw_or_gzipped(tmp_path, gz):
     write_mnist_directory(tmp_path, n_train=40, n_test=10, gz=gz)
     splits = load_splits("mnist", tmp_path, validation_size=15)
-    assert splits.pool_images.shape == (25, 8, 8) and splits.pool_images.dtype == np.float32
-    assert splits.val_images.shape == (15, 8, 8) and splits.test_images.shape == (10, 8, 8)
+    assert splits.pool.shape == (25, 8, 8) and splits.pool.dtype == np.float32
+    assert splits.val.shape == (15, 8, 8) and splits.test.shape == (10, 8, 8)
     assert splits.pool_labels.dtype == np.int64
     np.testing.assert_array_equal(splits.val_labels, np.arange(15) % 10)  # the first training images
-    assert 0.0 <= splits.pool_images.min() and splits.pool_images.max() <= 1.0
+    assert 0.0 <= splits.pool.min() and splits.pool.max() <= 1.0
 
 
 def test_pixel_values_are_divided_by_255(tmp_path):
@@ -23,8 +23,8 @@ def test_pixel_values_are_divided_by_255(tmp_path):
     np.testing.assert_array_equal(read_idx(path, 3), [[[0, 51], [255, 102]]])
     write_mnist_directory(tmp_path / "d")
     raw = read_idx(tmp_path / "d" / "train-images-idx3-ubyte", 3)
-    splits = load_splits("mnist", tmp_path / "d", validation_size=0)
-    np.testing.assert_allclose(splits.pool_images, raw / 255.0, rtol=1e-6)
+    splits = load_splits("mnist", tmp_path / "d", validation_size=1)
+    np.testing.assert_allclose(splits.pool, raw[1:] / 255.0, rtol=1e-6)
 
 
 def test_wrong_magic_number_names_the_file(tmp_path):
@@ -50,7 +50,7 @@ def test_wrong_dimension_count(tmp_path):
 def test_image_and_label_counts_must_match(tmp_path):
     write_mnist_directory(tmp_path)
     write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros(39))
-    with pytest.raises(DataError, match="train-labels-idx1-ubyte: 39 labels for 40 images"):
+    with pytest.raises(DataError, match="train-labels-idx1-ubyte: 39 labels for 40 examples"):
         load_splits("mnist", tmp_path, validation_size=5)
 
 
@@ -79,7 +79,7 @@ def test_a_generic_idx_pair_takes_its_class_count_from_the_labels(tmp_path):
 
 def test_fashion_mnist_from_the_debian_package():
     splits = load_splits("fashion-mnist")
-    assert splits.pool_images.shape == (55000, 28, 28)
-    assert splits.val_images.shape == (5000, 28, 28)
-    assert splits.test_images.shape == (10000, 28, 28)
+    assert splits.pool.shape == (55000, 28, 28)
+    assert splits.val.shape == (5000, 28, 28)
+    assert splits.test.shape == (10000, 28, 28)
     assert splits.n_classes == 10 and set(np.unique(splits.test_labels)) == set(range(10))

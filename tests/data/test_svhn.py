@@ -19,9 +19,9 @@ def test_greyscale_and_label_10_becomes_0(tmp_path):
     write_svhn(tmp_path)
     raw = scipy.io.loadmat(tmp_path / "train_32x32.mat")
     splits = load_splits("svhn", tmp_path, validation_size=2)
-    assert splits.pool_images.shape == (10, 32, 32)
+    assert splits.pool.shape == (10, 32, 32)
     r, g, b = (raw["X"][5, 7, c, 3].astype(float) for c in range(3))  # image 3 is pool image 1
-    assert splits.pool_images[1, 5, 7] == pytest.approx((0.299 * r + 0.587 * g + 0.114 * b) / 255, abs=1e-6)
+    assert splits.pool[1, 5, 7] == pytest.approx((0.299 * r + 0.587 * g + 0.114 * b) / 255, abs=1e-6)
     np.testing.assert_array_equal(splits.val_labels, [1, 2])
     assert 0 in splits.pool_labels and 10 not in splits.pool_labels
     assert splits.pool_labels[7] == 0  # the 10th training image had label 10

@@ -12,10 +12,10 @@ def test_even_classes_gain_and_odd_classes_lose():
     unbalanced = unbalance_pool(splits, per_class=50, seed=1)
     after = np.bincount(unbalanced.pool_labels, minlength=10)
     np.testing.assert_array_equal(after - before, [50, -50] * 5)
-    assert unbalanced.pool_images.shape == (len(unbalanced.pool_labels), 8, 8)
-    assert unbalanced.pool_images.dtype == np.float32
-    assert 0.0 <= unbalanced.pool_images.min() and unbalanced.pool_images.max() <= 1.0
-    np.testing.assert_array_equal(unbalanced.val_images, splits.val_images)  # untouched
+    assert unbalanced.pool.shape == (len(unbalanced.pool_labels), 8, 8)
+    assert unbalanced.pool.dtype == np.float32
+    assert 0.0 <= unbalanced.pool.min() and unbalanced.pool.max() <= 1.0
+    np.testing.assert_array_equal(unbalanced.val, splits.val)  # untouched
     np.testing.assert_array_equal(unbalanced.test_labels, splits.test_labels)
     assert unbalanced.fingerprint() != splits.fingerprint() and unbalanced.name == "digits-unbalanced"
 
@@ -23,8 +23,8 @@ def test_even_classes_gain_and_odd_classes_lose():
 def test_seeded_and_reproducible():
     splits = load_splits("digits")
     first, second = unbalance_pool(splits, 30, seed=2), unbalance_pool(splits, 30, seed=2)
-    np.testing.assert_array_equal(first.pool_images, second.pool_images)
-    assert not np.array_equal(first.pool_images, unbalance_pool(splits, 30, seed=3).pool_images)
+    np.testing.assert_array_equal(first.pool, second.pool)
+    assert not np.array_equal(first.pool, unbalance_pool(splits, 30, seed=3).pool)
 
 
 def test_copies_are_small_moves_of_originals_of_their_class():

@@ -21,16 +21,16 @@ def digits_latent() -> LatentSet:
     def features(images):
         return read_only(images.reshape(len(images), -1) @ projection)
 
-    pool = features(splits.pool_images)
+    pool = features(splits.pool)
     return LatentSet(
         dataset="digits",
         representation="projection",
         pool=pool,
         pool_logvar=read_only(np.full(pool.shape, -1.0, dtype=np.float32)),
         pool_labels=read_only(splits.pool_labels),
-        val=features(splits.val_images),
+        val=features(splits.val),
         val_labels=read_only(splits.val_labels),
-        test=features(splits.test_images),
+        test=features(splits.test),
         test_labels=read_only(splits.test_labels),
         n_classes=10,
     )

@@ -12,7 +12,7 @@ from latentsweep.errors import SpecError
         (dict(subsample=0.0), r"subsample = 0.0: expected a fraction in \(0, 1\]"),
         (dict(uncertainty="margn"), "uncertainty = 'margn': unknown name; known: entropy, least-confident, margin"),
         (dict(batch="best"), "batch = 'best': unknown name; known: greedy, random, random-partitions, top-k"),
-        (dict(beta=0.2), "needs a representativeness measure"),
+        (dict(batch="greedy", beta=0.2), "beta = 0.2: a representativeness term needs a representativeness measure"),
     ],
 )
 def test_bad_strategies_name_the_field_and_value(fields, message):

@@ -62,8 +62,8 @@ def test_training_lowers_the_validation_loss_and_is_seeded():
     for _ in range(2):
         torch.manual_seed(123)  # the same seeded start for both runs
         model = DenseVAE((8, 8), latent_dim=4, hidden=(64, 32))
-        history = train_vae(model, splits.pool_images, splits.val_images, epochs=4, seed=0, device=torch.device("cpu"))
-        runs.append((history, encode(model, splits.val_images[:10], torch.device("cpu"))[0]))
+        history = train_vae(model, splits.pool, splits.val, epochs=4, seed=0, device=torch.device("cpu"))
+        runs.append((history, encode(model, splits.val[:10], torch.device("cpu"))[0]))
     history = runs[0][0]
     assert history.val_loss[-1] < history.val_loss[0]
     np.testing.assert_array_equal(runs[0][1], runs[1][1])

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 
 from latentsweep.config import load_config
-from latentsweep.engine import LatentSet
-from latentsweep.orchestrator import RunOptions, run_sweep
+from latentsweep.plugins import load_plugins
+from latentsweep.engine import LatentSet, run_pack
+from latentsweep.orchestrator import RunOptions, prepare, run_sweep
+from latentsweep.results import RepresentationCache
 
 BROKEN_PLUGIN = """
 from latentsweep.strategies import BATCH_SELECTION
@@ -93,7 +95,7 @@ def test_a_trial_that_raises_is_stored_as_failed(ray_instance, write_config, tmp
         """,
     )
     path.write_text('plugins = ["broken.py"]\n' + path.read_text())
-    outcome = run_sweep(load_config(path), options(tmp_path))
+    outcome = run_sweep(load_config(path, load_plugins), options(tmp_path))
     assert outcome.exit_code == 1 and outcome.succeeded == 1 and outcome.failed == 1
     trials = pd.read_parquet(tmp_path / "results" / "small" / "trials").set_index("batch")
     assert trials.loc["test-broken", "status"] == "failed"
@@ -121,11 +123,22 @@ def dies_once(candidates, k, rng, params):
     )
     path = write_config(seeds=2, strategies='[[strategies.list]]\nuncertainty = "margin"\nbatch = "test-dies-once"\n')
     path.write_text('plugins = ["dying.py"]\n' + path.read_text())
-    outcome = run_sweep(load_config(path), options(tmp_path, workers=1))
-    assert marker.exists() and outcome.retried >= 1
+    config = load_config(path, load_plugins)
+    outcome = run_sweep(config, options(tmp_path, workers=1))
+    assert marker.exists() and outcome.retried == 1
     assert outcome.succeeded == 2 and outcome.failed == 0
     trials = pd.read_parquet(tmp_path / "results" / "small" / "trials")
-    assert len(trials) == 2 and sorted(trials["attempts"]) == [1, 2]  # only the pack that died ran twice
+    assert len(trials) == 2 and sorted(trials["attempts"]) == [2, 2]  # one pack of two, resubmitted once
+    # the resubmitted pack continued from its members' checkpoints (iteration 0 done before the crash) and
+    # queried exactly what an uninterrupted pack queries
+    assert not list((tmp_path / "results" / "small" / ".checkpoints").glob("*"))
+    latent = RepresentationCache(tmp_path / "results" / ".cache" / "representations")
+    prepared = prepare(config, tmp_path / "results")
+    uninterrupted = run_pack(latent.load(prepared.plan.jobs[0].cache_key), list(prepared.plan.trials))
+    queries = pd.read_parquet(tmp_path / "results" / "small" / "queries")
+    for result in uninterrupted:
+        stored = queries[queries.trial_id == result.spec.id].sort_values("iteration")
+        np.testing.assert_array_equal(np.concatenate(stored["indices"].to_list()), result.queried_indices())
 
 
 def test_an_interrupted_sweep_resumes_to_exactly_the_planned_set(ray_instance, write_config, tmp_path):
@@ -158,5 +171,5 @@ def test_gpus_on_a_cluster_without_gpus_fail_at_once(ray_instance, write_config,
     path = write_config(seeds=1, extra="\n[ray]\nrepresentation_gpus = 1\n")
     started = time.monotonic()
     with pytest.raises(ConfigError, match="ray.representation_gpus = 1.0: the Ray cluster has no GPUs"):
-        run_sweep(load_config(path), options(tmp_path))
+        run_sweep(load_config(path, load_plugins), options(tmp_path))
     assert time.monotonic() - started < 60

@@ -70,7 +70,7 @@ def test_schema_version_is_checked_and_fresh_keeps_the_old_folder(tmp_path):
     moved = store.set_aside()
     assert moved.name.startswith("s.old-") and (moved / "trials").exists()
     store.open()
-    assert store.stored_status() == {} and SCHEMA_VERSION == 1
+    assert store.stored_status() == {} and SCHEMA_VERSION == 2
 
 
 def test_learning_curve_area_by_hand():

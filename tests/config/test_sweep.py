@@ -1,6 +1,6 @@
 import pytest
 
-from latentsweep.config import ConfigError, canonical_strategy, load_config, pack_size_for, parse_config
+from latentsweep.config import ConfigError, load_config, parse_config
 from latentsweep.engine import StrategySpec
 
 BASE = {"name": "t", "data": {"dataset": "digits"}, "representations": [{"kind": "dense-vae"}]}
@@ -30,12 +30,16 @@ def test_grid_expands_and_plans_equivalent_combinations_once():
 
 
 def test_canonical_strategy_resets_unused_settings():
-    assert canonical_strategy(StrategySpec(uncertainty="margin", alpha=0.3)) == StrategySpec(uncertainty="margin")
-    assert canonical_strategy(StrategySpec(uncertainty="random", batch="greedy", subsample=0.2)) == StrategySpec(
+    assert StrategySpec(uncertainty="margin", alpha=0.3).canonical() == StrategySpec(uncertainty="margin")
+    assert StrategySpec(uncertainty="random", batch="greedy", subsample=0.2).canonical() == StrategySpec(
         uncertainty="random"
     )
     kept = StrategySpec(uncertainty="margin", representativeness="kl-to-prior", gamma=1.0, batch="greedy", beta=0.2)
-    assert canonical_strategy(kept) == kept
+    assert kept.canonical() == kept
+    # a schedule whose end equals its start is no schedule; one that ends elsewhere keeps the measure in use
+    assert StrategySpec(uncertainty="margin", gamma_end=1.0).canonical() == StrategySpec(uncertainty="margin")
+    moving = StrategySpec(uncertainty="margin", representativeness="density-cosine", gamma=1.0, gamma_end=0.5)
+    assert moving.canonical() == moving
 
 
 def test_grid_and_list_combine_without_duplicates():
@@ -59,7 +63,7 @@ def test_grid_and_list_combine_without_duplicates():
         ({"representations": [{"kind": "gan"}]}, r"representations\[0\].kind = 'gan'"),
         ({"classifier": {"hidden": [512, "x"]}}, r"classifier.hidden\[1\] = 'x': expected an integer"),
         ({"budget": {"iterations": 2.5}}, "budget.iterations = 2.5: expected an integer"),
-        ({"ray": {"pack_size": 0}}, "ray.pack_size = 0: expected 'auto' or a number >= 1"),
+        ({"ray": {"pack_size": 0}}, "ray.pack_size = 0: expected 'auto' or an integer >= 1"),
         ({"ray": {"gpus": 1}}, "ray.gpus: unknown key"),
         (
             {
@@ -80,8 +84,18 @@ def test_grid_and_list_combine_without_duplicates():
         ({"strategies": {"list": [{"uncertainty": "margin", "gamma": 2}]}}, r"strategies.list\[0\].gamma = 2.0"),
         ({"strategies": {"grid": {"uncertainty": ["margn"]}}}, "strategies.grid.uncertainty = 'margn': unknown name"),
         ({"strategies": {"grid": {"subsample": [0.1, 1.5]}}}, r"strategies.grid.subsample = 1.5: expected a fraction"),
+        ({"name": "../elsewhere"}, r"name = '../elsewhere': expected"),
+        ({"name": "/tmp/abs"}, r"name = '/tmp/abs': expected"),
+        ({"seeds": [-5]}, r"seeds\[0\] = -5: expected an integer in 0..9223372036854775807"),
+        ({"seeds": [2**70]}, r"seeds\[0\] = 1180591620717411303424: expected an integer in"),
+        ({"representations": [{"kind": "dense-vae", "latent_dim": 10**12}]}, r"latent_dim = 1000000000000: expected"),
+        ({"classifier": {"learning_rate": float("inf")}}, r"classifier.learning_rate = inf: expected a finite number"),
+        ({"data": {"dataset": "digits", "validation_size": 0}}, r"data.validation_size = 0: expected an integer in"),
+        ({"data": {"dataset": "digits", "split": "random"}}, r"data.split = 'random': expected one of first, stratified"),
+        ({"ray": {"address": "garbage"}}, r"ray.address = 'garbage': expected 'auto', HOST:PORT"),
+        ({"ray": {"workers": 0}}, r"ray.workers = 0: expected an integer in 1..100000"),
         ({"strategies": {}}, "strategies: expected"),
-        ({"name": "a b"}, "name = 'a b': expected letters"),
+        ({"name": "a b"}, "name = 'a b': expected 1-100 letters"),
     ],
 )
 def test_bad_values_name_their_key_path(changes, message):
@@ -112,11 +126,3 @@ def test_seeds_as_count_and_paths_relative_to_the_config(tmp_path):
     )
     loaded = load_config(path)
     assert loaded.seeds == (0, 1, 2) and loaded.data.path == tmp_path / "data"
-
-
-def test_pack_size():
-    assert pack_size_for(config(), n_trials=40, n_workers=2) == 5
-    assert pack_size_for(config(), n_trials=3, n_workers=2) == 1
-    assert pack_size_for(config(), n_trials=10_000, n_workers=2) == 8
-    assert pack_size_for(config(), n_trials=10_000, n_workers=2, gpus=True) == 256
-    assert pack_size_for(config(ray={"pack_size": 5}), n_trials=3, n_workers=2) == 5

@@ -4,15 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from latentsweep.config import parse_config, tomllib
-from latentsweep.initial_config import parse_initial_config
+from latentsweep.config import parse_config, parse_initial_config, read_document
 
-CONFIGS = sorted((Path(__file__).parent.parent / "configs").glob("*.toml"))
+CONFIGS = sorted((Path(__file__).parent.parent.parent / "configs").glob("*.toml"))
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
 def test_shipped_configs_parse(path, tmp_path):
-    document = tomllib.loads(path.read_text())
+    document = read_document(path)
     if "path" in document["data"]:
         document["data"]["path"] = str(tmp_path)
     if "autoencoders" in document:  # an initial-query-selection experiment

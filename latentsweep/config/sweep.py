@@ -1,0 +1,315 @@
+"""Sweep configuration: TOML in, frozen dataclasses out, every error naming its key path.
+
+Validated once here; the rest of the code trusts a `SweepConfig`. Strategies come as a grid (the
+cartesian product of lists) and/or an explicit list; combinations that query identically are planned
+once (`StrategySpec.canonical`). The [data], [[representations]] and [ray] readers are shared with the
+other config kinds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..data import DATASETS, SPLIT_RULES, DatasetKind
+from ..engine.kinds import REPRESENTATION_KINDS
+from ..engine.specs import SCHEDULED, BudgetSpec, ClassifierSpec, RepresentationSpec, StrategySpec
+from ..strategies import BATCH_SELECTION, UNCERTAINTY
+from . import readers as read
+from .readers import ConfigError
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """The data set, where its files are, and how it is split (None: the data set kind's default)."""
+
+    dataset: str
+    path: Path | None = None
+    validation_size: int | None = None
+    split: str | None = None
+    split_seed: int = 0
+    test_fraction: float = 0.2
+
+    def describe(self) -> dict:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class RayConfig:
+    """Where and how work runs: a Ray address (None: a local instance), resources and retries.
+
+    representation_gpus 'auto' asks for one GPU per representation job when the cluster has any.
+    pack_size 'auto' sizes packs so that every worker gets the same share, at most 8 trials each on
+    CPUs (the benchmark's fastest), 256 on GPUs.
+    """
+
+    address: str | None = None
+    cpus_per_worker: float = 1.0
+    gpus_per_worker: float | str = "auto"
+    representation_gpus: float | str = "auto"
+    pack_size: int | str = "auto"
+    max_attempts: int = 3
+    workers: int | None = None
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    name: str
+    data: DataConfig
+    representations: tuple[RepresentationSpec, ...]
+    strategies: tuple[StrategySpec, ...]
+    seeds: tuple[int, ...]
+    classifier: ClassifierSpec = field(default_factory=ClassifierSpec)
+    budget: BudgetSpec = field(default_factory=BudgetSpec)
+    ray: RayConfig = field(default_factory=RayConfig)
+    plugins: tuple[str, ...] = ()
+    source: Path | None = None
+
+
+# -- shared sections -----------------------------------------------------------------------------
+
+
+def read_data(value: Any, base: Path) -> DataConfig:
+    """The [data] table: dataset, path, validation_size, split, split_seed, test_fraction."""
+    data = read.table("data", value)
+    read.check_keys("data", data, {f.name for f in dataclasses.fields(DataConfig)})
+    if "dataset" not in data:
+        raise ConfigError("data.dataset: missing; expected one of " + ", ".join(sorted(DATASETS)))
+    dataset = read.choice("data.dataset", data["dataset"], sorted(DATASETS))
+    kind: DatasetKind = DATASETS.declared(dataset)
+    path = None
+    if "path" in data:
+        path = read.existing_path("data.path", data["path"], base)
+    elif kind.needs_path:
+        raise ConfigError(f"data.path: missing; data set {dataset!r} is read from {kind.path_kind}")
+    return DataConfig(
+        dataset=dataset,
+        path=path,
+        validation_size=read.integer("data.validation_size", data["validation_size"], 1, 10_000_000)
+        if "validation_size" in data
+        else None,
+        split=read.choice("data.split", data["split"], SPLIT_RULES) if "split" in data else None,
+        split_seed=read.integer("data.split_seed", data.get("split_seed", 0), 0, read.SEED_LIMIT),
+        test_fraction=read.number("data.test_fraction", data.get("test_fraction", 0.2), 0.01, 0.9),
+    )
+
+
+_REPRESENTATION_READERS: dict[str, Callable[[str, Any], Any]] = {
+    "kind": read.string,
+    "latent_dim": lambda p, v: read.integer(p, v, 1, 4096),
+    "epochs": lambda p, v: read.integer(p, v, 0, 100_000),
+    "seed": lambda p, v: read.integer(p, v, 0, read.SEED_LIMIT),
+    "hidden": lambda p, v: read.integers(p, v, 1, 1 << 16),
+    "batch_size": lambda p, v: read.integer(p, v, 1, 1 << 20),
+    "learning_rate": lambda p, v: read.number(p, v, 1e-12, 10.0),
+    "width": lambda p, v: read.number(p, v, 1e-3, 64.0),
+    "perplexity": lambda p, v: read.number(p, v, 1.0001, 1e6),
+    "kl_weight": lambda p, v: read.number(p, v, 0.0, 1e6),
+}
+
+
+def representation_spec(path: str, entry: Any, paper_only: bool = False) -> RepresentationSpec:
+    """One [[representations]] (or [[autoencoders]]) table as a validated RepresentationSpec; latent_dim
+    defaults to the kind's own default."""
+    entry = read.table(path, entry)
+    read.check_keys(path, entry, set(_REPRESENTATION_READERS))
+    if "kind" not in entry:
+        raise ConfigError(f"{path}.kind: missing; expected one of {', '.join(sorted(REPRESENTATION_KINDS))}")
+    fields = {k: _REPRESENTATION_READERS[k](f"{path}.{k}", v) for k, v in entry.items()}
+    kinds = sorted(k for k in REPRESENTATION_KINDS if REPRESENTATION_KINDS.declared(k).paper or not paper_only)
+    read.choice(f"{path}.kind", fields["kind"], kinds)
+    fields.setdefault("latent_dim", REPRESENTATION_KINDS.declared(fields["kind"]).latent_default)
+    return read.build(path, RepresentationSpec, **fields)
+
+
+def read_representations(key: str, value: Any, paper_only: bool = False) -> tuple[RepresentationSpec, ...]:
+    entries = read.array(key, value)
+    if not entries:
+        raise read.fail(key, value, f"one or more [[{key}]] tables")
+    specs = [representation_spec(f"{key}[{i}]", entry, paper_only) for i, entry in enumerate(entries)]
+    return tuple(dict.fromkeys(specs))
+
+
+_ADDRESS = re.compile(r"(auto|(ray://)?[A-Za-z0-9_.\-\[\]:]+:[0-9]{1,5})")
+
+
+def address(path: str, value: Any) -> str:
+    """A Ray address: 'auto', HOST:PORT or ray://HOST:PORT."""
+    text = read.string(path, value)
+    if not _ADDRESS.fullmatch(text) or (text != "auto" and not 0 < int(text.rsplit(":", 1)[1]) < 65536):
+        raise read.fail(path, value, "'auto', HOST:PORT or ray://HOST:PORT")
+    return text
+
+
+def _auto_or(path: str, value: Any, reader: Callable[[str, Any], Any], expected: str) -> Any:
+    if value == "auto":
+        return value
+    try:
+        return reader(path, value)
+    except ConfigError:
+        raise read.fail(path, value, f"'auto' or {expected}") from None
+
+
+def read_ray(value: Any, allowed: set[str] | None = None) -> RayConfig:
+    """The [ray] table (all of RayConfig's keys, or only `allowed`)."""
+    ray = read.table("ray", value)
+    read.check_keys("ray", ray, allowed or {f.name for f in dataclasses.fields(RayConfig)})
+    gpus = lambda p, v: _auto_or(p, v, lambda p2, v2: read.number(p2, v2, 0, 64), "a number in [0, 64]")  # noqa: E731
+    readers: dict[str, Callable[[str, Any], Any]] = {
+        "address": address,
+        "cpus_per_worker": lambda p, v: read.number(p, v, 0.01, 1024),
+        "gpus_per_worker": gpus,
+        "representation_gpus": gpus,
+        "pack_size": lambda p, v: _auto_or(p, v, lambda p2, v2: read.integer(p2, v2, 1, 100_000), "an integer >= 1"),
+        "max_attempts": lambda p, v: read.integer(p, v, 1, 100),
+        "workers": lambda p, v: read.integer(p, v, 1, 100_000),
+    }
+    return RayConfig(**{key: readers[key](f"ray.{key}", item) for key, item in ray.items()})
+
+
+# -- strategies ----------------------------------------------------------------------------------
+
+_NUMBER = {"gamma", "subsample", "alpha", "beta", *SCHEDULED.values()}
+
+
+def strategy_keys() -> set[str]:
+    """Keys a strategy table may have: the strategy fields and every parameter a registered uncertainty
+    measure or batch rule declares for itself."""
+    keys = {f.name for f in dataclasses.fields(StrategySpec)} - {"params"}
+    for registry in (UNCERTAINTY, BATCH_SELECTION):
+        for entry in registry:
+            keys |= set(registry.declared(entry).params)
+    return keys
+
+
+def _strategy_value(path: str, key: str, value: Any) -> Any:
+    if key in _NUMBER:
+        return read.number(path, value)
+    if key == "representativeness":
+        return None if read.string(path, value) == "none" else value
+    if key in ("uncertainty", "batch", "distance", "initial"):
+        return read.string(path, value)
+    if isinstance(value, bool | int | float | str):
+        return value
+    raise read.fail(path, value, "a number, a string or a boolean")
+
+
+def strategy(path: str, entry: dict) -> StrategySpec:
+    """One strategy table as its canonical StrategySpec."""
+    read.check_keys(path, entry, strategy_keys())
+    fields = {key: _strategy_value(f"{path}.{key}", key, value) for key, value in entry.items()}
+    own = {key: fields.pop(key) for key in list(fields) if key not in _SPEC_FIELDS}
+    spec = read.build(path, StrategySpec, **fields, params=tuple(own.items()))
+    return read.build(path, spec.canonical)
+
+
+_SPEC_FIELDS = {f.name for f in dataclasses.fields(StrategySpec)} - {"params"}
+
+
+def read_strategies(value: Any) -> tuple[StrategySpec, ...]:
+    """[strategies.grid] (a cartesian product of lists) and [[strategies.list]], equivalent ones once."""
+    strategies = read.table("strategies", value)
+    read.check_keys("strategies", strategies, {"grid", "list"})
+    planned: list[StrategySpec] = []
+    if "grid" in strategies:
+        grid = read.table("strategies.grid", strategies["grid"])
+        read.check_keys("strategies.grid", grid, strategy_keys())
+        axes = {}
+        for key, values in grid.items():
+            values = values if isinstance(values, list) else [values]
+            if not values:
+                raise ConfigError(f"strategies.grid.{key} = []: expected at least one value")
+            for index, item in enumerate(values):
+                _strategy_value(f"strategies.grid.{key}[{index}]", key, item)
+            axes[key] = values
+        for combination in itertools.product(*axes.values()):
+            fields = dict(zip(axes, combination, strict=True))
+            shown = ", ".join(f"{k} = {v!r}" for k, v in fields.items())
+            try:
+                planned.append(strategy("strategies.grid", fields))
+            except ConfigError as error:
+                raise ConfigError(f"{error} (in the grid combination {shown})") from None
+    if "list" in strategies:
+        entries = strategies["list"]
+        if not isinstance(entries, list):
+            raise read.fail("strategies.list", entries, "an array of tables ([[strategies.list]])")
+        for index, entry in enumerate(entries):
+            path = f"strategies.list[{index}]"
+            planned.append(strategy(path, read.table(path, entry)))
+    unique = list(dict.fromkeys(planned))
+    if not unique:
+        raise ConfigError("strategies: expected a [strategies.grid] table or [[strategies.list]] entries")
+    return tuple(unique)
+
+
+# -- the sweep -----------------------------------------------------------------------------------
+
+
+def read_classifier(value: Any) -> ClassifierSpec:
+    classifier = read.table("classifier", value)
+    readers: dict[str, Callable[[str, Any], Any]] = {
+        "hidden": lambda p, v: read.integers(p, v, 1, 1 << 16),
+        "dropout": lambda p, v: read.number(p, v, 0.0, 0.99),
+        "epochs": lambda p, v: read.integer(p, v, 1, 100_000),
+        "batch_size": lambda p, v: read.integer(p, v, 1, 1 << 20),
+        "learning_rate": lambda p, v: read.number(p, v, 1e-12, 10.0),
+    }
+    read.check_keys("classifier", classifier, set(readers))
+    fields = {k: readers[k](f"classifier.{k}", v) for k, v in classifier.items()}
+    return read.build("classifier", ClassifierSpec, **fields)
+
+
+def read_budget(value: Any) -> BudgetSpec:
+    budget = read.table("budget", value)
+    limits = {"initial": (1, 10_000_000), "batch": (1, 10_000_000), "iterations": (0, 100_000)}
+    read.check_keys("budget", budget, set(limits))
+    fields = {k: read.integer(f"budget.{k}", v, *limits[k]) for k, v in budget.items()}
+    return read.build("budget", BudgetSpec, **fields)
+
+
+def read_plugins(document: dict, base: Path) -> tuple[str, ...]:
+    """The `plugins` list, .py paths made absolute (relative to the config's folder)."""
+    found = read.strings("plugins", document.get("plugins", []))
+    for index, plugin in enumerate(found):
+        if not plugin.strip():
+            raise read.fail(f"plugins[{index}]", plugin, "a module name or a path to a .py file")
+    return tuple(str(base / p) if p.endswith(".py") and not Path(p).is_absolute() else p for p in found)
+
+
+TOP_LEVEL = {"name", "data", "representations", "classifier", "budget", "strategies", "seeds", "ray", "plugins"}
+
+
+def parse_config(document: dict, base: Path = Path("."), source: Path | None = None) -> SweepConfig:
+    """Builds a SweepConfig from a parsed TOML document; relative paths are taken from `base`.
+
+    Plugins named by the document must be loaded before (their strategy names are checked here).
+    """
+    read.check_keys("", document, TOP_LEVEL)
+    read.require("", document, ("name", "data", "representations", "strategies"))
+    return SweepConfig(
+        name=read.name("name", document["name"]),
+        data=read_data(document["data"], base),
+        representations=read_representations("representations", document["representations"]),
+        strategies=read_strategies(document["strategies"]),
+        seeds=read.seeds("seeds", document.get("seeds", 1)),
+        classifier=read_classifier(document.get("classifier", {})),
+        budget=read_budget(document.get("budget", {})),
+        ray=read_ray(document.get("ray", {})),
+        plugins=read_plugins(document, base),
+        source=source,
+    )
+
+
+def load_config(path: str | Path, load_plugins: Callable[[tuple[str, ...]], None] | None = None) -> SweepConfig:
+    """Reads and validates a TOML sweep config. `load_plugins`, when given, is called with the config's
+    plugins before its strategies are checked (the commands that run work pass `plugins.load_plugins`)."""
+    path = Path(path)
+    document = read.read_document(path)
+    if load_plugins is not None:
+        load_plugins(read_plugins(document, path.parent))
+    return parse_config(document, base=path.parent, source=path)

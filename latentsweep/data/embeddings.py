@@ -1,0 +1,175 @@
+"""Precomputed embeddings from any encoder (CLIP, DINO, SimCLR, your own VAE) as labelled vectors.
+
+Three layouts, all read without unpickling:
+
+- an `.npz` file, or a folder of `.npy` files, holding `pool` [N, d] and `pool_labels` [N], optionally
+  `pool_logvar` [N, d] (posterior log-variances), `val` / `val_labels` and `test` / `test_labels`;
+- a Parquet file with a `label` column, an optional `split` column (`pool`, `val`, `test`; without it
+  every row is pool), the vectors as one list column or as one numeric column per dimension, and
+  optionally a list column `logvar` (pool rows).
+
+Missing validation or test parts are drawn from the pool by the configured split rule.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataError
+from .dataset import LabelledData, check_labels, count_classes
+from .npz import read_npz
+
+PARTS = ("pool", "val", "test")
+ARRAY_NAMES = "pool, pool_labels and optionally pool_logvar, val, val_labels, test, test_labels"
+
+
+def check_vectors(vectors: np.ndarray, source: str) -> np.ndarray:
+    """Checks vectors [N, d] of real numbers, all finite; returns them as float32."""
+    vectors = np.asarray(vectors)
+    if vectors.ndim != 2:
+        raise DataError(f"{source}: expected vectors of shape [N, d], got shape {vectors.shape}")
+    if vectors.shape[0] == 0 or vectors.shape[1] == 0:
+        raise DataError(f"{source}: no vectors (shape {vectors.shape})")
+    if not (np.issubdtype(vectors.dtype, np.floating) or np.issubdtype(vectors.dtype, np.integer)):
+        raise DataError(f"{source}: expected float vectors, got dtype {vectors.dtype}")
+    vectors = vectors.astype(np.float32)
+    bad = ~np.isfinite(vectors)
+    if bad.any():
+        row = int(np.flatnonzero(bad.any(axis=1))[0])
+        raise DataError(f"{source}: {int(bad.sum())} values are NaN or infinite (first in row {row})")
+    return vectors
+
+
+def _from_arrays(arrays: dict[str, np.ndarray], source: str, name: str) -> LabelledData:
+    if "pool" not in arrays or "pool_labels" not in arrays:
+        missing = "pool" if "pool" not in arrays else "pool_labels"
+        raise DataError(f"{source}: missing the array {missing!r} (expected {ARRAY_NAMES})")
+    unknown = sorted(set(arrays) - {f"{p}{s}" for p in PARTS for s in ("", "_labels")} - {"pool_logvar"})
+    if unknown:
+        raise DataError(f"{source}: unexpected array {unknown[0]!r} (expected {ARRAY_NAMES})")
+    vectors, labels = {}, {}
+    for part in PARTS:
+        if (part in arrays) != (f"{part}_labels" in arrays):
+            raise DataError(f"{source}: {part!r} and '{part}_labels' must be given together")
+        if part in arrays:
+            vectors[part] = check_vectors(arrays[part], f"{source}: {part!r}")
+            labels[part] = check_labels(
+                arrays[f"{part}_labels"], vectors[part].shape[0], None, f"{source}: '{part}_labels'"
+            )
+    dimension = vectors["pool"].shape[1]
+    for part, array in vectors.items():
+        if array.shape[1] != dimension:
+            raise DataError(f"{source}: {part!r} vectors have {array.shape[1]} dimensions, 'pool' has {dimension}")
+    logvar = None
+    if "pool_logvar" in arrays:
+        logvar = check_vectors(arrays["pool_logvar"], f"{source}: 'pool_logvar'")
+        if logvar.shape != vectors["pool"].shape:
+            raise DataError(f"{source}: 'pool_logvar' has shape {logvar.shape}, 'pool' {vectors['pool'].shape}")
+    return LabelledData(
+        name=name,
+        train=vectors["pool"],
+        train_labels=labels["pool"],
+        test=vectors.get("test"),
+        test_labels=labels.get("test"),
+        n_classes=count_classes(*labels.values()),
+        val=vectors.get("val"),
+        val_labels=labels.get("val"),
+        train_logvar=logvar,
+        source=source,
+    )
+
+
+def _read_npy_folder(folder: Path) -> dict[str, np.ndarray]:
+    arrays = {}
+    try:
+        files = sorted(folder.glob("*.npy"))
+    except OSError as error:
+        raise DataError(f"{folder}: cannot be read ({error.strerror})") from None
+    if not files:
+        raise DataError(f"{folder}: no .npy files (expected {ARRAY_NAMES} as <name>.npy)")
+    for file in files:
+        try:
+            arrays[file.stem] = np.load(file, allow_pickle=False)
+        except ValueError as error:
+            raise DataError(f"{file}: {str(error).splitlines()[0]}") from None
+        except (OSError, EOFError) as error:
+            raise DataError(f"{file}: not a readable .npy file ({getattr(error, 'strerror', None) or error})") from None
+    return arrays
+
+
+def _read_parquet(path: Path) -> dict[str, np.ndarray]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as error:
+        raise DataError(f"{path}: not a readable Parquet file ({str(error).splitlines()[0]})") from None
+    if "label" not in table.column_names:
+        raise DataError(f"{path}: missing the column 'label' (expected label, optional split, the vectors)")
+
+    def is_list(name: str) -> bool:
+        kind = table.schema.field(name).type
+        return pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)
+
+    lists = [name for name in table.column_names if name != "logvar" and is_list(name)]
+    scalars = [name for name in table.column_names if name not in ("label", "split", "logvar", *lists)]
+    if len(lists) > 1:
+        raise DataError(f"{path}: several list columns ({', '.join(lists)}); expected one holding the vectors")
+    if lists and scalars:
+        raise DataError(f"{path}: a list column {lists[0]!r} and other columns ({scalars[0]}, ...); expected one")
+
+    def matrix(column: str) -> np.ndarray:
+        values = table.column(column).combine_chunks()
+        if values.null_count:
+            raise DataError(f"{path}: column {column!r} has {values.null_count} missing rows")
+        lengths = set(pc.list_value_length(values).to_pylist())
+        if len(lengths) != 1:
+            raise DataError(f"{path}: column {column!r} holds vectors of different lengths {sorted(lengths)[:3]}")
+        flat = values.flatten().to_numpy(zero_copy_only=False)
+        return flat.reshape(len(values), lengths.pop())
+
+    if lists:
+        vectors = matrix(lists[0])
+    elif scalars:
+        for name in scalars:
+            kind = table.schema.field(name).type
+            if not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+                raise DataError(f"{path}: column {name!r} is {kind}, expected numbers (one column per dimension)")
+        vectors = np.column_stack([table.column(name).to_numpy(zero_copy_only=False) for name in scalars])
+    else:
+        raise DataError(f"{path}: no vector columns (expected one list column or one column per dimension)")
+    labels = table.column("label").to_numpy(zero_copy_only=False)
+    split = np.asarray(table.column("split").to_pylist() if "split" in table.column_names else ["pool"] * len(labels))
+    unknown = sorted(set(split.tolist()) - set(PARTS), key=str)
+    if unknown:
+        raise DataError(f"{path}: column 'split' holds {unknown[0]!r}; expected pool, val or test")
+    arrays = {}
+    for part in PARTS:
+        rows = split == part
+        if rows.any():
+            arrays[part], arrays[f"{part}_labels"] = vectors[rows], labels[rows]
+    if "logvar" in table.column_names:
+        arrays["pool_logvar"] = matrix("logvar")[split == "pool"]
+    return arrays
+
+
+def load_embeddings(path: Path, name: str = "embeddings") -> LabelledData:
+    """Reads labelled vectors from an .npz file, a folder of .npy files or a Parquet file."""
+    path = Path(path)
+    if path.is_dir():
+        arrays = _read_npy_folder(path)
+    elif not path.exists():
+        raise DataError(f"{path}: file not found")
+    elif path.suffix == ".parquet":
+        arrays = _read_parquet(path)
+    elif path.suffix == ".npy":
+        raise DataError(
+            f"{path}: a single .npy holds one array; give a folder of .npy files or an .npz with {ARRAY_NAMES}"
+        )
+    else:
+        arrays = read_npz(path, ARRAY_NAMES)
+    return _from_arrays(arrays, str(path), name)

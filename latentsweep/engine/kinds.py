@@ -1,0 +1,149 @@
+"""The representation-kind registry: how examples become feature vectors, and what each kind declares.
+
+A trained kind registers `(spec, image_shape) -> (model, loss)` (torch is imported inside, so this
+module and the config that reads it load no torch); a kind that trains nothing registers
+`(splits) -> Features`. The plan, the checks and the representation stage read the declarations.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..strategies.registry import Registry
+
+POSTERIOR_RULES = ("never", "always", "from-data")
+
+
+@dataclass(frozen=True)
+class RepresentationKind:
+    """What a representation kind declares.
+
+    trained: an autoencoder trained on the pool (else the features are read or computed directly);
+    holds: the examples it takes, `images`, `vectors` or `any`; posterior: whether it gives posterior
+    log-variances (`always`, `never`, or `from-data`: when the data set brings them); uses: the
+    RepresentationSpec fields it reads (the others do not enter its id); paper: one of the second paper's
+    autoencoders (the `initial` experiment's); image_rule: a check of the image shape (None if fine, else
+    what it needs); latent_default: the latent size when a config gives none.
+    """
+
+    trained: bool = True
+    holds: str = "images"
+    posterior: str = "never"
+    uses: tuple[str, ...] = ()
+    paper: bool = False
+    image_rule: Callable[[tuple[int, ...]], str | None] | None = None
+    latent_default: int = 30
+
+
+@dataclass(frozen=True)
+class Features:
+    """What a kind that trains nothing gives: pool, validation and test features, pool log-variances."""
+
+    pool: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+    pool_logvar: np.ndarray | None = None
+
+
+REPRESENTATION_KINDS: Registry[Callable[..., Any]] = Registry("representation kind", RepresentationKind)
+
+_TRAINING = ("latent_dim", "epochs", "seed", "batch_size", "learning_rate")
+
+
+def _flatten(examples: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(examples.reshape(examples.shape[0], -1), dtype=np.float32)
+
+
+@REPRESENTATION_KINDS.register("pixels", trained=False, holds="any")
+def pixels(splits) -> Features:
+    """The examples themselves, flattened: [N, H, W] -> [N, H * W] (vectors stay as they are)."""
+    return Features(_flatten(splits.pool), _flatten(splits.val), _flatten(splits.test))
+
+
+@REPRESENTATION_KINDS.register("embeddings", trained=False, holds="vectors", posterior="from-data")
+def embeddings(splits) -> Features:
+    """Vectors from an encoder of your own, as given (with their posterior log-variances when given)."""
+    return Features(_flatten(splits.pool), _flatten(splits.val), _flatten(splits.test), splits.pool_logvar)
+
+
+@REPRESENTATION_KINDS.register("dense-vae", posterior="always", uses=(*_TRAINING, "hidden", "kl_weight"))
+def dense_vae(spec, image_shape):
+    """The dense VAE (thesis 3.2: 512-256 by default), BCE + kl_weight * KL."""
+    from ..models.vae import DenseVAE, vae_loss
+
+    return DenseVAE(image_shape, spec.latent_dim, spec.hidden), functools.partial(vae_loss, kl_weight=spec.kl_weight)
+
+
+def _even_square(shape: tuple[int, ...]) -> str | None:
+    if len(shape) != 2 or shape[0] != shape[1] or shape[0] % 2 or shape[0] < 4:
+        return "square images of an even side >= 4"
+    return None
+
+
+@REPRESENTATION_KINDS.register("conv-vae", posterior="always", uses=(*_TRAINING, "kl_weight"), image_rule=_even_square)
+def conv_vae(spec, image_shape):
+    """The convolutional VAE of thesis Table 4.1, BCE + kl_weight * KL."""
+    from ..models.vae import ConvVAE, vae_loss
+
+    return ConvVAE(image_shape, spec.latent_dim), functools.partial(vae_loss, kl_weight=spec.kl_weight)
+
+
+def _side_divisible_by_4(shape: tuple[int, ...]) -> str | None:
+    if len(shape) != 2 or shape[0] != shape[1] or shape[0] % 4:
+        return "square images of a side divisible by 4"
+    return None
+
+
+_PAPER = dict(uses=(*_TRAINING, "width"), paper=True, image_rule=_side_divisible_by_4, latent_default=2)
+
+
+@REPRESENTATION_KINDS.register("cae", **_PAPER)
+def cae(spec, image_shape):
+    """The second paper's convolutional autoencoder (3.1.1), squared error (eq. 1)."""
+    from ..models.paper_autoencoders import PaperAutoencoder, cae_loss
+
+    return PaperAutoencoder(image_shape, spec.latent_dim, spec.width), cae_loss
+
+
+@REPRESENTATION_KINDS.register(
+    "paper-vae", posterior="always", **{**_PAPER, "uses": (*_TRAINING, "width", "kl_weight")}
+)
+def paper_vae(spec, image_shape):
+    """The second paper's VAE (eqs. 2-4), mu as the code."""
+    from ..models.paper_autoencoders import PaperAutoencoder, paper_vae_loss
+
+    model = PaperAutoencoder(image_shape, spec.latent_dim, spec.width, variational=True)
+    return model, functools.partial(paper_vae_loss, kl_weight=spec.kl_weight)
+
+
+@REPRESENTATION_KINDS.register("tsne-ae", **{**_PAPER, "uses": (*_TRAINING, "width", "perplexity")})
+def tsne_ae(spec, image_shape):
+    """The second paper's t-SNE-style autoencoder: BCE + KL(P || Q) per batch (eqs. 5-7)."""
+    from ..models.paper_autoencoders import PaperAutoencoder, make_tsne_loss
+
+    return PaperAutoencoder(image_shape, spec.latent_dim, spec.width), make_tsne_loss(spec.perplexity)
+
+
+def kind_problem(kind_name: str, splits) -> str | None:
+    """Why representation kind `kind_name` cannot run on these data (None when it can)."""
+    kind: RepresentationKind = REPRESENTATION_KINDS.declared(kind_name)
+    holds = "images" if splits.holds_images else "vectors"
+    if kind.holds != "any" and kind.holds != holds:
+        return f"needs {kind.holds}; data set {splits.name!r} holds {holds}"
+    if kind.image_rule is not None and splits.holds_images:
+        need = kind.image_rule(splits.image_shape)
+        if need:
+            shape = "x".join(map(str, splits.image_shape))
+            return f"needs {need}; {splits.name} has {shape}"
+    return None
+
+
+def has_posterior(kind_name: str, splits) -> bool:
+    """Whether this kind gives posterior log-variances on these data."""
+    rule = REPRESENTATION_KINDS.declared(kind_name).posterior
+    return rule == "always" or (rule == "from-data" and splits.pool_logvar is not None)

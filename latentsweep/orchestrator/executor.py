@@ -1,0 +1,183 @@
+"""The one executor: jobs on worker actors, each streaming events, for `run`, `tune` and `initial`.
+
+A job is a generator method of the worker (`TrialWorker.run_pack`, `TrialWorker.evaluate_query_set`)
+and its arguments. At most one job runs per actor; the driver waits with `ray.wait` and a timeout, so it
+never blocks for good. Every event batch a job yields goes to the client's `on_events` at once. A lost
+worker (its actor, process or node died) is replaced and its job resubmitted, its arguments built anew
+(`Job.args` is called at every dispatch, so a pack resumes from the checkpoints its events left), up to
+`max_attempts`; any other error fails the job (`on_failed`). Clients feed jobs through `next_job`, called
+whenever a worker is idle, so the tuner can ask Optuna for work only when there is room for it.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ray
+
+from ..workers import TrialWorker
+from .cluster import LOST_WORKER_ERRORS, error_text
+
+
+@dataclass
+class Job:
+    """One unit of work: `method` of the worker called with `args()`; `attempts` counts dispatches."""
+
+    key: str
+    method: str
+    args: Callable[[], tuple]
+    cost: float = 1.0
+    attempts: int = 0
+    payload: Any = None
+
+
+@dataclass
+class ExecutorStatus:
+    """What the executor knows: workers, jobs running, resubmissions, and worker time busy and idle."""
+
+    workers: int = 0
+    running: int = 0
+    retried: int = 0
+    busy_seconds: float = 0.0
+    idle_seconds: float = 0.0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def idle_share(self) -> float:
+        total = self.busy_seconds + self.idle_seconds
+        return self.idle_seconds / total if total > 0 else 0.0
+
+
+class _RayWorker(TrialWorker):
+    """The worker as a Ray actor: trial results also name the Ray node that ran them."""
+
+    def run_pack(self, latent, specs, resume=None):
+        node = ray.get_runtime_context().get_node_id()
+        for events in super().run_pack(latent, specs, resume):
+            for event in events:
+                if hasattr(event, "node"):
+                    event.node = node
+            yield events
+
+
+class Executor:
+    """Runs jobs on `n_workers` actors of the trial worker, streaming their events to the client."""
+
+    def __init__(
+        self,
+        n_workers: int,
+        cpus_per_worker: float = 1.0,
+        gpus_per_worker: float = 0.0,
+        plugins: tuple[str, ...] = (),
+        max_attempts: int = 3,
+        poll_seconds: float = 0.5,
+        status: ExecutorStatus | None = None,
+    ):
+        self.n_workers = max(1, n_workers)
+        self.max_attempts = max_attempts
+        self.poll_seconds = poll_seconds
+        self.status = status or ExecutorStatus()
+        self.status.workers = self.n_workers
+        device = "cuda" if gpus_per_worker > 0 else "cpu"
+        # two threads: one runs a job, the other takes `stop` calls while it runs
+        self._actor_class = ray.remote(_RayWorker).options(
+            num_cpus=cpus_per_worker, num_gpus=gpus_per_worker, max_restarts=0, max_concurrency=2
+        )
+        self._actor_args = (cpus_per_worker, device, tuple(plugins))
+        self._actors: list = []
+        self._running: dict[Any, tuple[Job, Any, float]] = {}  # generator -> (job, actor, started)
+        self._by_key: dict[str, Any] = {}  # job key -> actor running it
+
+    def _new_actor(self):
+        actor = self._actor_class.remote(*self._actor_args)
+        self._actors.append(actor)
+        return actor
+
+    def stop(self, job_key: str, trial_ids: list[str]) -> None:
+        """Asks the worker running `job_key` to end these trials at their next iteration."""
+        actor = self._by_key.get(job_key)
+        if actor is not None:
+            actor.stop.remote(list(trial_ids))
+
+    def run(
+        self,
+        next_job: Callable[[], Job | None],
+        on_events: Callable[[Job, list], None],
+        on_failed: Callable[[Job, str], None],
+        on_tick: Callable[[], None] | None = None,
+    ) -> None:
+        """Runs jobs until `next_job` has none and none is running. `on_events(job, events)` gets every
+        batch a job yields; `on_failed(job, text)` a job that raised or lost its worker too often;
+        `on_tick()` is called after every wait (at least every poll_seconds)."""
+        retry: collections.deque[Job] = collections.deque()
+        idle = [self._new_actor() for _ in range(self.n_workers)]
+        idle_since = {id(actor): time.monotonic() for actor in idle}
+        while True:
+            while idle:
+                job = retry.popleft() if retry else next_job()
+                if job is None:
+                    break
+                actor = idle.pop()
+                self.status.idle_seconds += time.monotonic() - idle_since.pop(id(actor))
+                job.attempts += 1
+                generator = getattr(actor, job.method).remote(*job.args())
+                self._running[generator] = (job, actor, time.monotonic())
+                self._by_key[job.key] = actor
+            self.status.running = len(self._running)
+            if not self._running:
+                break
+            ready, _ = ray.wait(list(self._running), num_returns=1, timeout=self.poll_seconds)
+            if ready:  # everything else that is ready too, without waiting
+                ready, _ = ray.wait(list(self._running), num_returns=len(self._running), timeout=0)
+            for generator in ready:
+                job, actor, started = self._running[generator]
+                outcome = self._take(generator, job, on_events)
+                if outcome == "more":
+                    continue
+                del self._running[generator]
+                self._by_key.pop(job.key, None)
+                self.status.busy_seconds += time.monotonic() - started
+                if outcome.startswith("lost: "):
+                    self._actors.remove(actor)
+                    ray.kill(actor, no_restart=True)
+                    actor = self._new_actor()
+                    if job.attempts < self.max_attempts:
+                        self.status.retried += 1
+                        retry.append(job)
+                    else:
+                        on_failed(job, f"worker lost {job.attempts} times: {outcome.removeprefix('lost: ')}")
+                elif outcome != "done":
+                    on_failed(job, outcome)
+                idle.append(actor)
+                idle_since[id(actor)] = time.monotonic()
+            self.status.running = len(self._running)
+            if on_tick:
+                on_tick()
+        now = time.monotonic()
+        self.status.idle_seconds += sum(now - since for since in idle_since.values())
+        self.status.running = 0
+
+    @staticmethod
+    def _take(generator, job: Job, on_events: Callable[[Job, list], None]) -> str:
+        """Reads one ready item of a job's stream: 'more', 'done', 'lost: <cause>' or the error text."""
+        try:
+            events = ray.get(next(generator))
+        except StopIteration:
+            return "done"
+        except LOST_WORKER_ERRORS as error:
+            return f"lost: {error_text(error)}"
+        except ray.exceptions.RayError as error:
+            return error_text(error)
+        on_events(job, events)
+        return "more"
+
+    def release(self) -> None:
+        """Kills every actor (they hold nothing the driver has not stored)."""
+        for actor in self._actors:
+            ray.kill(actor, no_restart=True)
+        self._actors = []
+        self._running = {}

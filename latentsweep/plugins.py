@@ -1,0 +1,57 @@
+"""User plugins: modules or .py files imported in the driver and in every worker before work starts.
+
+A plugin registers its own strategies (`@UNCERTAINTY.register("mine")`); importing it in each worker
+process makes them known there too. A plugin is code: a config that names one is a program, and it runs
+with the user's rights. They are loaded only by the commands that run work (`run`, `tune`, `initial`),
+as an explicit step, never as a side effect of reading a config.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+from .errors import LatentsweepError
+
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+class PluginError(LatentsweepError):
+    """A plugin could not be imported; the message names it."""
+
+
+def _failure(plugin: str, error: BaseException) -> PluginError:
+    if isinstance(error, SystemExit):
+        return PluginError(f"plugins: {plugin}: exited with code {error.code!r} while being imported")
+    message = str(error).splitlines()[0] if str(error) else ""
+    return PluginError(f"plugins: {plugin}: {type(error).__name__}: {message}")
+
+
+def load_plugins(plugins: tuple[str, ...] | list[str]) -> None:
+    """Imports each plugin once per process: a module name, or a path to a .py file."""
+    for plugin in plugins:
+        if plugin.endswith(".py"):
+            path = Path(plugin)
+            name = f"latentsweep_plugin_{re.sub(r'[^A-Za-z0-9_]', '_', path.stem)}"
+            if name in sys.modules:
+                continue
+            if not path.is_file():
+                raise PluginError(f"plugins: {plugin}: file not found")
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except (Exception, SystemExit) as error:  # a plugin's failure is the user's input, not our bug
+                del sys.modules[name]
+                raise _failure(plugin, error) from None
+        else:
+            if not _MODULE.fullmatch(plugin):
+                raise PluginError(f"plugins: {plugin!r}: expected a module name (a.b.c) or a path ending in .py")
+            try:
+                importlib.import_module(plugin)
+            except (Exception, SystemExit) as error:
+                raise _failure(plugin, error) from None
