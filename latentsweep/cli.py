@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         print(one_line(error), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted: everything finished so far is stored; run the same command again to go on", file=sys.stderr)
         return 130
 
 

@@ -1,4 +1,7 @@
+import json
 import re
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -70,3 +73,64 @@ def test_bad_options_exit_2(tmp_path, capsys):
     assert main(["run", "x.toml", "--workers", "0"]) == 2
     assert main(["run", str(tmp_path / "none.toml")]) == 2
     assert "config file not found" in capsys.readouterr().err
+
+
+TEMPERED_RULE = '''
+import numpy as np
+from latentsweep.strategies import BATCH_SELECTION
+
+
+@BATCH_SELECTION.register("test-tempered", params={"temperature": 1.0})
+def tempered(candidates, k, rng, params):
+    """k candidates drawn with probability proportional to exp(informativeness / temperature)."""
+    scores = candidates.informativeness / params.extra["temperature"]
+    weights = np.exp(scores - scores.max())
+    return rng.choice(candidates.size, size=min(k, candidates.size), replace=False, p=weights / weights.sum())
+'''
+
+
+def test_a_new_batch_rule_with_a_parameter_is_one_function_and_one_registration(
+    ray_instance, write_config, tmp_path, capsys
+):
+    (tmp_path / "tempered.py").write_text(TEMPERED_RULE)
+    path = write_config(
+        seeds=1,
+        strategies="""
+        [strategies.grid]
+        uncertainty = ["margin"]
+        batch = ["test-tempered"]
+        temperature = [0.1, 1.0]
+
+        [[strategies.list]]
+        uncertainty = "margin"
+        batch = "test-tempered"   # the default temperature: the same strategy as 1.0, planned once
+        """,
+    )
+    path.write_text('plugins = ["tempered.py"]\n' + path.read_text())
+    results = tmp_path / "results"
+    assert main(["plan", str(path), "--results", str(results)]) == 0
+    plan = capsys.readouterr().out
+    assert "trials: 2 = 1 representations x 2 strategies x 1 seeds" in plan
+    assert "margin/test-tempered[temperature=0.1]" in plan and "margin/test-tempered[temperature=1]" in plan
+    assert main(["run", str(path), "--results", str(results), "--quiet"]) == 0
+    trials = pd.read_parquet(results / "small" / "trials").sort_values("strategy")
+    assert trials["strategy"].tolist() == [
+        "margin/test-tempered[temperature=0.1]",
+        "margin/test-tempered[temperature=1]",
+    ]
+    assert [json.loads(p) for p in trials["strategy_params"]] == [{"temperature": 0.1}, {"temperature": 1.0}]
+    assert set(trials["status"]) == {"ok"} and trials["trial_id"].is_unique
+    # a parameter on a rule that does not declare it is refused with its key path
+    path.write_text(path.read_text().replace('batch = "test-tempered"   #', 'batch = "top-k"\ntemperature = 2.0  #'))
+    assert main(["plan", str(path), "--results", str(results)]) == 2
+    assert "strategies.list[0].temperature = 2.0: not a parameter of 'margin' or 'top-k'" in capsys.readouterr().err
+
+
+def test_importing_the_config_loads_neither_torch_nor_ray():
+    code = (
+        "import sys, latentsweep.config, latentsweep.engine.specs; "
+        "bad = [m for m in ('ray', 'torch', 'optuna') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr

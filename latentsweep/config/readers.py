@@ -141,7 +141,9 @@ def build(path: str, make: Callable[..., Any], **fields) -> Any:
         return make(**fields)
     except SpecError as error:
         message = str(error)
-        known = set(fields) | ({f.name for f in dataclasses.fields(make)} if dataclasses.is_dataclass(make) else set())
+        known = set(fields) | {name for name, _ in fields.get("params", ())}
+        if dataclasses.is_dataclass(make):
+            known |= {f.name for f in dataclasses.fields(make)}
         if message.split(" ", 1)[0] in known:
             raise ConfigError(f"{path}.{message}") from None
         raise ConfigError(f"{path}: {message}") from None

@@ -30,7 +30,7 @@ class DataConfig:
 
     dataset: str
     path: Path | None = None
-    validation_size: int | None = None
+    validation_size: int | float | None = None
     split: str | None = None
     split_seed: int = 0
     test_fraction: float = 0.2
@@ -90,13 +90,20 @@ def read_data(value: Any, base: Path) -> DataConfig:
     return DataConfig(
         dataset=dataset,
         path=path,
-        validation_size=read.integer("data.validation_size", data["validation_size"], 1, 10_000_000)
-        if "validation_size" in data
-        else None,
+        validation_size=_validation_size(data["validation_size"]) if "validation_size" in data else None,
         split=read.choice("data.split", data["split"], SPLIT_RULES) if "split" in data else None,
         split_seed=read.integer("data.split_seed", data.get("split_seed", 0), 0, read.SEED_LIMIT),
         test_fraction=read.number("data.test_fraction", data.get("test_fraction", 0.2), 0.01, 0.9),
     )
+
+
+def _validation_size(value: Any) -> int | float:
+    """A count of examples (an integer >= 1) or a fraction of the training part (a number in (0, 1))."""
+    if isinstance(value, float) and 0 < value < 1:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10_000_000:
+        return value
+    raise read.fail("data.validation_size", value, "a count >= 1 or a fraction in (0, 1)")
 
 
 _REPRESENTATION_READERS: dict[str, Callable[[str, Any], Any]] = {

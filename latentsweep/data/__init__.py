@@ -45,7 +45,7 @@ def load_data(name: str, path: str | Path | None = None) -> LabelledData:
 def load_splits(
     name: str,
     path: str | Path | None = None,
-    validation_size: int | None = None,
+    validation_size: int | float | None = None,
     split: str | None = None,
     seed: int = 0,
     test_fraction: float = 0.2,

@@ -173,15 +173,16 @@ def _take(array: np.ndarray | None, index: np.ndarray) -> np.ndarray | None:
 
 def make_splits(
     data: LabelledData,
-    validation_size: int,
+    validation_size: int | float,
     rule: str = "first",
     seed: int = 0,
     test_fraction: float = 0.2,
 ) -> Splits:
     """Pool, validation and test parts of `data`.
 
-    `first`: validation = the first `validation_size` training examples; a missing test part = the last
-    `test_fraction` of them. `stratified`: both drawn by a seeded shuffle within each class. Validation
+    `first`: validation = the first `validation_size` training examples (a float in (0, 1): that fraction
+    of them); a missing test part = the last `test_fraction` of them. `stratified`: both drawn by a seeded
+    shuffle within each class. Validation
     data the file brings itself is used as it is (validation_size is then ignored).
     """
     if rule not in SPLIT_RULES:
@@ -202,10 +203,12 @@ def make_splits(
     if data.val is not None:
         val, val_labels, pool, pool_labels, pool_logvar = data.val, data.val_labels, train, labels, logvar
     else:
+        if isinstance(validation_size, float) and 0 < validation_size < 1:
+            validation_size = max(1, round(validation_size * n))
         if validation_size < 1 or validation_size >= n:
             raise DataError(
                 f"{data.name}: validation size {validation_size} must lie in 1..{n - 1} "
-                f"(the training part has {n} examples)"
+                f"(the training part has {n} examples); set data.validation_size"
             )
         chosen = np.arange(validation_size) if rule == "first" else stratified_sample(labels, validation_size, rng)
         rest = np.setdiff1d(np.arange(n), chosen)

@@ -26,14 +26,14 @@ class DatasetKind:
     """What a data set kind declares.
 
     needs_path: read from files the user names (`data.path`); default_path: where it is read from
-    otherwise; validation_size: the default; split: the default split rule (`first` for standard files
-    in their published order, `stratified` for files of your own); holds: `images` [N, H, W] or
-    `vectors` [N, d]; path_kind: what `data.path` names, for messages.
+    otherwise; validation_size: the default, a count or a fraction of the training part; split: the
+    default split rule (`first` for standard files in their published order, `stratified` for files
+    of your own); holds: `images` [N, H, W] or `vectors` [N, d]; path_kind: what `data.path` names.
     """
 
     needs_path: bool = True
     default_path: Path | None = None
-    validation_size: int = 5000
+    validation_size: int | float = 0.1
     split: str = "stratified"
     holds: str = "images"
     path_kind: str = "a file or folder"
@@ -44,7 +44,7 @@ DatasetLoader = Callable[[Path | None, str], LabelledData]
 DATASETS: Registry[DatasetLoader] = Registry("data set", DatasetKind)
 
 DATASETS.register("digits", needs_path=False, validation_size=300, split="first")(lambda path, name: load_digits())
-DATASETS.register("mnist", split="first", path_kind="a folder of the four MNIST IDX files")(
+DATASETS.register("mnist", split="first", validation_size=5000, path_kind="a folder of the four MNIST IDX files")(
     lambda path, name: load_idx_directory(path, name)
 )
 DATASETS.register(
@@ -52,14 +52,15 @@ DATASETS.register(
     needs_path=False,
     default_path=FASHION_MNIST_DEFAULT_PATH,
     split="first",
+    validation_size=5000,
     path_kind="a folder of the four Fashion-MNIST IDX files",
 )(lambda path, name: load_idx_directory(path, name))
 DATASETS.register("idx", path_kind="a folder of the four IDX files (train/t10k images and labels)")(
     lambda path, name: load_idx_directory(path, name, n_classes=None)
 )
-DATASETS.register("svhn", split="first", path_kind="a folder with train_32x32.mat and test_32x32.mat")(
-    lambda path, name: load_svhn(path)
-)
+DATASETS.register(
+    "svhn", split="first", validation_size=5000, path_kind="a folder with train_32x32.mat and test_32x32.mat"
+)(lambda path, name: load_svhn(path))
 DATASETS.register("npz", path_kind="an .npz file with x, y (and optionally x_test, y_test)")(load_npz)
 DATASETS.register("embeddings", holds="vectors", path_kind="an .npz, a folder of .npy files or a .parquet file")(
     load_embeddings

@@ -74,11 +74,12 @@ def token_environment() -> Iterator[str]:
 
 
 def _refresh_ray_config() -> None:
-    """Makes this process see the auth mode just set (Ray caches its config on first use)."""
+    """Makes this process see the auth mode and token just set (Ray caches both on first use)."""
     with contextlib.suppress(ImportError, AttributeError):
-        from ray._raylet import Config
+        from ray._raylet import AuthenticationTokenLoader, Config
 
         Config.initialize("")
+        AuthenticationTokenLoader.instance().reset_cache()
 
 
 def start_local(num_cpus: int | None = None) -> None:

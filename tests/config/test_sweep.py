@@ -55,7 +55,10 @@ def test_grid_and_list_combine_without_duplicates():
         ({"colour": "red"}, "colour: unknown key"),
         ({"seeds": "three"}, "seeds = 'three': expected a list"),
         ({"seeds": [1, 1]}, "expected distinct seeds"),
-        ({"data": {"dataset": "digits", "validation_size": "10"}}, "data.validation_size = '10': expected an integer"),
+        (
+            {"data": {"dataset": "digits", "validation_size": "10"}},
+            r"data.validation_size = '10': expected a count >= 1 or a fraction in \(0, 1\)",
+        ),
         ({"data": {"dataset": "mnist"}}, "data.path: missing"),
         ({"data": {"dataset": "mnist", "path": "/no/such/dir"}}, "data.path = '/no/such/dir': no such file"),
         ({"data": {"dataset": "cifar"}}, "data.dataset = 'cifar': expected one of"),
@@ -90,8 +93,14 @@ def test_grid_and_list_combine_without_duplicates():
         ({"seeds": [2**70]}, r"seeds\[0\] = 1180591620717411303424: expected an integer in"),
         ({"representations": [{"kind": "dense-vae", "latent_dim": 10**12}]}, r"latent_dim = 1000000000000: expected"),
         ({"classifier": {"learning_rate": float("inf")}}, r"classifier.learning_rate = inf: expected a finite number"),
-        ({"data": {"dataset": "digits", "validation_size": 0}}, r"data.validation_size = 0: expected an integer in"),
-        ({"data": {"dataset": "digits", "split": "random"}}, r"data.split = 'random': expected one of first, stratified"),
+        (
+            {"data": {"dataset": "digits", "validation_size": 0}},
+            r"data.validation_size = 0: expected a count >= 1 or a fraction in \(0, 1\)",
+        ),
+        (
+            {"data": {"dataset": "digits", "split": "random"}},
+            r"data.split = 'random': expected one of first, stratified",
+        ),
         ({"ray": {"address": "garbage"}}, r"ray.address = 'garbage': expected 'auto', HOST:PORT"),
         ({"ray": {"workers": 0}}, r"ray.workers = 0: expected an integer in 1..100000"),
         ({"strategies": {}}, "strategies: expected"),

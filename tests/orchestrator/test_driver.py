@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from latentsweep.config import load_config
-from latentsweep.plugins import load_plugins
 from latentsweep.engine import LatentSet, run_pack
 from latentsweep.orchestrator import RunOptions, prepare, run_sweep
+from latentsweep.plugins import load_plugins
 from latentsweep.results import RepresentationCache
 
 BROKEN_PLUGIN = """
