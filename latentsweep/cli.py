@@ -1,4 +1,4 @@
-"""The command line: run | plan | initial (and the commands built on the store).
+"""The command line: run | plan | tune | initial (and the commands built on the store).
 
 Exit codes: 0 success, 1 some trials failed, 2 bad input (one line naming the key, file or option and
 what was expected, before any work; no traceback), 130 interrupted.
@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run every planned trial that is not stored yet")
     common(run)
     run.add_argument("--fresh", action="store_true", help="set the stored results aside and start again")
+    tune = commands.add_parser("tune", help="search the strategy's weights with Optuna on the same workers")
+    common(tune)
+    tune.add_argument("--storage", help="an Optuna RDB URL, e.g. sqlite:///study.db (default: a journal file)")
+    tune.add_argument("--trials", type=_positive, help="Optuna trials in all (default: tune.trials of the config)")
     initial = commands.add_parser("initial", help="initial query selection: the second paper's Table 1")
     common(initial)
     plan = commands.add_parser("plan", help="print the expanded plan without running anything")
@@ -94,6 +98,28 @@ def _run(args) -> int:
     return outcome.exit_code
 
 
+def _tune(args) -> int:
+    from .config import load_tune_config
+    from .plugins import load_plugins
+
+    config = load_tune_config(args.config, load_plugins)
+    if args.storage is not None and "://" not in args.storage:
+        raise UsageError(f"--storage {args.storage}: expected a database URL such as sqlite:///study.db")
+    from .orchestrator.tuner import TuneOptions, run_tune
+
+    options = TuneOptions(
+        address=args.address,
+        results=args.results,
+        workers=args.workers,
+        storage=args.storage,
+        trials=args.trials,
+        display=_display(args),
+    )
+    outcome = run_tune(config, options)
+    print(outcome.summary())
+    return outcome.exit_code
+
+
 def _plan(args) -> int:
     from .config import load_config
     from .plugins import load_plugins
@@ -131,7 +157,7 @@ def _initial(args) -> int:
     return outcome.exit_code
 
 
-COMMANDS = {"run": _run, "plan": _plan, "initial": _initial}
+COMMANDS = {"run": _run, "plan": _plan, "initial": _initial, "tune": _tune}
 
 
 def main_exit() -> None:

@@ -5,7 +5,7 @@ work pass a loader (`plugins.load_plugins`) to `load_config`, as an explicit ste
 """
 
 from .initial import InitialExperimentConfig, QueryClassifierConfig, load_initial_config, parse_initial_config
-from .readers import ConfigError, read_document
+from .readers import ConfigError, config_kind, read_document
 from .sweep import (
     DataConfig,
     RayConfig,
@@ -21,18 +21,26 @@ from .sweep import (
     strategy,
     strategy_keys,
 )
+from .tune import Choice, Range, TuneConfig, TuneSettings, load_tune_config, parse_tune_config
 
 __all__ = [
+    "Choice",
     "ConfigError",
     "DataConfig",
     "InitialExperimentConfig",
     "QueryClassifierConfig",
+    "Range",
     "RayConfig",
     "SweepConfig",
+    "TuneConfig",
+    "TuneSettings",
+    "config_kind",
     "load_config",
     "load_initial_config",
+    "load_tune_config",
     "parse_config",
     "parse_initial_config",
+    "parse_tune_config",
     "read_data",
     "read_document",
     "read_plugins",

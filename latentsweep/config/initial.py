@@ -108,6 +108,7 @@ def load_initial_config(path: str | Path, load_plugins=None) -> InitialExperimen
     """Reads and validates an initial-selection experiment config (plugins loaded first when asked)."""
     path = Path(path)
     document = read.read_document(path)
+    read.expect_kind(path, document, "initial")
     if load_plugins is not None:
         load_plugins(read_plugins(document, path.parent))
     return parse_initial_config(document, base=path.parent, source=path)

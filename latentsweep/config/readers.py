@@ -177,6 +177,25 @@ def read_document(path: str | Path) -> dict:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
 
 
+KIND_MARKERS = {"tune": "tune", "initial": "autoencoders"}  # a table only that kind of config has
+COMMANDS = {"sweep": "latentsweep run", "tune": "latentsweep tune", "initial": "latentsweep initial"}
+
+
+def config_kind(document: dict) -> str:
+    """'sweep', 'tune' or 'initial': which command a parsed config document is for."""
+    for kind, marker in KIND_MARKERS.items():
+        if marker in document:
+            return kind
+    return "sweep"
+
+
+def expect_kind(path: Path, document: dict, kind: str) -> None:
+    """Refuses a config of another kind with the command it is for."""
+    found = config_kind(document)
+    if found != kind:
+        raise ConfigError(f"{path}: a {found} config; run it with `{COMMANDS[found]}`")
+
+
 def existing_path(path: str, value: Any, base: Path) -> Path:
     """A path that exists, relative paths taken from `base` (the config file's folder)."""
     text = string(path, value)

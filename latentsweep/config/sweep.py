@@ -317,6 +317,7 @@ def load_config(path: str | Path, load_plugins: Callable[[tuple[str, ...]], None
     plugins before its strategies are checked (the commands that run work pass `plugins.load_plugins`)."""
     path = Path(path)
     document = read.read_document(path)
+    read.expect_kind(path, document, "sweep")
     if load_plugins is not None:
         load_plugins(read_plugins(document, path.parent))
     return parse_config(document, base=path.parent, source=path)

@@ -89,6 +89,7 @@ class Executor:
         )
         self._actor_args = (cpus_per_worker, device, tuple(plugins))
         self._actors: list = []
+        self._idle: list = []  # actors without a job, kept from one `run` to the next
         self._running: dict[Any, tuple[Job, Any, float]] = {}  # generator -> (job, actor, started)
         self._by_key: dict[str, Any] = {}  # job key -> actor running it
 
@@ -114,7 +115,8 @@ class Executor:
         batch a job yields; `on_failed(job, text)` a job that raised or lost its worker too often;
         `on_tick()` is called after every wait (at least every poll_seconds)."""
         retry: collections.deque[Job] = collections.deque()
-        idle = [self._new_actor() for _ in range(self.n_workers)]
+        idle = self._idle
+        idle.extend(self._new_actor() for _ in range(self.n_workers - len(self._actors)))
         idle_since = {id(actor): time.monotonic() for actor in idle}
         while True:
             while idle:
@@ -179,5 +181,4 @@ class Executor:
         """Kills every actor (they hold nothing the driver has not stored)."""
         for actor in self._actors:
             ray.kill(actor, no_restart=True)
-        self._actors = []
-        self._running = {}
+        self._actors, self._idle, self._running = [], [], {}

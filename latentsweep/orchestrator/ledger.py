@@ -56,6 +56,7 @@ class TrialLedger:
     states: dict[str, MemberState] = field(default_factory=dict)
     written: set[str] = field(default_factory=set)
     resumed: int = 0
+    count_units: bool = True  # progress in AL iterations (a client counting other units says False)
 
     def add(self, trials: list[TrialSpec]) -> dict[str, int]:
         """Takes on trials, reading their checkpoints; returns trial id -> the iteration each resumes at."""
@@ -67,8 +68,10 @@ class TrialLedger:
                 self.states[trial.id] = MemberState(checkpoint.iteration, checkpoint.labelled, checkpoint.rng_state)
                 resume_at[trial.id] = checkpoint.iteration + 1
                 self.resumed += 1
-            self.status.units_total += trial.budget.iterations + 1 - len(self.records[trial.id])
-        self.status.total += len(trials)
+            if self.count_units:
+                self.status.units_total += trial.budget.iterations + 1 - len(self.records[trial.id])
+        if self.count_units:
+            self.status.total += len(trials)
         return resume_at
 
     def arguments(self, members: list[TrialSpec], latent) -> Callable[[], tuple]:
@@ -88,7 +91,7 @@ class TrialLedger:
                 self.store.checkpoints.append(event.trial_id, record_row(event.record), event.state.rng_state)
                 self.records[event.trial_id].append(event.record)
                 self.states[event.trial_id] = event.state
-                self.status.units_done += 1
+                self.status.units_done += self.count_units
                 if self.on_iteration:
                     self.on_iteration(event.trial_id, event.record)
             else:
@@ -108,6 +111,10 @@ class TrialLedger:
         result.iterations = list(finished)
         self.store.write_trial(result, attempts, self.tags(result.spec))
         self.written.add(result.spec.id)
+        if not self.count_units:
+            if self.on_stored:
+                self.on_stored(result)
+            return
         self.status.done += 1
         if result.spec.id in self.records and (result.error or result.pruned):
             self.status.units_done += result.spec.budget.iterations + 1 - len(finished)  # never to run

@@ -33,6 +33,7 @@ class SweepStatus:
     stage_started: float = field(default_factory=time.monotonic)
     resources: dict = field(default_factory=dict)
     leaderboard: list[tuple[str, float, int]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def elapsed(self) -> float:
@@ -77,6 +78,8 @@ def status_line(status: SweepStatus) -> str:
     if status.leaderboard:
         label, accuracy, n = status.leaderboard[0]
         line += f"; best {label} {accuracy:.4f} (n={n})"
+    for note in status.notes:
+        line += f"; {note}"
     return line
 
 
@@ -181,7 +184,8 @@ class LiveDisplay(Display):
         board.add_column("n", justify="right")
         for rank, (label, accuracy, n) in enumerate(status.leaderboard[:8], 1):
             board.add_row(str(rank), escape(label), f"{accuracy:.4f}", str(n))
-        return Group(header, bar, counts, board)
+        notes = [escape(note) for note in status.notes]
+        return Group(header, bar, counts, *notes, board)
 
 
 def make_display(mode: str = "auto", stream: TextIO | None = None) -> Display:

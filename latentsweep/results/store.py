@@ -207,6 +207,20 @@ class ResultStore:
         except (pa.ArrowException, OSError) as error:
             raise self._damaged(name, error) from None
 
+    def rows_of(self, name: str, row_ids: list[str], columns: list[str] | None = None) -> pa.Table:
+        """The rows of table `name` stored for these ids (their files only, not the whole table)."""
+        tables = []
+        for row_id in row_ids:
+            path = self.folder / name / f"{row_id}.parquet"
+            try:
+                tables.append(pq.read_table(path, columns=columns, schema=SCHEMAS[name]))
+            except FileNotFoundError:
+                continue
+            except (pa.ArrowException, OSError):
+                raise StoreError(f"{path}: damaged Parquet file; move it out of {path.parent}") from None
+        empty = SCHEMAS[name].empty_table()
+        return pa.concat_tables(tables) if tables else (empty if columns is None else empty.select(columns))
+
     def _damaged(self, name: str, error: BaseException) -> StoreError:
         for path in self.files(name):
             try:

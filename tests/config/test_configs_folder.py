@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from latentsweep.config import parse_config, parse_initial_config, read_document
+from latentsweep.config import config_kind, parse_config, parse_initial_config, parse_tune_config, read_document
 
 CONFIGS = sorted((Path(__file__).parent.parent.parent / "configs").glob("*.toml"))
 
@@ -14,7 +14,11 @@ def test_shipped_configs_parse(path, tmp_path):
     document = read_document(path)
     if "path" in document["data"]:
         document["data"]["path"] = str(tmp_path)
-    if "autoencoders" in document:  # an initial-query-selection experiment
+    if config_kind(document) == "tune":
+        tune = parse_tune_config(document, base=path.parent)
+        assert tune.space and tune.settings.trials >= 1
+        return
+    if config_kind(document) == "initial":  # an initial-query-selection experiment
         experiment = parse_initial_config(document, base=path.parent)
         assert len(experiment.autoencoders) == 3 and experiment.sizes == (1000, 100)
         assert experiment.variants == ("balanced", "unbalanced") and len(experiment.samplers) == 9

@@ -129,3 +129,29 @@ def test_an_initial_sampler_replaces_the_random_first_batch(digits_latent):
 def test_ae_error_needs_reconstruction_errors(digits_latent):
     with pytest.raises(SpecError, match="'ae-error' needs reconstruction errors; projection has none"):
         run_trial(digits_latent, spec(uncertainty="margin", initial="ae-error"))
+
+
+def test_schedules_move_gamma_alpha_and_beta_linearly_over_the_iterations(digits_latent):
+    seen = []
+
+    def recording(candidates, k, rng, params):
+        seen.append((candidates.gamma, params.alpha, params.beta))
+        return BATCH_SELECTION["top-k"](candidates, k, rng, params)
+
+    BATCH_SELECTION.register("test-recording", params={"alpha": 0.0, "beta": 0.0}, representativeness_weight="beta")(
+        recording
+    )
+    try:
+        strategy = dict(
+            uncertainty="margin", representativeness="density-cosine", batch="test-recording",
+            gamma=0.2, gamma_end=0.8, alpha=0.5, alpha_end=0.2, beta=0.1, beta_end=0.4,
+        )  # fmt: skip
+        result = run_trial(digits_latent, spec(**strategy))
+    finally:
+        del BATCH_SELECTION["test-recording"]
+    assert result.status == "ok", result.error
+    # four selections (iterations 1..4): start at the first, end at the last, linear in between (by hand)
+    np.testing.assert_allclose(seen, [(0.2, 0.5, 0.1), (0.4, 0.4, 0.2), (0.6, 0.3, 0.3), (0.8, 0.2, 0.4)])
+    assert StrategySpec(**strategy).label() == (
+        "margin+density-cosine(g=0.2->0.8)/test-recording[a=0.5->0.2 b=0.1->0.4]"
+    )

@@ -1,0 +1,310 @@
+"""Config of a tuning study (`latentsweep tune`): the sweep's data, representation, classifier, budget
+and ray tables, and a [tune] table with the search instead of [strategies].
+
+[tune]            trials (30), sampler (tpe), pruner (median), objective (auc | final | at), objective_labels,
+                  seed (0), in_flight (one per worker), startup_trials (5), final_seeds (5), storage, study
+[tune.fixed]      strategy fields held fixed (any strategy key)
+[tune.space]      searched strategy fields: a number range [low, high] or {low, high, log}, names or
+                  numbers as choices ["margin", "entropy"] or {choices = [...]}
+[tune.reference]  the strategy the best one is compared with at the end, besides random (margin top-k)
+
+`seeds` is the number (or list) of search seeds each Optuna trial runs; the final comparison uses
+`final_seeds` fresh seeds the search never saw. When alpha and beta (or their ends) are both searched
+they cover the triangle alpha + beta <= 1 through two parameters: `alpha+beta` in [0, 1] and
+`alpha/(alpha+beta)` in [0, 1] (no sample is ever rejected).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..engine.specs import SCHEDULED, BudgetSpec, ClassifierSpec, RepresentationSpec, StrategySpec
+from ..strategies import BATCH_SELECTION, DISTANCES, INITIAL_SELECTION, REPRESENTATIVENESS, UNCERTAINTY
+from . import readers as read
+from .readers import ConfigError
+from .sweep import (
+    DataConfig,
+    RayConfig,
+    read_budget,
+    read_classifier,
+    read_data,
+    read_plugins,
+    read_ray,
+    read_representations,
+    strategy,
+    strategy_keys,
+)
+
+SAMPLERS = ("tpe", "gp", "cmaes", "random", "qmc")
+PRUNERS = ("median", "hyperband", "wilcoxon", "none")
+OBJECTIVES = ("auc", "final", "at")
+PAIRS = (("alpha", "beta"), ("alpha_end", "beta_end"))  # weights whose sum is at most 1
+
+
+@dataclass(frozen=True)
+class Range:
+    """A searched number in [low, high] (log scale if `log`; integers if `integer`)."""
+
+    low: float
+    high: float
+    log: bool = False
+    integer: bool = False
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A searched value among `options` (names or numbers)."""
+
+    options: tuple
+
+
+@dataclass(frozen=True)
+class TuneSettings:
+    trials: int = 30
+    sampler: str = "tpe"
+    pruner: str = "median"
+    objective: str = "auc"
+    objective_labels: int | None = None
+    seed: int = 0
+    in_flight: int | None = None
+    startup_trials: int = 5
+    final_seeds: int = 5
+    storage: str | None = None
+    study: str | None = None
+
+
+@dataclass(frozen=True)
+class TuneConfig:
+    name: str
+    data: DataConfig
+    representation: RepresentationSpec
+    fixed: dict
+    space: dict
+    seeds: tuple[int, ...]
+    settings: TuneSettings = field(default_factory=TuneSettings)
+    reference: StrategySpec = field(default_factory=StrategySpec)
+    classifier: ClassifierSpec = field(default_factory=ClassifierSpec)
+    budget: BudgetSpec = field(default_factory=BudgetSpec)
+    ray: RayConfig = field(default_factory=RayConfig)
+    plugins: tuple[str, ...] = ()
+    source: Path | None = None
+
+    @property
+    def study_name(self) -> str:
+        return self.settings.study or self.name
+
+    def final_seeds(self) -> tuple[int, ...]:
+        """Seeds of the final comparison: after the search's largest, never used by it."""
+        start = max(self.seeds) + 1
+        return tuple(range(start, start + self.settings.final_seeds))
+
+
+_UNIT = {"gamma", "alpha", "beta", *SCHEDULED.values()}  # weights in [0, 1]
+_NAMES: dict[str, Any] = {
+    "uncertainty": (UNCERTAINTY, ("random",)),
+    "representativeness": (REPRESENTATIVENESS, ("none",)),
+    "batch": (BATCH_SELECTION, ()),
+    "distance": (DISTANCES, ()),
+    "initial": (INITIAL_SELECTION, ()),
+}
+
+
+def _declared_defaults() -> dict[str, Any]:
+    defaults = {}
+    for registry in (UNCERTAINTY, BATCH_SELECTION):
+        for entry in registry:
+            defaults.update(registry.declared(entry).params)
+    return defaults
+
+
+def _dimension(path: str, key: str, value: Any) -> Range | Choice:
+    """One searched field: a range or a choice, checked against what the field accepts."""
+    if isinstance(value, dict):
+        read.check_keys(path, value, {"low", "high", "log", "choices"})
+        if "choices" in value:
+            if set(value) != {"choices"}:
+                raise ConfigError(f"{path}: give either choices or low/high, not both")
+            value = read.array(f"{path}.choices", value["choices"])
+            if not value:
+                raise read.fail(f"{path}.choices", value, "at least one choice")
+            return _choice(path, key, value)
+        read.require(path, value, ("low", "high"))
+        low, high = read.number(f"{path}.low", value["low"]), read.number(f"{path}.high", value["high"])
+        log = value.get("log", False)
+        if not isinstance(log, bool):
+            raise read.fail(f"{path}.log", log, "true or false")
+        return _range(path, key, low, high, log)
+    values = read.array(path, value)
+    if not values:
+        raise read.fail(path, value, "a range [low, high] or a list of choices")
+    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    if numeric and len(values) == 2:
+        return _range(path, key, read.number(f"{path}[0]", values[0]), read.number(f"{path}[1]", values[1]), False)
+    return _choice(path, key, values)
+
+
+def _range(path: str, key: str, low: float, high: float, log: bool) -> Range:
+    if key in _NAMES:
+        raise read.fail(path, [low, high], f"names to choose from (one of {', '.join(sorted(_NAMES[key][0]))})")
+    if low > high:
+        raise read.fail(path, [low, high], "a range [low, high] with low <= high")
+    limits = (0.0, 1.0) if key in _UNIT else ((1e-9, 1.0) if key == "subsample" else (None, None))
+    if (limits[0] is not None and low < limits[0]) or (limits[1] is not None and high > limits[1]):
+        raise read.fail(path, [low, high], f"a range within [{limits[0]:g}, {limits[1]:g}]")
+    if log and low <= 0:
+        raise read.fail(path, [low, high], "a range of positive numbers on a log scale")
+    default = _declared_defaults().get(key)
+    integer = isinstance(default, int) and not isinstance(default, bool)
+    if key not in _UNIT and key != "subsample" and not isinstance(default, int | float):
+        raise read.fail(path, [low, high], f"choices: {key!r} is not a number")
+    return Range(low, high, log, integer)
+
+
+def _choice(path: str, key: str, values: list) -> Choice:
+    for index, item in enumerate(values):
+        if not isinstance(item, bool | int | float | str):
+            raise read.fail(f"{path}[{index}]", item, "a name or a number")
+        if key in _NAMES:
+            registry, extra = _NAMES[key]
+            if not isinstance(item, str) or (item not in registry and item not in extra):
+                known = ", ".join(sorted([*registry, *extra]))
+                raise ConfigError(f"{path}[{index}] = {item!r}: unknown name; known: {known}")
+    return Choice(tuple(dict.fromkeys(values)))
+
+
+def _space(value: Any, fixed: dict) -> dict:
+    space = read.table("tune.space", value)
+    if not space:
+        raise ConfigError("tune.space: expected at least one searched field (e.g. gamma = [0.0, 1.0])")
+    read.check_keys("tune.space", space, strategy_keys())
+    for key in space:
+        if key in fixed:
+            raise ConfigError(f"tune.space.{key}: also in tune.fixed; a field is either fixed or searched")
+    dimensions = {key: _dimension(f"tune.space.{key}", key, item) for key, item in space.items()}
+    for first, second in PAIRS:
+        both = first in dimensions and second in dimensions
+        for key in (first, second):
+            if both and dimensions[key] != Range(0.0, 1.0):
+                raise ConfigError(
+                    f"tune.space.{key}: searched together with {second if key == first else first}, the two cover "
+                    f"the triangle {first} + {second} <= 1: give [0.0, 1.0] to both, or fix one"
+                )
+    return dimensions
+
+
+def _check_corners(fixed: dict, space: dict) -> None:
+    """The first options with ranges at their low ends, and then every other option in turn, must make
+    valid strategies (else the space itself is wrong)."""
+    choices = {k: v.options for k, v in space.items() if isinstance(v, Choice)}
+    base = {**fixed, **{k: v.low for k, v in space.items() if isinstance(v, Range)}}
+    for first, second in PAIRS:
+        if first in space and second in space:
+            base[first] = base[second] = 0.0
+    base.update({key: options[0] for key, options in choices.items()})
+    for name in ("beta", "beta_end"):
+        if name in space and isinstance(space[name], Range):
+            base[name] = 0.0
+    strategy("tune.fixed with tune.space", dict(base))
+    for key, options in choices.items():
+        for option in options[1:]:
+            strategy(f"tune.space.{key} = {option!r} with tune.fixed", {**base, key: option})
+    if "beta" in space or "beta_end" in space:
+        options = choices.get("representativeness", (fixed.get("representativeness", "none"),))
+        if any(option in (None, "none") for option in options):
+            raise ConfigError(
+                "tune.space.beta: beta weighs a representativeness measure; fix tune.fixed.representativeness "
+                "or search it without 'none'"
+            )
+
+
+def _settings(value: Any, budget: BudgetSpec) -> TuneSettings:
+    table = read.table("tune", value)
+    keys = {f.name for f in dataclasses.fields(TuneSettings)} | {"fixed", "space", "reference"}
+    read.check_keys("tune", table, keys)
+    readers: dict[str, Callable[[str, Any], Any]] = {
+        "trials": lambda p, v: read.integer(p, v, 1, 1_000_000),
+        "sampler": lambda p, v: read.choice(p, v, SAMPLERS),
+        "pruner": lambda p, v: read.choice(p, v, PRUNERS),
+        "objective": lambda p, v: read.choice(p, v, OBJECTIVES),
+        "objective_labels": lambda p, v: read.integer(p, v, 1, 100_000_000),
+        "seed": lambda p, v: read.integer(p, v, 0, read.SEED_LIMIT),
+        "in_flight": lambda p, v: read.integer(p, v, 1, 100_000),
+        "startup_trials": lambda p, v: read.integer(p, v, 0, 100_000),
+        "final_seeds": lambda p, v: read.integer(p, v, 0, 10_000),
+        "storage": read.string,
+        "study": read.name,
+    }
+    settings = TuneSettings(**{k: readers[k](f"tune.{k}", v) for k, v in table.items() if k in readers})
+    labels = [budget.initial + i * budget.batch for i in range(budget.iterations + 1)]
+    if settings.objective == "at":
+        if settings.objective_labels is None:
+            raise ConfigError(
+                "tune.objective_labels: missing; objective 'at' is validation accuracy at that many labels"
+            )
+        if settings.objective_labels not in labels:
+            shown = ", ".join(map(str, labels[:5])) + (", ..." if len(labels) > 5 else "")
+            raise read.fail(
+                "tune.objective_labels", settings.objective_labels, f"a label count of the budget ({shown})"
+            )
+    elif settings.objective_labels is not None:
+        raise ConfigError("tune.objective_labels: only used with objective = 'at'")
+    if settings.storage is not None and "://" not in settings.storage:
+        raise read.fail(
+            "tune.storage", settings.storage, "a database URL such as sqlite:///study.db (default: a journal file)"
+        )
+    return settings
+
+
+TOP_LEVEL = {"name", "data", "representations", "classifier", "budget", "tune", "seeds", "ray", "plugins"}
+
+
+def parse_tune_config(document: dict, base: Path = Path("."), source: Path | None = None) -> TuneConfig:
+    read.check_keys("", document, TOP_LEVEL)
+    read.require("", document, ("name", "data", "representations", "tune"))
+    representations = read_representations("representations", document["representations"])
+    if len(representations) != 1:
+        raise read.fail(
+            "representations", f"{len(representations)} tables", "exactly one [[representations]] to tune on"
+        )
+    budget = read_budget(document.get("budget", {}))
+    tune = read.table("tune", document["tune"])
+    fixed_table = read.table("tune.fixed", tune.get("fixed", {}))
+    read.check_keys("tune.fixed", fixed_table, strategy_keys())
+    space = _space(tune.get("space", {}), fixed_table)
+    _check_corners(dict(fixed_table), space)
+    reference = strategy(
+        "tune.reference", read.table("tune.reference", tune.get("reference", {"uncertainty": "margin"}))
+    )
+    seeds = read.seeds("seeds", document.get("seeds", 3))
+    settings = _settings(tune, budget)
+    if settings.sampler == "cmaes" and any(isinstance(d, Choice) for d in space.values()):
+        raise ConfigError("tune.sampler = 'cmaes': CMA-ES searches numbers only; tune.space has choices (use tpe)")
+    return TuneConfig(
+        name=read.name("name", document["name"]),
+        data=read_data(document["data"], base),
+        representation=representations[0],
+        fixed=dict(fixed_table),
+        space=space,
+        seeds=seeds,
+        settings=settings,
+        reference=reference,
+        classifier=read_classifier(document.get("classifier", {})),
+        budget=budget,
+        ray=read_ray(document.get("ray", {})),
+        plugins=read_plugins(document, base),
+        source=source,
+    )
+
+
+def load_tune_config(path: str | Path, load_plugins: Callable[[tuple[str, ...]], None] | None = None) -> TuneConfig:
+    """Reads and validates a tuning config (plugins loaded first when a loader is given)."""
+    path = Path(path)
+    document = read.read_document(path)
+    read.expect_kind(path, document, "tune")
+    if load_plugins is not None:
+        load_plugins(read_plugins(document, path.parent))
+    return parse_tune_config(document, base=path.parent, source=path)

@@ -1,0 +1,480 @@
+"""`latentsweep tune`: Optuna searches the strategy's weights on the sweep's own workers.
+
+A thin client of the representation stage, the executor and the trial ledger. Optuna is asked for a
+trial whenever a worker is free (several in flight; TPE's constant liar keeps parallel asks apart); each
+Optuna trial runs as one pack whose members are the search seeds. After every AL iteration the pack's
+events give Optuna the mean validation accuracy over the seeds (or, for the Wilcoxon pruner, each seed's
+at that iteration as one instance), and a pruned trial's pack is stopped at once. The objective is the
+mean over seeds of the area under the validation curve (or the final validation accuracy, or the one at
+a label count): test accuracy is never seen by the search. Every seed lands in the Parquet store, tagged
+with the study and the trial number; a spec already stored is read back, not run again. The search ends
+with an honest number: the best strategy, random and a reference strategy on fresh seeds, with test
+accuracy and paired tests.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import optuna
+import ray
+
+from ..config import ConfigError
+from ..config.tune import TuneConfig
+from ..data import Splits, load_splits
+from ..engine import PASSIVE, StrategySpec, TrialResult, TrialSpec, has_posterior, kind_problem
+from ..results import RepresentationCache, ResultStore, learning_curve_area
+from .cluster import cluster_resources, ray_session, resolve_gpus, worker_count
+from .executor import Executor, ExecutorStatus, Job
+from .ledger import TrialLedger
+from .plan import check_data, make_packs, pack_cap
+from .progress import Display, SweepStatus, make_display
+from .representations import representation_job, run_representation_stage
+from .study import best_or_none, describe_params, make_pruner, make_sampler, make_storage, recover_orphans, suggest
+
+FINAL = "final"  # the study tag's suffix of the final comparison's trials
+
+
+@dataclass(frozen=True)
+class TuneOptions:
+    address: str | None = None
+    results: Path = Path("results")
+    workers: int | None = None
+    storage: str | None = None
+    trials: int | None = None
+    display: str = "auto"
+    poll_seconds: float = 0.5
+
+
+@dataclass
+class TuneOutcome:
+    folder: Path
+    storage: str = ""
+    study: str = ""
+    complete: int = 0
+    pruned: int = 0
+    failed: int = 0
+    reused: int = 0
+    requeued: int = 0
+    ran: int = 0
+    best_value: float | None = None
+    best_params: dict = field(default_factory=dict)
+    best_strategy: str = ""
+    importances: dict = field(default_factory=dict)
+    final_table: str = ""
+    figures: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+    search_seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return 130 if self.interrupted else 0
+
+    def summary(self) -> str:
+        lines = [
+            f"study {self.study!r} ({self.storage}): {self.complete} complete, {self.pruned} pruned, "
+            f"{self.failed} failed; {self.ran} run now ({self.reused} read back from the store, "
+            f"{self.requeued} re-run after a crash) in {self.seconds:.0f} s"
+        ]
+        if self.best_value is not None:
+            lines.append(f"best validation objective {self.best_value:.4f}: {self.best_strategy}")
+            lines.append(f"  parameters: {describe_params(self.best_params)}")
+        if self.importances:
+            lines.append("  importances: " + ", ".join(f"{k} {v:.2f}" for k, v in self.importances.items()))
+        if self.final_table:
+            lines.append(self.final_table)
+        if self.figures:
+            lines.append(f"figures: {self.figures[0].parent}")
+        lines.append(f"results in {self.folder}; open the study with: optuna-dashboard {self.storage}")
+        return "\n".join(lines)
+
+
+def load_tune_data(config: TuneConfig) -> Splits:
+    data = config.data
+    splits = load_splits(data.dataset, data.path, data.validation_size, data.split, data.split_seed, data.test_fraction)
+    check_data(splits)
+    budget = config.budget
+    if budget.final_labels > splits.pool.shape[0]:
+        raise ConfigError(
+            f"budget: {budget.initial} + {budget.iterations} x {budget.batch} = {budget.final_labels} labels, "
+            f"but the pool of {splits.name} has {splits.pool.shape[0]} examples"
+        )
+    problem = kind_problem(config.representation.kind, splits)
+    if problem:
+        raise ConfigError(f"representations[0].kind = {config.representation.kind!r}: {problem}")
+    return splits
+
+
+def _check_needs(config: TuneConfig, splits: Splits) -> None:
+    """A searched choice that needs posterior variances the representation lacks is refused now."""
+    if has_posterior(config.representation.kind, splits):
+        return
+    from ..strategies import DISTANCES, REPRESENTATIVENESS
+
+    for name, registry in (("representativeness", REPRESENTATIVENESS), ("distance", DISTANCES)):
+        dimension = config.space.get(name)
+        options = getattr(dimension, "options", ()) + ((config.fixed[name],) if name in config.fixed else ())
+        for option in options:
+            if option in registry and registry.declared(option).needs_posterior:
+                raise ConfigError(
+                    f"tune: {name} {option!r} needs posterior variances, which representations[0] "
+                    f"({config.representation.kind}) does not have"
+                )
+
+
+def objective_value(config: TuneConfig, curves: list[list[tuple[int, float]]]) -> float:
+    """The search objective over seeds: mean of each seed's area under the validation curve, final
+    validation accuracy, or validation accuracy at `objective_labels` labels. curves: per seed
+    [(n_labeled, val_accuracy), ...]."""
+    values = []
+    for curve in curves:
+        labels, accuracy = [n for n, _ in curve], [a for _, a in curve]
+        if config.settings.objective == "auc":
+            values.append(learning_curve_area(labels, accuracy))
+        elif config.settings.objective == "final":
+            values.append(accuracy[-1])
+        else:
+            values.append(dict(curve)[config.settings.objective_labels])
+    return float(np.mean(values))
+
+
+@dataclass
+class _Running:
+    trial: optuna.trial.Trial
+    strategy: StrategySpec
+    specs: list[TrialSpec]
+    job_key: str
+    steps: dict[int, dict[str, float]] = field(default_factory=lambda: collections.defaultdict(dict))
+    stored: dict[str, TrialResult] = field(default_factory=dict)
+    pruned: bool = False
+    followers: list = field(default_factory=list)  # later Optuna trials that asked for the same strategy
+
+
+def run_tune(config: TuneConfig, options: TuneOptions, display: Display | None = None) -> TuneOutcome:
+    """Runs (or continues) the study until its trial budget is spent, then the final comparison."""
+    started = time.monotonic()
+    splits = load_tune_data(config)
+    _check_needs(config, splits)
+    results = Path(options.results)
+    store = ResultStore(results, config.name)
+    store.check()
+    url = options.storage or config.settings.storage
+    outcome = TuneOutcome(folder=store.folder, study=config.study_name)
+    display = display or make_display(options.display)
+    status = SweepStatus(name=f"tune {config.study_name}", unit="trials")
+    with store.lock(), ray_session(options.address or config.ray.address):
+        resources = cluster_resources()
+        n_workers = worker_count(config.ray, resources, options.workers)
+        representation_gpus, worker_gpus = resolve_gpus(config.ray, resources, n_workers)
+        store.open({"name": config.name, "kind": "tune", "study": config.study_name, "data": config.data.describe()})
+        storage = make_storage(url, store.folder)
+        outcome.storage = url or str(store.folder / "study.journal")
+        study = optuna.create_study(
+            study_name=config.study_name,
+            storage=storage,
+            load_if_exists=True,
+            direction="maximize",
+            sampler=optuna.samplers.RandomSampler(),  # replaced below, once the study's size is known
+            pruner=make_pruner(config),
+        )
+        study.set_user_attr("objective", config.settings.objective)
+        outcome.requeued = recover_orphans(study)
+        study.sampler = make_sampler(config, offset=len(study.trials))
+        status.resources = resources
+        display.start(status)
+        search = _Search(config, study, store, status, display, outcome, n_workers, options)
+        try:
+            latent = search.representation(splits, representation_gpus)
+            search.run(latent, worker_gpus)
+            search.final(latent, worker_gpus)
+        except KeyboardInterrupt:
+            outcome.interrupted = True
+        finally:
+            search.release()
+            display.stop()
+        _conclude(study, outcome, store)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _conclude(study: optuna.Study, outcome: TuneOutcome, store: ResultStore) -> None:
+    states = collections.Counter(t.state for t in study.get_trials(deepcopy=False))
+    outcome.complete = states[optuna.trial.TrialState.COMPLETE]
+    outcome.pruned = states[optuna.trial.TrialState.PRUNED]
+    outcome.failed = states[optuna.trial.TrialState.FAIL]
+    best = best_or_none(study)
+    if best is None:
+        return
+    outcome.best_value, outcome.best_params = best.value, dict(best.params)
+    outcome.best_strategy = best.user_attrs.get("strategy", "")
+    if outcome.complete >= 2:
+        try:
+            outcome.importances = optuna.importance.get_param_importances(study)
+        except (RuntimeError, ValueError, ZeroDivisionError):  # e.g. every trial with the same value
+            outcome.importances = {}
+    from ..report.tuning import study_figures
+
+    outcome.figures = study_figures(study, store.folder / "figures")
+
+
+class _Search:
+    """The ask / run / report / tell loop of one study on the executor."""
+
+    def __init__(self, config: TuneConfig, study, store, status, display, outcome, n_workers, options):
+        self.config, self.study, self.store = config, study, store
+        self.status: SweepStatus = status
+        self.display: Display = display
+        self.outcome: TuneOutcome = outcome
+        self.n_workers = n_workers
+        self.options: TuneOptions = options
+        self.cache = RepresentationCache(Path(options.results) / ".cache" / "representations")
+        self.running: dict[int, _Running] = {}
+        self.by_spec: dict[str, int] = {}
+        self.final_tag: dict[str, str] = {}
+        self.ledger = TrialLedger(
+            store, status, self._tags, on_iteration=self._iteration, on_stored=self._stored, count_units=False
+        )
+        self.executor: Executor | None = None
+        self.budget = options.trials or config.settings.trials
+        self.in_flight = config.settings.in_flight or n_workers
+        self.stored = store.stored_status()
+        done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+        self.finished = len(study.get_trials(deepcopy=False, states=done))
+
+    def _tags(self, spec: TrialSpec) -> dict:
+        if spec.id in self.final_tag:
+            return {"study": self.final_tag[spec.id]}
+        return {"study": self.config.study_name, "optuna_trial": self.by_spec.get(spec.id)}
+
+    # -- the representation ---------------------------------------------------------------------
+
+    def representation(self, splits: Splits, gpus: float):
+        self.status.enter("representations")
+        self.status.representations_total = 1
+        strategies = [self.config.reference, StrategySpec(uncertainty=PASSIVE)]
+        measures = set(getattr(self.config.space.get("representativeness"), "options", ()))
+        measures |= {self.config.fixed.get("representativeness")}
+        measures = frozenset(m for m in measures if m not in (None, "none")) | {
+            s.representativeness for s in strategies if s.uses_representativeness()
+        }
+        distances = set(getattr(self.config.space.get("distance"), "options", ()))
+        distances |= {self.config.fixed.get("distance", "euclidean")}
+        job = representation_job(self.config.representation, splits, "data", measures, frozenset(distances))
+        stage = run_representation_stage(
+            [job], {"data": splits}, self.cache, self.status.resources, gpus, self.config.ray.max_attempts,
+            self.options.poll_seconds, on_tick=lambda: self.display.update(self.status),
+        )  # fmt: skip
+        if job.representation_id in stage.failures:
+            raise ConfigError(f"representations[0]: training failed: {stage.failures[job.representation_id]}")
+        self.representation_id = job.representation_id
+        self.dataset = splits.name
+        self.status.representations_done = 1
+        return ray.put(stage.latents[job.representation_id])
+
+    def _specs(self, strategy: StrategySpec, seeds) -> list[TrialSpec]:
+        return [
+            TrialSpec(self.dataset, self.representation_id, strategy, self.config.classifier, self.config.budget, seed)
+            for seed in seeds
+        ]
+
+    # -- the search -----------------------------------------------------------------------------
+
+    def _tell(self, trial, value: float | None = None, state=None) -> None:
+        self.study.tell(trial, value, state=state)
+        if state in (None, optuna.trial.TrialState.PRUNED):
+            self.finished += 1
+        self.status.units_done = self.status.done = self.finished
+
+    def run(self, latent, gpus: float) -> None:
+        self.status.enter("search")
+        self.status.total = self.status.units_total = self.budget
+        self.status.units_done = self.status.done = self.finished
+        self.latent = latent
+        executor_status = ExecutorStatus()
+        self.executor = Executor(
+            self.n_workers, self.config.ray.cpus_per_worker, gpus, self.config.plugins,
+            self.config.ray.max_attempts, self.options.poll_seconds, executor_status,
+        )  # fmt: skip
+
+        def tick() -> None:
+            self.status.running = executor_status.running
+            self.status.retried = executor_status.retried
+            self._notes()
+            self.display.update(self.status)
+
+        started = time.monotonic()
+        self.executor.run(self._next_job, self._events, self._failed, tick)
+        self.outcome.search_seconds = time.monotonic() - started
+
+    def _next_job(self) -> Job | None:
+        while self.finished + self._pending() < self.budget and len(self.running) < self.in_flight:
+            trial = self.study.ask()
+            try:
+                strategy = suggest(trial, self.config)
+            except ConfigError as error:
+                self._tell(trial, state=optuna.trial.TrialState.FAIL)
+                self.display.message(f"trial {trial.number}: {error}")
+                continue
+            trial.set_user_attr("strategy", strategy.label())
+            specs = self._specs(strategy, self.config.seeds)
+            if all(self.stored.get(spec.id) == "ok" for spec in specs):
+                self._read_back(trial, specs)
+                continue
+            twin = next((r for r in self.running.values() if r.strategy == strategy), None)
+            if twin is not None:  # the same strategy is running now: share its result, run nothing twice
+                twin.followers.append(trial)
+                continue
+            for spec in specs:
+                self.by_spec[spec.id] = trial.number
+            self.ledger.add(specs)
+            key = f"trial-{trial.number}"
+            self.running[trial.number] = _Running(trial, strategy, specs, key)
+            self.outcome.ran += 1
+            return Job(key, "run_pack", self.ledger.arguments(specs, self.latent), len(specs), payload=trial.number)
+        return None
+
+    def _pending(self) -> int:
+        """Optuna trials asked and not told yet (running, or waiting on a running twin)."""
+        return len(self.running) + sum(len(r.followers) for r in self.running.values())
+
+    def _read_back(self, trial, specs: list[TrialSpec]) -> None:
+        rows = self.store.rows_of("curves", [spec.id for spec in specs], ["trial_id", "n_labeled", "val_accuracy"])
+        curves = rows.to_pandas().sort_values(["trial_id", "n_labeled"])
+        per_seed = [
+            list(zip(group.n_labeled, group.val_accuracy, strict=True)) for _, group in curves.groupby("trial_id")
+        ]
+        self._tell(trial, objective_value(self.config, per_seed))
+        self.outcome.reused += 1
+
+    def _iteration(self, trial_id: str, record) -> None:
+        number = self.by_spec.get(trial_id)
+        running = self.running.get(number)
+        if running is None or running.pruned:
+            return
+        step = running.steps[record.iteration]
+        step[trial_id] = record.val_accuracy
+        active = [s for s in running.specs if s.id not in running.stored]
+        if len(step) < len(active):
+            return
+        if self.config.settings.pruner == "wilcoxon":  # each (iteration, seed) is one paired instance
+            for index, spec in enumerate(running.specs):
+                if spec.id in step:
+                    running.trial.report(step[spec.id], record.iteration * len(running.specs) + index)
+        else:
+            running.trial.report(float(np.mean(list(step.values()))), record.iteration)
+        if record.iteration < self.config.budget.iterations and running.trial.should_prune():
+            running.pruned = True
+            self.executor.stop(running.job_key, [s.id for s in running.specs])
+
+    def _stored(self, result: TrialResult) -> None:
+        if result.spec.id in self.final_tag:
+            return
+        number = self.by_spec.get(result.spec.id)
+        running = self.running.get(number)
+        if running is None:
+            return
+        running.stored[result.spec.id] = result
+        self.stored[result.spec.id] = result.status
+        if len(running.stored) < len(running.specs):
+            return
+        del self.running[number]
+        results = [running.stored[spec.id] for spec in running.specs]
+        for trial in [running.trial, *running.followers]:
+            if running.pruned or any(r.pruned for r in results):
+                self._tell(trial, state=optuna.trial.TrialState.PRUNED)
+            elif any(r.error for r in results):
+                trial.set_user_attr("error", next(r.error for r in results if r.error))
+                self._tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                curves = [[(row.n_labeled, row.val_accuracy) for row in r.iterations] for r in results]
+                self._tell(trial, objective_value(self.config, curves))
+
+    def _events(self, job: Job, events: list) -> None:
+        self.ledger.events(events, job.attempts)
+
+    def _failed(self, job: Job, text: str) -> None:
+        specs = self.running[job.payload].specs if job.payload in self.running else job.payload
+        self.ledger.fail(specs, text, job.attempts)
+
+    def _notes(self) -> None:
+        best = best_or_none(self.study)
+        states = collections.Counter(t.state.name for t in self.study.get_trials(deepcopy=False))
+        notes = [
+            f"complete {states['COMPLETE']}, pruned {states['PRUNED']}, failed {states['FAIL']}, "
+            f"in flight {len(self.running)}"
+        ]
+        if best is not None:
+            notes.append(f"best {best.value:.4f} (trial {best.number}): {best.user_attrs.get('strategy', '')}")
+        self.status.notes = notes
+
+    # -- the honest final number ----------------------------------------------------------------
+
+    def final(self, latent, gpus: float) -> None:
+        """The best strategy, random and the reference on fresh seeds, with test accuracy."""
+        best = best_or_none(self.study)
+        seeds = self.config.final_seeds()
+        if best is None or not seeds:
+            return
+        strategies = {
+            "best": suggest(optuna.trial.FixedTrial(best.params), self.config),
+            "random": StrategySpec(uncertainty=PASSIVE),
+            "reference": self.config.reference,
+        }
+        specs = {name: self._specs(strategy, seeds) for name, strategy in strategies.items()}
+        everything = list(dict.fromkeys(spec for group in specs.values() for spec in group))
+        for spec in everything:
+            self.final_tag[spec.id] = f"{self.config.study_name}/{FINAL}"
+        to_run = [spec for spec in everything if self.stored.get(spec.id) != "ok"]
+        self.status.enter("final comparison")
+        self.status.total = self.status.units_total = len(to_run)
+        self.status.done = self.status.units_done = 0
+        if to_run:
+            self.ledger.count_units = True
+            self.status.total = self.status.units_total = 0
+            resume_at = self.ledger.add(to_run)
+            packs = make_packs(to_run, self.n_workers, pack_cap(self.config.ray.pack_size, gpus > 0), resume_at)
+            queue = collections.deque(
+                Job(f"final-{i}", "run_pack", self.ledger.arguments(p, latent), len(p), payload=p)
+                for i, p in enumerate(packs)
+            )
+            self.executor.run(
+                lambda: queue.popleft() if queue else None,
+                self._events,
+                lambda job, text: self.ledger.fail(job.payload, text, job.attempts),
+                lambda: self.display.update(self.status),
+            )
+        self.outcome.final_table = final_table(self.store, specs, strategies, seeds)
+
+    def release(self) -> None:
+        if self.executor is not None:
+            self.executor.release()
+
+
+def final_table(store: ResultStore, specs: dict, strategies: dict, seeds) -> str:
+    """Test accuracy of best, random and reference on the fresh seeds, and paired tests against the best."""
+    from ..report.statistics import mean_std, paired_comparison
+
+    trials = store.table("trials", ["trial_id", "final_test_accuracy", "status"]).to_pandas().set_index("trial_id")
+    accuracy = {
+        name: [float(trials.loc[s.id, "final_test_accuracy"]) if s.id in trials.index else float("nan") for s in group]
+        for name, group in specs.items()
+    }
+    lines = [f"final comparison on {len(seeds)} fresh seeds ({seeds[0]}..{seeds[-1]}), test accuracy:"]
+    for name, values in accuracy.items():
+        mean, std = mean_std(values)
+        line = f"  {name:9s} {mean:.4f} +- {std:.4f}  {strategies[name].label()}"
+        if name != "best":
+            test = paired_comparison(accuracy["best"], values)
+            line += (
+                f"; best - {name} = {test.mean_difference:+.4f}, Wilcoxon p = {test.wilcoxon_p:.3g}, "
+                f"paired t p = {test.t_p:.3g}"
+            )
+            if test.note:
+                line += f" ({test.note})"
+        lines.append(line)
+    return "\n".join(lines)

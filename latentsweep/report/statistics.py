@@ -1,0 +1,90 @@
+"""The statistics a paper reports: mean and corrected standard deviation (n - 1, as the thesis), t confidence
+intervals, paired tests over shared seeds (Wilcoxon signed-rank and paired t, from scipy) with an effect
+size, and Holm's correction over a family of tests (statsmodels). Nothing here is hand-written that a
+library computes; too few pairs for a test is said, never hidden."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+MIN_PAIRS = 2  # fewer pairs than this: no test at all
+
+
+def mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and corrected sample standard deviation (ddof 1; NaN for fewer than two values)."""
+    array = np.asarray(values, dtype=np.float64)
+    array = array[np.isfinite(array)]
+    if array.size == 0:
+        return math.nan, math.nan
+    return float(array.mean()), float(array.std(ddof=1)) if array.size > 1 else math.nan
+
+
+def confidence_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float]:
+    """The t confidence interval of the mean (NaN for fewer than two values)."""
+    from scipy import stats
+
+    array = np.asarray(values, dtype=np.float64)
+    array = array[np.isfinite(array)]
+    if array.size < 2:
+        return math.nan, math.nan
+    mean, sem = array.mean(), stats.sem(array)
+    if sem == 0:
+        return float(mean), float(mean)
+    low, high = stats.t.interval(level, array.size - 1, loc=mean, scale=sem)
+    return float(low), float(high)
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """a vs b over n shared seeds: mean difference (a - b), Wilcoxon signed-rank and paired t p-values
+    (two-sided), Cohen's d_z (mean difference / sd of the differences), and a note when no test ran."""
+
+    n: int
+    mean_difference: float
+    wilcoxon_p: float
+    t_p: float
+    effect_size: float
+    note: str = ""
+
+
+def paired_comparison(a: Sequence[float], b: Sequence[float]) -> PairedComparison:
+    """Compares paired values (the same seeds); pairs with a NaN are dropped."""
+    from scipy import stats
+
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    n = int(x.size)
+    if n == 0:
+        return PairedComparison(0, math.nan, math.nan, math.nan, math.nan, "no shared seeds")
+    difference = x - y
+    mean_difference = float(difference.mean())
+    if n < MIN_PAIRS:
+        return PairedComparison(n, mean_difference, math.nan, math.nan, math.nan, f"too few seeds for a test (n={n})")
+    spread = float(difference.std(ddof=1))
+    if spread > 0:
+        effect = mean_difference / spread
+    else:
+        effect = math.copysign(math.inf, mean_difference) if mean_difference else 0.0
+    if np.all(difference == 0):
+        return PairedComparison(n, 0.0, 1.0, 1.0, 0.0, "identical on every seed")
+    wilcoxon_p = float(stats.wilcoxon(x, y).pvalue)
+    t_p = float(stats.ttest_rel(x, y).pvalue) if spread > 0 else 0.0
+    note = "" if n >= 6 else f"n={n}: the Wilcoxon test cannot reach p < 0.05 with fewer than 6 pairs"
+    return PairedComparison(n, mean_difference, wilcoxon_p, t_p, float(effect), note)
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm-adjusted p-values of a family (NaNs stay NaN and are not counted)."""
+    from statsmodels.stats.multitest import multipletests
+
+    values = np.asarray(p_values, dtype=np.float64)
+    adjusted = np.full(values.shape, math.nan)
+    finite = np.isfinite(values)
+    if finite.any():
+        adjusted[finite] = multipletests(values[finite], method="holm")[1]
+    return adjusted.tolist()
