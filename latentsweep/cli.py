@@ -24,6 +24,26 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
+def _label_counts(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected label counts such as 1000,3000") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected positive label counts such as 1000,3000")
+    return values
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a fraction in (0, 1]")
+    return value
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -60,6 +80,17 @@ def _parser() -> argparse.ArgumentParser:
     common(initial)
     plan = commands.add_parser("plan", help="print the expanded plan without running anything")
     common(plan, output=False)
+    report = commands.add_parser("report", help="tables, statistics and figures of a sweep folder")
+    report.add_argument("folder", type=Path, help="a sweep folder: RESULTS/NAME")
+    report.add_argument("--out", type=Path, help="where to write (default: FOLDER/report)")
+    report.add_argument("--at", type=_label_counts, default=(), help="validation accuracy at these label counts")
+    report.add_argument("--baseline", default="random", help="the strategy others are compared with (random)")
+    report.add_argument("--fraction", type=_fraction, default=0.95, help="labels to reach this share of the best")
+    explore = commands.add_parser("explore", help="latent-space figures of a sweep's cached representations")
+    explore.add_argument("folder", type=Path, help="a sweep folder: RESULTS/NAME")
+    explore.add_argument("--out", type=Path, help="where to write (default: FOLDER/explore)")
+    explore.add_argument("--representation", help="only this representation id (default: all of the sweep's)")
+    explore.add_argument("--trial", help="also draw this trial's queried points per iteration")
     return parser
 
 
@@ -95,7 +126,49 @@ def _run(args) -> int:
         print(f"  failed: {failure}")
     if len(outcome.failures) > 10:
         print(f"  ... and {len(outcome.failures) - 10} more (see the trials table, column 'error')")
+    if outcome.succeeded and not outcome.interrupted:
+        _answer(outcome.folder, outcome.planned)
     return outcome.exit_code
+
+
+REPORT_AFTER_RUN = 5000  # trials: a bigger sweep is reported on request (`latentsweep report`)
+
+
+def _answer(folder: Path, trials: int) -> None:
+    """What `run` ends with: the per-strategy table, and the report it wrote (or how to make one)."""
+    if trials > REPORT_AFTER_RUN:
+        print(f"report: {trials} trials; make it with `latentsweep report {folder}`")
+        return
+    from .report import short_table, write_report
+
+    report = write_report(folder)
+    print(short_table(report.summary))
+    print(f"report: {report.folder / 'report.html'} (and report.md, CSV tables, figures)")
+
+
+def _report(args) -> int:
+    from .report import write_report
+
+    report = write_report(args.folder, args.out, args.at, args.baseline, args.fraction)
+    print(short_table_or_text(report))
+    print(f"report written to {report.folder}: report.html, report.md, {len(report.files)} files")
+    return 0
+
+
+def _explore(args) -> int:
+    from .report.explore import write_explore
+
+    exploration = write_explore(args.folder, args.out, args.representation, args.trial)
+    print(f"{len(exploration.files)} figure files written to {exploration.folder}")
+    for note in exploration.skipped:
+        print(f"  skipped: {note}")
+    return 0
+
+
+def short_table_or_text(report) -> str:
+    from .report import short_table
+
+    return short_table(report.summary) if not report.summary.empty else report.text
 
 
 def _tune(args) -> int:
@@ -150,14 +223,14 @@ def _initial(args) -> int:
     print(outcome.table)
     print(
         f"{outcome.evaluated} query sets evaluated in {outcome.seconds:.0f} s, {outcome.skipped} already stored; "
-        f"results in {outcome.folder}"
+        f"results in {outcome.folder}; report: {outcome.report / 'report.html'}"
     )
     for failure in outcome.failures[:10]:
         print(f"  failed: {failure}")
     return outcome.exit_code
 
 
-COMMANDS = {"run": _run, "plan": _plan, "initial": _initial, "tune": _tune}
+COMMANDS = {"run": _run, "plan": _plan, "initial": _initial, "tune": _tune, "report": _report, "explore": _explore}
 
 
 def main_exit() -> None:

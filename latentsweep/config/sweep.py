@@ -64,11 +64,20 @@ class SweepConfig:
     representations: tuple[RepresentationSpec, ...]
     strategies: tuple[StrategySpec, ...]
     seeds: tuple[int, ...]
-    classifier: ClassifierSpec = field(default_factory=ClassifierSpec)
+    classifiers: tuple[ClassifierSpec, ...] = (ClassifierSpec(),)
     budget: BudgetSpec = field(default_factory=BudgetSpec)
     ray: RayConfig = field(default_factory=RayConfig)
     plugins: tuple[str, ...] = ()
+    baselines: tuple[str, ...] = ()
     source: Path | None = None
+
+    @property
+    def classifier(self) -> ClassifierSpec:
+        """The first (often the only) classifier."""
+        return self.classifiers[0]
+
+
+BASELINES = ("all-labels",)  # the classifier trained on every pool label: the reference rows of Tables 5.2-5.5
 
 
 # -- shared sections -----------------------------------------------------------------------------
@@ -257,18 +266,41 @@ def read_strategies(value: Any) -> tuple[StrategySpec, ...]:
 # -- the sweep -----------------------------------------------------------------------------------
 
 
-def read_classifier(value: Any) -> ClassifierSpec:
-    classifier = read.table("classifier", value)
-    readers: dict[str, Callable[[str, Any], Any]] = {
-        "hidden": lambda p, v: read.integers(p, v, 1, 1 << 16),
-        "dropout": lambda p, v: read.number(p, v, 0.0, 0.99),
-        "epochs": lambda p, v: read.integer(p, v, 1, 100_000),
-        "batch_size": lambda p, v: read.integer(p, v, 1, 1 << 20),
-        "learning_rate": lambda p, v: read.number(p, v, 1e-12, 10.0),
-    }
-    read.check_keys("classifier", classifier, set(readers))
-    fields = {k: readers[k](f"classifier.{k}", v) for k, v in classifier.items()}
-    return read.build("classifier", ClassifierSpec, **fields)
+_CLASSIFIER_READERS: dict[str, Callable[[str, Any], Any]] = {
+    "hidden": lambda p, v: read.integers(p, v, 1, 1 << 16),
+    "dropout": lambda p, v: read.number(p, v, 0.0, 0.99),
+    "epochs": lambda p, v: read.integer(p, v, 1, 100_000),
+    "batch_size": lambda p, v: read.integer(p, v, 1, 1 << 20),
+    "learning_rate": lambda p, v: read.number(p, v, 1e-12, 10.0),
+}
+
+
+def read_classifier(value: Any, path: str = "classifier") -> ClassifierSpec:
+    """One [classifier] table."""
+    classifier = read.table(path, value)
+    read.check_keys(path, classifier, set(_CLASSIFIER_READERS))
+    fields = {k: _CLASSIFIER_READERS[k](f"{path}.{k}", v) for k, v in classifier.items()}
+    return read.build(path, ClassifierSpec, **fields)
+
+
+def read_classifiers(value: Any) -> tuple[ClassifierSpec, ...]:
+    """[classifier] (one), [[classifier]] (a list) or [classifier.grid] (lists of values, expanded as a
+    cartesian product with the table's other keys fixed): the MLPs every trial is run with."""
+    if isinstance(value, list):
+        if not value:
+            raise read.fail("classifier", value, "one or more [[classifier]] tables")
+        return tuple(dict.fromkeys(read_classifier(entry, f"classifier[{i}]") for i, entry in enumerate(value)))
+    table = read.table("classifier", value)
+    if "grid" not in table:
+        return (read_classifier(table),)
+    grid = read.table("classifier.grid", table["grid"])
+    read.check_keys("classifier.grid", grid, set(_CLASSIFIER_READERS))
+    fixed = {k: v for k, v in table.items() if k != "grid"}
+    axes = {key: read.array(f"classifier.grid.{key}", values) for key, values in grid.items()}
+    specs = []
+    for combination in itertools.product(*axes.values()):
+        specs.append(read_classifier({**fixed, **dict(zip(axes, combination, strict=True))}, "classifier.grid"))
+    return tuple(dict.fromkeys(specs))
 
 
 def read_budget(value: Any) -> BudgetSpec:
@@ -288,7 +320,9 @@ def read_plugins(document: dict, base: Path) -> tuple[str, ...]:
     return tuple(str(base / p) if p.endswith(".py") and not Path(p).is_absolute() else p for p in found)
 
 
-TOP_LEVEL = {"name", "data", "representations", "classifier", "budget", "strategies", "seeds", "ray", "plugins"}
+TOP_LEVEL = {
+    "name", "data", "representations", "classifier", "budget", "strategies", "seeds", "ray", "plugins", "baselines",
+}  # fmt: skip
 
 
 def parse_config(document: dict, base: Path = Path("."), source: Path | None = None) -> SweepConfig:
@@ -297,17 +331,21 @@ def parse_config(document: dict, base: Path = Path("."), source: Path | None = N
     Plugins named by the document must be loaded before (their strategy names are checked here).
     """
     read.check_keys("", document, TOP_LEVEL)
-    read.require("", document, ("name", "data", "representations", "strategies"))
+    baselines = read.strings("baselines", document.get("baselines", []))
+    for index, baseline in enumerate(baselines):
+        read.choice(f"baselines[{index}]", baseline, BASELINES)
+    read.require("", document, ("name", "data", "representations") + (() if baselines else ("strategies",)))
     return SweepConfig(
         name=read.name("name", document["name"]),
         data=read_data(document["data"], base),
         representations=read_representations("representations", document["representations"]),
-        strategies=read_strategies(document["strategies"]),
+        strategies=read_strategies(document["strategies"]) if "strategies" in document else (),
         seeds=read.seeds("seeds", document.get("seeds", 1)),
-        classifier=read_classifier(document.get("classifier", {})),
+        classifiers=read_classifiers(document.get("classifier", {})),
         budget=read_budget(document.get("budget", {})),
         ray=read_ray(document.get("ray", {})),
         plugins=read_plugins(document, base),
+        baselines=tuple(dict.fromkeys(baselines)),
         source=source,
     )
 

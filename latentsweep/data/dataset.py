@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import DataError
 
-SPLIT_RULES = ("first", "stratified")
+SPLIT_RULES = ("first", "last", "stratified")
 
 
 @dataclass(frozen=True)
@@ -181,8 +181,9 @@ def make_splits(
     """Pool, validation and test parts of `data`.
 
     `first`: validation = the first `validation_size` training examples (a float in (0, 1): that fraction
-    of them); a missing test part = the last `test_fraction` of them. `stratified`: both drawn by a seeded
-    shuffle within each class. Validation
+    of them); a missing test part = the last `test_fraction` of them. `last`: the same from the end (the
+    second paper: the first 50,000 MNIST images as the pool). `stratified`: both drawn by a seeded shuffle
+    within each class. Validation
     data the file brings itself is used as it is (validation_size is then ignored).
     """
     if rule not in SPLIT_RULES:
@@ -195,7 +196,7 @@ def make_splits(
         n_test = max(1, round(test_fraction * n))
         if n_test >= n:
             raise DataError(f"{data.source or data.name}: too few examples ({n}) to hold out a test set")
-        held = np.arange(n - n_test, n) if rule == "first" else stratified_sample(labels, n_test, rng)
+        held = np.arange(n - n_test, n) if rule != "stratified" else stratified_sample(labels, n_test, rng)
         keep = np.setdiff1d(np.arange(n), held)
         test, test_labels = train[held], labels[held]
         train, labels, logvar = train[keep], labels[keep], _take(logvar, keep)
@@ -210,7 +211,12 @@ def make_splits(
                 f"{data.name}: validation size {validation_size} must lie in 1..{n - 1} "
                 f"(the training part has {n} examples); set data.validation_size"
             )
-        chosen = np.arange(validation_size) if rule == "first" else stratified_sample(labels, validation_size, rng)
+        if rule == "first":
+            chosen = np.arange(validation_size)
+        elif rule == "last":
+            chosen = np.arange(n - validation_size, n)
+        else:
+            chosen = stratified_sample(labels, validation_size, rng)
         rest = np.setdiff1d(np.arange(n), chosen)
         val, val_labels = train[chosen], labels[chosen]
         pool, pool_labels, pool_logvar = train[rest], labels[rest], _take(logvar, rest)

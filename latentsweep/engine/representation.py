@@ -13,7 +13,7 @@ from ..data import Splits
 from ..models import TrainingHistory, encode, pick_device, reconstruction_errors, train_vae, used_latent_dimensions
 from .kinds import REPRESENTATION_KINDS, Features
 from .latent_set import LatentSet
-from .specs import RepresentationSpec
+from .specs import RepresentationSpec, canonical_form
 
 
 @dataclass
@@ -55,7 +55,7 @@ def train_representation(splits: Splits, spec: RepresentationSpec, device: str |
             pool_logvar=features.pool_logvar,
             val=features.val,
             test=features.test,
-            metadata={"kind": spec.kind, "n_features": int(features.pool.shape[1])},
+            metadata={"kind": spec.kind, "n_features": int(features.pool.shape[1]), "spec": canonical_form(spec)},
             **common,
         )
         return TrainedRepresentation(latent, None, None)
@@ -79,6 +79,7 @@ def train_representation(splits: Splits, spec: RepresentationSpec, device: str |
     test_mu, _ = encode(model, splits.test, torch_device)
     metadata = {
         "kind": spec.kind,
+        "spec": canonical_form(spec),
         "latent_dim": spec.latent_dim,
         "epochs": spec.epochs,
         "kl_weight": spec.kl_weight,

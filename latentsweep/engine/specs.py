@@ -218,6 +218,9 @@ class StrategySpec:
             end = getattr(self, SCHEDULED[name]) if name in SCHEDULED else None
             return text if end is None else f"{text}->{end:g}"
 
+        named = INITIAL_SELECTION.declared(self.initial).label
+        if named and self.is_passive:
+            return named
         text = self.uncertainty
         own = [n for n in UNCERTAINTY.declared(self.uncertainty).params] if not self.is_passive else []
         if own:

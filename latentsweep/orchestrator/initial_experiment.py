@@ -6,7 +6,7 @@ cached); for each sampler, query-set size and seed: sample the query set and eva
 paper's CNN (one executor job each, on the same workers as sweeps; the latent pools and the data travel
 through the object store once). Every evaluation is one atomic Parquet file, so a re-run does only what
 is missing. The table: rows autoencoder x sampler, columns variant x size, mean +- corrected standard
-deviation of test accuracy (%) over seeds.
+deviation of test accuracy (%) over seeds, written by the report (`report.table_one`).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class ExperimentOutcome:
     evaluated: int = 0
     skipped: int = 0
     table: str = ""
+    report: Path | None = None
     seconds: float = 0.0
     interrupted: bool = False
     failures: list[str] = field(default_factory=list)
@@ -113,9 +114,11 @@ def run_initial_experiment(
             outcome.interrupted = True
         finally:
             display.stop()
-    table = table_one(store.table("query_sets").to_pandas(), config)
-    store.write_text("table1.md", table + "\n")
-    outcome.table = table
+    from ..report import write_report
+
+    report = write_report(store.folder)
+    outcome.table = report.text
+    outcome.report = report.folder
     outcome.seconds = time.monotonic() - started
     return outcome
 
@@ -244,38 +247,3 @@ def _evaluate(config, variants, latents, settings, store, done, display, status,
         executor.run(lambda: queue.popleft() if queue else None, on_events, on_failed, tick)
     finally:
         executor.release()
-
-
-def table_one(frame, config: InitialExperimentConfig) -> str:
-    """The paper's Table 1 layout in Markdown: autoencoder x sampler rows, variant x size columns,
-    mean +- corrected standard deviation (ddof 1) of test accuracy in %, and the mean class entropy."""
-    columns = [(variant, size) for variant in config.variants for size in config.sizes]
-    header = "| autoencoder | sampler | " + " | ".join(f"{v} {s}" for v, s in columns) + " |"
-    lines = [header, "|" + "---|" * (2 + len(columns))]
-    rows = [(NO_AUTOENCODER, "random")] if "random" in config.samplers else []
-    rows += [(a.kind, s) for a in config.autoencoders for s in config.samplers if s != "random"]
-    for autoencoder, sampler in rows:
-        cells = []
-        for variant, size in columns:
-            if frame.empty:
-                cells.append("")
-                continue
-            chosen = frame[
-                (frame.autoencoder == autoencoder)
-                & (frame.sampler == sampler)
-                & (frame.variant == variant)
-                & (frame["size"] == size)
-            ]
-            if chosen.empty:
-                cells.append("")
-                continue
-            accuracy = 100 * chosen.test_accuracy
-            spread = f" +- {accuracy.std(ddof=1):.1f}" if len(chosen) > 1 else ""
-            cells.append(f"{accuracy.mean():.1f}{spread} (H {chosen.class_entropy.mean():.2f})")
-        lines.append(f"| {autoencoder} | {sampler} | " + " | ".join(cells) + " |")
-    lines.append("")
-    lines.append(
-        f"Test accuracy (%) of the CNN trained on the query set alone, mean +- corrected std over "
-        f"{len(config.seeds)} seeds; H = mean class entropy of the query set (nats, log 10 = 2.30 is balanced)."
-    )
-    return "\n".join(lines)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..config import ConfigError, SweepConfig
 from ..data import DATASETS, Splits, missing_classes
-from ..engine import TrialSpec, has_posterior, kind_problem
+from ..engine import PASSIVE, BudgetSpec, StrategySpec, TrialSpec, has_posterior, kind_problem
 from ..errors import DataError
 from .representations import RepresentationJob, representation_job
 
@@ -55,7 +55,7 @@ def _check(config: SweepConfig, splits: Splits) -> None:
     check_data(splits)
     pool = splits.pool.shape[0]
     budget = config.budget
-    if budget.final_labels > pool:
+    if config.strategies and budget.final_labels > pool:
         raise ConfigError(
             f"budget: {budget.initial} + {budget.iterations} x {budget.batch} = {budget.final_labels} labels, "
             f"but the pool of {splits.name} has {pool} examples"
@@ -77,27 +77,30 @@ def _check(config: SweepConfig, splits: Splits) -> None:
                 )
 
 
+def baseline_trials(name: str, splits: Splits) -> list[tuple[StrategySpec, BudgetSpec]]:
+    """The (strategy, budget) of a named baseline: `all-labels` trains once on every pool label."""
+    if name == "all-labels":
+        return [(StrategySpec(uncertainty=PASSIVE, initial="all"), BudgetSpec(splits.pool.shape[0], 1, 0))]
+    raise ConfigError(f"baselines: unknown baseline {name!r}")
+
+
 def make_plan(config: SweepConfig, splits: Splits, stored: Mapping[str, str]) -> SweepPlan:
-    """Expands the config into jobs and trials (seeds x strategies for every representation)."""
+    """Expands the config into jobs and trials: representations x classifiers x (strategies and
+    baselines) x seeds."""
     _check(config, splits)
     measures = frozenset(s.representativeness for s in config.strategies if s.uses_representativeness())
     distances = frozenset().union(*(s.distances() for s in config.strategies))
+    runs = [(strategy, config.budget) for strategy in config.strategies]
+    for name in config.baselines:
+        runs += baseline_trials(name, splits)
     jobs, trials = [], []
     for representation in config.representations:
         job = representation_job(representation, splits, "data", measures, distances)
         jobs.append(job)
-        for seed in config.seeds:
-            for strategy in config.strategies:
-                trials.append(
-                    TrialSpec(
-                        dataset=splits.name,
-                        representation=job.representation_id,
-                        strategy=strategy,
-                        classifier=config.classifier,
-                        budget=config.budget,
-                        seed=seed,
-                    )
-                )
+        for classifier in config.classifiers:
+            for seed in config.seeds:
+                for strategy, budget in runs:
+                    trials.append(TrialSpec(splits.name, job.representation_id, strategy, classifier, budget, seed))
     split = config.data.split or DATASETS.declared(config.data.dataset).split
     return SweepPlan(
         config, splits.fingerprint(), splits.class_counts(), split, tuple(jobs), tuple(trials), dict(stored)
@@ -148,12 +151,16 @@ def describe_plan(plan: SweepPlan, packs: list[list[TrialSpec]], cap: int, cache
         state = "cached" if job.cache_key in cached else ("to train" if job.spec.trained else "to read")
         extra = f", representativeness: {', '.join(sorted(job.measures))}" if job.measures else ""
         lines.append(f"  {job.representation_id} ({state}{extra})")
+    runs = len(config.strategies) + len(config.baselines)
+    classifiers = f" x {len(config.classifiers)} classifiers" if len(config.classifiers) > 1 else ""
     lines.append(
-        f"trials: {len(plan.trials)} = {len(plan.jobs)} representations x {len(config.strategies)} strategies "
+        f"trials: {len(plan.trials)} = {len(plan.jobs)} representations{classifiers} x {runs} strategies "
         f"x {len(config.seeds)} seeds"
     )
     for strategy in config.strategies:
         lines.append(f"  {strategy.label()}")
+    for baseline in config.baselines:
+        lines.append(f"  {baseline} (baseline)")
     ok = sum(1 for t in plan.trials if plan.stored.get(t.id) == "ok")
     failed = sum(1 for t in plan.trials if plan.stored.get(t.id) == "failed")
     lines.append(f"stored: {ok} finished (skipped), {failed} failed (run again)")

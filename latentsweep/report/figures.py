@@ -24,3 +24,87 @@ def save_figure(figure, stem: Path, dpi: int = 120) -> list[Path]:
         paths.append(path)
     pyplot.close(figure)
     return paths
+
+
+MAX_LINES = 12  # strategies per panel; more would be unreadable
+
+
+def _panels(count: int, columns: int = 2):
+    columns = min(columns, max(count, 1))
+    rows = (count + columns - 1) // columns
+    figure, axes = pyplot.subplots(rows, columns, figsize=(6.4 * columns, 4.2 * rows), squeeze=False)
+    for extra in axes.flat[count:]:
+        extra.set_visible(False)
+    return figure, list(axes.flat[:count])
+
+
+def _short(representation: str) -> str:
+    return representation if len(representation) <= 40 else representation[:37] + "..."
+
+
+def learning_curves(curves, strategies: list[str], title: str, stem: Path, column: str = "val_accuracy") -> list[Path]:
+    """Mean curves with +- corrected-std bands (thesis Figs 5.23/5.24), one panel per representation."""
+    import numpy as np
+
+    chosen = curves[curves.row.isin(strategies) & (curves.status == "ok")]
+    representations = list(dict.fromkeys(chosen.representation))
+    if not representations:
+        return []
+    figure, axes = _panels(len(representations))
+    for axis, representation in zip(axes, representations, strict=True):
+        part = chosen[chosen.representation == representation]
+        for strategy in [s for s in strategies if s in set(part.row)][:MAX_LINES]:
+            stats = part[part.row == strategy].groupby("n_labeled")[column].agg(["mean", "std", "count"])
+            std = np.where(stats["count"] > 1, stats["std"], 0.0)
+            line = axis.plot(stats.index, stats["mean"], marker=".", label=f"{strategy} (n={stats['count'].max()})")
+            axis.fill_between(
+                stats.index, stats["mean"] - std, stats["mean"] + std, alpha=0.18, color=line[0].get_color()
+            )
+        axis.set_title(_short(representation), fontsize=10)
+        axis.set_xlabel("labelled examples")
+        axis.set_ylabel("validation accuracy" if column == "val_accuracy" else "training accuracy")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7, loc="lower right")
+    figure.suptitle(title)
+    return save_figure(figure, stem)
+
+
+def all_seeds(curves, strategies: list[str], stem: Path) -> list[Path]:
+    """Every seed's validation curve as a thin line (thesis Fig 5.22), one panel per representation x strategy."""
+    chosen = curves[curves.row.isin(strategies) & (curves.status == "ok")]
+    pairs = list(dict.fromkeys(zip(chosen.representation, chosen.row, strict=True)))[:16]
+    if not pairs:
+        return []
+    figure, axes = _panels(len(pairs), columns=4 if len(pairs) > 6 else 2)
+    for axis, (representation, strategy) in zip(axes, pairs, strict=True):
+        part = chosen[(chosen.representation == representation) & (chosen.row == strategy)]
+        for _, run in part.groupby("seed"):
+            axis.plot(run.n_labeled, run.val_accuracy, linewidth=0.8, alpha=0.8)
+        axis.set_title(f"{strategy}\n{_short(representation)}", fontsize=8)
+        axis.set_xlabel("labelled examples", fontsize=8)
+        axis.set_ylabel("validation accuracy", fontsize=8)
+        axis.grid(alpha=0.3)
+    figure.suptitle("every seed's validation accuracy")
+    return save_figure(figure, stem)
+
+
+def train_and_validation(curves, strategies: list[str], stem: Path) -> list[Path]:
+    """Validation (left) and training (right) accuracy per representation, as thesis Figs 5.9-5.21."""
+    chosen = curves[curves.row.isin(strategies) & (curves.status == "ok")]
+    representations = list(dict.fromkeys(chosen.representation))
+    if not representations:
+        return []
+    figure, axes = pyplot.subplots(len(representations), 2, figsize=(12.8, 4.2 * len(representations)), squeeze=False)
+    for row_axes, representation in zip(axes, representations, strict=True):
+        part = chosen[chosen.representation == representation]
+        for column, axis in zip(("val_accuracy", "train_accuracy"), row_axes, strict=True):
+            for strategy in [s for s in strategies if s in set(part.row)][:MAX_LINES]:
+                mean = part[part.row == strategy].groupby("n_labeled")[column].mean()
+                axis.plot(mean.index, mean.to_numpy(), marker=".", label=strategy)
+            axis.set_title(
+                f"{'validation' if column == 'val_accuracy' else 'training'}: {_short(representation)}", fontsize=9
+            )
+            axis.set_xlabel("labelled examples")
+            axis.grid(alpha=0.3)
+        row_axes[0].legend(fontsize=7, loc="lower right")
+    return save_figure(figure, stem)

@@ -80,9 +80,11 @@ InitialFn = Callable[[InitialPool, int, np.random.Generator, InitialParams], np.
 
 @dataclass(frozen=True)
 class InitialSampler:
-    """What an initial sampler declares: whether it needs each example's reconstruction error."""
+    """What an initial sampler declares: whether it needs each example's reconstruction error, and a
+    name for the strategy it starts when that is all the strategy is (`all`: 'all labels')."""
 
     needs_reconstruction_error: bool = False
+    label: str | None = None
 
 
 INITIAL_SELECTION: Registry[InitialFn] = Registry("initial selection", InitialSampler)
@@ -98,6 +100,12 @@ def _check(pool: InitialPool, n: int) -> int:
 def random_initial(pool: InitialPool, n: int, rng: np.random.Generator, params: InitialParams) -> np.ndarray:
     """n examples uniformly at random, without replacement."""
     return np.sort(rng.choice(pool.size, size=_check(pool, n), replace=False)).astype(np.int64)
+
+
+@INITIAL_SELECTION.register("all", label="all labels")
+def every_example(pool: InitialPool, n: int, rng: np.random.Generator, params: InitialParams) -> np.ndarray:
+    """The first n examples: with n the pool's size, every label (the full-data reference of Tables 5.2-5.5)."""
+    return np.arange(_check(pool, n), dtype=np.int64)
 
 
 @INITIAL_SELECTION.register("ae-error", needs_reconstruction_error=True)

@@ -147,11 +147,10 @@ def test_schedules_move_gamma_alpha_and_beta_linearly_over_the_iterations(digits
             gamma=0.2, gamma_end=0.8, alpha=0.5, alpha_end=0.2, beta=0.1, beta_end=0.4,
         )  # fmt: skip
         result = run_trial(digits_latent, spec(**strategy))
+        label = StrategySpec(**strategy).label()
     finally:
         del BATCH_SELECTION["test-recording"]
     assert result.status == "ok", result.error
     # four selections (iterations 1..4): start at the first, end at the last, linear in between (by hand)
     np.testing.assert_allclose(seen, [(0.2, 0.5, 0.1), (0.4, 0.4, 0.2), (0.6, 0.3, 0.3), (0.8, 0.2, 0.4)])
-    assert StrategySpec(**strategy).label() == (
-        "margin+density-cosine(g=0.2->0.8)/test-recording[a=0.5->0.2 b=0.1->0.4]"
-    )
+    assert label == "margin+density-cosine(g=0.2->0.8)/test-recording[a=0.5->0.2 b=0.1->0.4]"

@@ -53,7 +53,10 @@ def test_table_one_from_a_config(ray_instance, tmp_path, capsys):
     assert rows["test_accuracy"].between(0, 1).all()
     header = "| autoencoder | sampler | balanced 60 | balanced 20 | unbalanced 60 | unbalanced 20 |"
     assert header in output and "| tsne-ae | multi-normal-cluster |" in output
-    assert (results / "table1" / "table1.md").read_text().startswith(header)
+    report = (results / "table1" / "report" / "report.md").read_text()
+    assert header in report and "Class entropy of the query sets" in report
+    accuracy = pd.read_csv(results / "table1" / "report" / "table1_accuracy.csv")
+    assert accuracy.iloc[0]["sampler"] == "random" and len(accuracy) == 1 + 2 * 3
     # a second run evaluates nothing: every query set is stored
     assert main(["initial", str(path), "--results", str(results), "--quiet"]) == 0
     assert "0 query sets evaluated" in capsys.readouterr().out

@@ -1,0 +1,242 @@
+"""`latentsweep report`: every table and figure of a sweep folder, as CSV, PNG/SVG, report.md and one
+self-contained report.html (figures embedded, no network), from the stored tables alone."""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..engine import PASSIVE
+from ..results import atomic_write_bytes
+from ..strategies import BATCH_SELECTION
+from . import figures
+from .data import ALL_LABELS, SweepResults, load_results
+from .tables import classifier_table, comparisons_table, markdown, readable_summary, summary_table, table_one
+
+
+@dataclass
+class Report:
+    """What a report wrote: its folder, files, and the short table `run` prints."""
+
+    folder: Path
+    files: list[Path] = field(default_factory=list)
+    summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    text: str = ""
+
+
+def strategy_groups(trials: pd.DataFrame) -> dict[str, list[str]]:
+    """The thesis' groupings of strategies into figures: uncertainty x batch rule (x subsample); each
+    gamma of the representativeness measures; each batch rule that has parameters of its own (greedy with
+    its distances and weights). Groups with a measure or a parametrised rule also show the best plain
+    strategy and passive learning, for reference. Read from the stored fields and the registries."""
+    ok = trials[(trials.status == "ok") & (trials.row != ALL_LABELS)]
+    if ok.empty:
+        return {}
+    first = ok.drop_duplicates("row").set_index("row")
+    means = ok.groupby("row")["final_test_accuracy"].mean()
+
+    def has_params(batch: str) -> bool:
+        return batch in BATCH_SELECTION and bool(BATCH_SELECTION.declared(batch).params)
+
+    passive = [r for r in first.index if first.loc[r, "uncertainty"] == PASSIVE]
+    plain = [
+        r
+        for r in first.index
+        if r not in passive and pd.isna(first.loc[r, "representativeness"]) and not has_params(first.loc[r, "batch"])
+    ]
+    groups = {"uncertainty and batch selection": plain + passive}
+    reference = ([max(plain, key=lambda r: means[r])] if plain else []) + passive
+    measured = [
+        r
+        for r in first.index
+        if not pd.isna(first.loc[r, "representativeness"]) and not has_params(first.loc[r, "batch"])
+    ]
+    for gamma in sorted({float(first.loc[r, "gamma"]) for r in measured}):
+        members = [r for r in measured if float(first.loc[r, "gamma"]) == gamma]
+        groups[f"representativeness at gamma = {gamma:g}"] = members + reference
+    for batch in sorted({first.loc[r, "batch"] for r in first.index if has_params(first.loc[r, "batch"])}):
+        members = [r for r in first.index if first.loc[r, "batch"] == batch and r not in passive]
+        groups[f"batch rule {batch}"] = members + reference
+    return {name: list(dict.fromkeys(members)) for name, members in groups.items() if members}
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text).strip("_").lower()[:60]
+
+
+def write_report(
+    folder: str | Path,
+    out: str | Path | None = None,
+    at: tuple[int, ...] = (),
+    baseline: str = "random",
+    fraction: float = 0.95,
+    with_figures: bool = True,
+) -> Report:
+    """Writes the report of sweep folder `folder` into `out` (default: folder/report)."""
+    results = load_results(folder)
+    out = Path(out) if out is not None else results.folder / "report"
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    report = Report(out)
+    sections: list[tuple[str, str, list[Path]]] = []  # (title, markdown table or text, figures)
+    if not results.trials.empty:
+        _active_learning(results, report, sections, at, baseline, fraction, with_figures)
+    if not results.query_sets.empty:
+        _initial_selection(results, report, sections)
+    _documents(results, report, sections)
+    return report
+
+
+def _csv(report: Report, table: pd.DataFrame, name: str) -> None:
+    path = report.folder / f"{name}.csv"
+    atomic_write_bytes(path, table.to_csv(index=False).encode())
+    report.files.append(path)
+
+
+def _active_learning(results: SweepResults, report, sections, at, baseline, fraction, with_figures) -> None:
+    trials, curves = results.trials, results.curves
+    summary = summary_table(trials, curves, at, fraction)
+    comparisons = comparisons_table(trials, baseline)
+    classifiers = classifier_table(trials)
+    report.summary = summary
+    _csv(report, summary, "summary")
+    _csv(report, comparisons, "comparisons")
+    keys = ["representation", "row", "n_labeled"]
+    means = (
+        curves[curves.status == "ok"].groupby(keys)[["val_accuracy", "train_accuracy"]].agg(["mean", "std", "count"])
+    )
+    names = ["val_mean", "val_std", "val_n", "train_mean", "train_std", "train_n"]
+    _csv(report, means.reset_index().set_axis(["representation", "strategy", "n_labeled", *names], axis=1), "curves")
+    for representation, part in readable_summary(summary).groupby("representation", sort=False):
+        sections.append(
+            (f"Test accuracy and learning curves: {representation}", markdown(part.drop(columns="representation")), [])
+        )
+    if baseline not in set(trials.row):
+        sections.append(
+            ("Paired comparisons", f"The baseline {baseline!r} is not among the strategies (use --baseline).", [])
+        )
+    if not comparisons.empty:
+        text = markdown(comparisons, digits=3) + (
+            "\n\nPaired over shared seeds (a seed gives every strategy the same initial batch). Wilcoxon signed-rank "
+            "and paired t-test (two-sided, scipy.stats), Holm-corrected within each representation's family "
+            "(statsmodels); effect size Cohen's d_z = mean difference / sd of the differences."
+        )
+        sections.append(("Paired comparisons of final test accuracy", text, []))
+    if not classifiers.empty:
+        _csv(report, classifiers.reset_index(), "classifiers")
+        sections.append(("Classifiers on every pool label (Tables 5.2/5.3)", markdown(classifiers.reset_index()), []))
+    if not with_figures:
+        return
+    strategies = list(dict.fromkeys(summary.strategy)) if not summary.empty else []
+    learners = [s for s in strategies if s != ALL_LABELS]
+    directory = report.folder / "figures"
+    title = "validation accuracy, mean +- std over seeds"
+    shown = [
+        (
+            "Mean validation accuracy +- corrected std",
+            figures.learning_curves(curves, learners, title, directory / "learning_curves"),
+        ),
+        ("Every seed", figures.all_seeds(curves, learners, directory / "all_seeds")),
+        (
+            "Validation and training accuracy",
+            figures.train_and_validation(curves, learners, directory / "train_and_validation"),
+        ),
+    ]
+    for name, members in strategy_groups(trials).items():
+        shown.append((name, figures.learning_curves(curves, members, name, directory / f"group_{_slug(name)}")))
+    for title, paths in shown:
+        report.files += paths
+        if paths:
+            sections.append((f"Figure: {title}", "", [p for p in paths if p.suffix == ".png"]))
+
+
+def _initial_selection(results: SweepResults, report, sections) -> None:
+    query_sets = results.query_sets
+    variants = list(dict.fromkeys(query_sets.variant))
+    sizes = sorted(set(query_sets["size"]), reverse=True)
+    accuracy, entropy = table_one(query_sets, variants, sizes)
+    _csv(report, accuracy, "table1_accuracy")
+    _csv(report, entropy, "table1_entropy")
+    seeds = query_sets.seed.nunique()
+    sections.append((
+        "Table 1: test accuracy (%) of the CNN trained on each query set alone",
+        markdown(accuracy) + f"\n\nMean +- corrected standard deviation over {seeds} seeds.",
+        [],
+    ))  # fmt: skip
+    sections.append(("Class entropy of the query sets (nats; log 10 = 2.30 is balanced)", markdown(entropy), []))
+    report.text = markdown(accuracy)
+
+
+def _documents(results: SweepResults, report: Report, sections) -> None:
+    title = f"latentsweep report: {results.folder.name}"
+    lines = [f"# {title}", "", f"Sweep folder `{results.folder}`; {len(results.trials)} trials stored.", ""]
+    for heading, body, images in sections:
+        lines += [f"## {heading}", ""]
+        if body:
+            lines += [body, ""]
+        lines += [f"![{heading}](figures/{p.name})" for p in images] + ([""] if images else [])
+    markdown_path = report.folder / "report.md"
+    atomic_write_bytes(markdown_path, "\n".join(lines).encode())
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}"
+        "table{border-collapse:collapse;font-size:13px;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px}"
+        "th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p>Sweep folder <code>{html.escape(str(results.folder))}</code>; {len(results.trials)} trials stored.</p>",
+    ]
+    for heading, body, images in sections:
+        parts.append(f"<h2>{html.escape(heading)}</h2>")
+        if body:
+            parts.append(_markdown_to_html(body))
+        for image in images:
+            data = base64.b64encode(image.read_bytes()).decode()
+            parts.append(f"<figure><img alt='{html.escape(heading)}' src='data:image/png;base64,{data}'></figure>")
+    parts.append("</body></html>")
+    html_path = report.folder / "report.html"
+    atomic_write_bytes(html_path, "\n".join(parts).encode())
+    report.files += [markdown_path, html_path]
+
+
+def _markdown_to_html(text: str) -> str:
+    """The Markdown this module writes (tables and paragraphs) as HTML."""
+    out, table = [], []
+
+    def flush():
+        if table:
+            header, *rows = [
+                [html.escape(c.strip()) for c in line.strip().strip("|").split("|")]
+                for line in table
+                if "---|" not in line
+            ]
+            out.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in header) + "</tr>")
+            out.extend("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+            out.append("</table>")
+            table.clear()
+
+    for line in text.split("\n"):
+        if line.startswith("|"):
+            table.append(line)
+            continue
+        flush()
+        if line.strip():
+            out.append(f"<p>{html.escape(line)}</p>")
+    flush()
+    return "\n".join(out)
+
+
+def short_table(summary: pd.DataFrame) -> str:
+    """The per-strategy lines `run` prints at its end: mean +- std of final test accuracy and n."""
+    if summary.empty:
+        return ""
+    lines = []
+    for _, row in summary.iterrows():
+        std = f" +- {row.test_std:.4f}" if math.isfinite(row.test_std) else ""
+        prefix = f"{row.representation}: " if summary.representation.nunique() > 1 else ""
+        lines.append(f"  {prefix}{row.strategy:50s} {row.test_mean:.4f}{std}  (n={row.n})")
+    return "test accuracy, mean +- corrected std over seeds:\n" + "\n".join(lines)

@@ -1,0 +1,73 @@
+"""What a report reads: a sweep folder's tables as pandas frames (the store alone, nothing recomputed)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import LatentsweepError
+from ..results import ResultStore
+
+ALL_LABELS = "all labels"  # how the full-data reference rows are named in tables
+
+
+class ReportError(LatentsweepError):
+    """The folder is not a sweep folder, or holds nothing to report."""
+
+
+@dataclass
+class SweepResults:
+    """The stored tables of one sweep folder: trials and curves (active learning), query_sets (the
+    initial-selection experiment), and sweep.json."""
+
+    folder: Path
+    info: dict
+    trials: pd.DataFrame
+    curves: pd.DataFrame
+    query_sets: pd.DataFrame
+
+    @property
+    def kind(self) -> str:
+        return self.info.get("kind", "sweep")
+
+
+def _row_label(row) -> str:
+    """A trial's row name: its strategy label, or 'all labels' for a classifier trained on the whole pool."""
+    if row["budget_iterations"] == 0 and row["initial"] == "all":
+        return ALL_LABELS
+    return row["strategy"]
+
+
+def classifier_label(row) -> str:
+    hidden = "-".join(str(int(h)) for h in row["classifier_hidden"])
+    return f"MLP {hidden}, dropout {row['classifier_dropout']:g}"
+
+
+def load_results(folder: str | Path) -> SweepResults:
+    """Reads a sweep folder (`RESULTS/NAME`); a folder that is not one is a ReportError naming it."""
+    folder = Path(folder)
+    info_path = folder / "sweep.json"
+    if not folder.is_dir():
+        raise ReportError(f"{folder}: no such sweep folder (expected RESULTS/NAME, as `run` prints)")
+    if not info_path.is_file():
+        raise ReportError(f"{folder}: not a sweep folder (no sweep.json)")
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as error:
+        raise ReportError(f"{info_path}: damaged ({type(error).__name__})") from None
+    store = ResultStore(folder.parent, folder.name)
+    trials = store.table("trials").to_pandas()
+    if not trials.empty:
+        trials["row"] = trials.apply(_row_label, axis=1)
+        trials["classifier"] = trials.apply(classifier_label, axis=1)
+    curves = store.table("curves").to_pandas()
+    if not curves.empty and not trials.empty:
+        columns = ["trial_id", "row", "classifier", "representation", "seed", "status"]
+        curves = curves.merge(trials[columns], on="trial_id", how="inner")
+    query_sets = store.table("query_sets").to_pandas()
+    if trials.empty and query_sets.empty:
+        raise ReportError(f"{folder}: nothing stored yet; run the sweep first")
+    return SweepResults(folder, info, trials, curves, query_sets)
