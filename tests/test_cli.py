@@ -134,3 +134,18 @@ def test_importing_the_config_loads_neither_torch_nor_ray():
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_a_classifier_grid_on_every_pool_label_is_one_table(ray_instance, write_config, tmp_path):
+    path = write_config(seeds=1, strategies="")
+    text = path.read_text().replace("hidden = [32]\n", "").replace('kind = "dense-vae"', 'kind = "pixels"')
+    text = text.replace("epochs = 3", "epochs = 20")
+    path.write_text('baselines = ["all-labels"]\n' + text + "\n[classifier.grid]\nhidden = [[32], [16, 16]]\n")
+    results = tmp_path / "results"
+    assert main(["run", str(path), "--results", str(results), "--quiet"]) == 0
+    trials = pd.read_parquet(results / "small" / "trials")
+    assert len(trials) == 2 and set(trials["strategy"]) == {"all labels"}
+    assert set(trials["n_labeled"]) == {1137}  # the whole digits pool
+    table = pd.read_csv(results / "small" / "report" / "classifiers.csv")
+    assert sorted(table["classifier"]) == ["MLP 16-16, dropout 0.2", "MLP 32, dropout 0.2"]
+    assert table.drop(columns="classifier").to_numpy().min() > 0.6  # every label of digits' pixels (chance: 0.1)

@@ -296,7 +296,10 @@ def read_classifiers(value: Any) -> tuple[ClassifierSpec, ...]:
     grid = read.table("classifier.grid", table["grid"])
     read.check_keys("classifier.grid", grid, set(_CLASSIFIER_READERS))
     fixed = {k: v for k, v in table.items() if k != "grid"}
-    axes = {key: read.array(f"classifier.grid.{key}", values) for key, values in grid.items()}
+    axes = {
+        key: read.array(f"classifier.grid.{key}", values) if key == "hidden" or isinstance(values, list) else [values]
+        for key, values in grid.items()
+    }
     specs = []
     for combination in itertools.product(*axes.values()):
         specs.append(read_classifier({**fixed, **dict(zip(axes, combination, strict=True))}, "classifier.grid"))

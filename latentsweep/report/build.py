@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def strategy_groups(trials: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in text).strip("_").lower()[:60]
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60]
 
 
 def write_report(

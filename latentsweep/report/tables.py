@@ -87,7 +87,7 @@ def comparisons_table(trials: pd.DataFrame, baseline: str = "random") -> pd.Data
             if against not in by_seed.columns:
                 continue
             for strategy in means.index:
-                if strategy != against:
+                if strategy != against and (against, strategy) not in family:  # each pair once
                     family.append((strategy, against))
         start = len(rows)
         for strategy, against in family:

@@ -99,7 +99,7 @@ def test_grid_and_list_combine_without_duplicates():
         ),
         (
             {"data": {"dataset": "digits", "split": "random"}},
-            r"data.split = 'random': expected one of first, stratified",
+            r"data.split = 'random': expected one of first, last, stratified",
         ),
         ({"ray": {"address": "garbage"}}, r"ray.address = 'garbage': expected 'auto', HOST:PORT"),
         ({"ray": {"workers": 0}}, r"ray.workers = 0: expected an integer in 1..100000"),

@@ -35,3 +35,10 @@ def test_splits_do_not_overlap():
     splits = load_splits("digits", validation_size=50)
     full = np.concatenate([splits.val, splits.pool])
     assert full.shape[0] == 1437
+
+
+def test_the_last_rule_validates_on_the_last_training_images():
+    splits = load_splits("digits", validation_size=100, split="last")
+    first = load_splits("digits", validation_size=100, split="first")
+    np.testing.assert_array_equal(splits.val, first.pool[-100:])  # the pool is the first 1,337 images
+    np.testing.assert_array_equal(splits.pool[:100], first.val)

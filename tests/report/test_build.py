@@ -1,0 +1,155 @@
+"""`latentsweep report` and `explore` on a real digits sweep, through the CLI; report.html in a real browser."""
+
+import re
+import shutil
+import struct
+import subprocess
+import textwrap
+
+import pandas as pd
+import pytest
+from matplotlib import image
+
+from latentsweep.cli import main
+
+SWEEP = """
+name = "digits-report"
+seeds = 3
+baselines = ["all-labels"]
+
+[data]
+dataset = "digits"
+
+[[representations]]
+kind = "dense-vae"
+latent_dim = 2
+epochs = 25
+hidden = [64, 32]
+
+[[representations]]
+kind = "pixels"
+
+[classifier]
+hidden = [48]
+epochs = 10
+batch_size = 20
+
+[budget]
+initial = 30
+batch = 20
+iterations = 3
+
+[strategies.grid]
+uncertainty = ["margin", "random"]
+batch = ["top-k"]
+
+[[strategies.list]]
+uncertainty = "margin"
+representativeness = "density-euclidean"
+gamma = 0.5
+
+[[strategies.list]]
+uncertainty = "margin"
+batch = "greedy"
+alpha = 0.5
+"""
+
+
+def png_size(path):
+    """(width, height) from a PNG's IHDR chunk."""
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+@pytest.fixture(scope="module")
+def digits_sweep(tmp_path_factory):
+    from ..conftest import start_local_ray
+
+    start_local_ray()
+    folder = tmp_path_factory.mktemp("report")
+    config = folder / "sweep.toml"
+    config.write_text(textwrap.dedent(SWEEP))
+    assert main(["run", str(config), "--results", str(folder / "results"), "--quiet"]) == 0
+    return folder / "results" / "digits-report"
+
+
+def test_run_ends_with_the_table_and_the_report(digits_sweep):
+    report = digits_sweep / "report"
+    assert (report / "report.html").exists() and (report / "summary.csv").exists()
+    summary = pd.read_csv(report / "summary.csv")
+    # 2 representations x (4 strategies + all labels)
+    assert len(summary) == 10 and set(summary.strategy) >= {"all labels", "margin/top-k", "random"}
+    assert (summary.n == 3).all()
+
+
+def test_every_file_of_the_report(digits_sweep, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["report", str(digits_sweep), "--out", str(out), "--at", "50,90", "--baseline", "random"]) == 0
+    printed = capsys.readouterr().out
+    assert "test accuracy, mean +- corrected std over seeds" in printed and "all labels" in printed
+    names = {p.name for p in out.iterdir()}
+    assert {"report.md", "report.html", "summary.csv", "comparisons.csv", "curves.csv"} <= names
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"val_at_50", "val_at_90", "labels_to_95pct", "auc_ci_low", "auc_ci_high"} <= set(summary.columns)
+    comparisons = pd.read_csv(out / "comparisons.csv")
+    assert set(comparisons.against) >= {"random (baseline)"} and comparisons.wilcoxon_p_holm.notna().all()
+    figures = sorted((out / "figures").glob("*.png"))
+    stems = {p.stem for p in figures}
+    assert {"learning_curves", "all_seeds", "train_and_validation", "group_uncertainty_and_batch_selection"} <= stems
+    assert "group_representativeness_at_gamma_0_5" in stems and "group_batch_rule_greedy" in stems
+    for png in figures:
+        assert png.with_suffix(".svg").exists()
+        width, height = png_size(png)
+        pixels = image.imread(png)  # decodes, and has the size its header says
+        assert pixels.shape[:2] == (height, width) and width > 300 and height > 200
+    html = (out / "report.html").read_text()
+    assert html.count("<img") == len(figures)
+    assert not re.search(r"""(src|href)\s*=\s*['"](?!data:)""", html)  # no external reference at all
+    assert "http://" not in html and "https://" not in html
+    markdown = (out / "report.md").read_text()
+    assert "## Paired comparisons of final test accuracy" in markdown and "(figures/learning_curves.png)" in markdown
+
+
+def test_report_html_loads_every_figure_in_a_real_browser(digits_sweep, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    page = tmp_path / "check.html"
+    script = (
+        "<script>window.addEventListener('load', () => {"
+        "const images = [...document.images];"
+        "const loaded = images.filter(i => i.complete && i.naturalWidth > 0).length;"
+        "document.body.insertAdjacentHTML('beforeend', `<pre id=result>${loaded}/${images.length}</pre>`);"
+        "});</script>"
+    )
+    page.write_text((digits_sweep / "report" / "report.html").read_text().replace("</body>", script + "</body>"))
+    command = [
+        browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=5000", "--dump-dom", page.as_uri(),
+    ]  # fmt: skip
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    found = re.search(r"<pre id=\"result\">(\d+)/(\d+)</pre>", completed.stdout)
+    assert found, completed.stderr[-2000:]
+    loaded, total = map(int, found.groups())
+    assert total >= 4 and loaded == total
+
+
+def test_explore_writes_every_latent_figure(digits_sweep, tmp_path, capsys):
+    trials = pd.read_parquet(digits_sweep / "trials")
+    vae = trials[trials.representation.str.startswith("dense-vae") & (trials.strategy == "margin/top-k")]
+    trial = vae.trial_id.iloc[0]
+    out = tmp_path / "explore"
+    assert main(["explore", str(digits_sweep), "--out", str(out), "--trial", trial]) == 0
+    stems = {p.stem for p in out.glob("*.png")}
+    representation = vae.representation.iloc[0]
+    for figure in (
+        "used_dimensions", "test_classes", "pool_classes", "representativeness", "reconstructions",
+        "interpolations", "manifold", f"trial_{trial}",
+    ):  # fmt: skip
+        assert f"{representation}_{figure}" in stems, sorted(stems)
+    pixels = next(r for r in set(trials.representation) if r.startswith("pixels"))
+    assert f"{pixels}_used_dimensions" in stems and f"{pixels}_reconstructions" not in stems
+    assert main(["explore", str(digits_sweep), "--representation", "no-such-id"]) == 2
+    assert "--representation no-such-id: not a cached representation" in capsys.readouterr().err
