@@ -80,12 +80,15 @@ def _parser() -> argparse.ArgumentParser:
     common(initial)
     plan = commands.add_parser("plan", help="print the expanded plan without running anything")
     common(plan, output=False)
+    plan.add_argument("--load-plugins", action="store_true", help="import the config's plugins (code) to check names")
     report = commands.add_parser("report", help="tables, statistics and figures of a sweep folder")
     report.add_argument("folder", type=Path, help="a sweep folder: RESULTS/NAME")
     report.add_argument("--out", type=Path, help="where to write (default: FOLDER/report)")
     report.add_argument("--at", type=_label_counts, default=(), help="validation accuracy at these label counts")
     report.add_argument("--baseline", default="random", help="the strategy others are compared with (random)")
     report.add_argument("--fraction", type=_fraction, default=0.95, help="labels to reach this share of the best")
+    compacting = commands.add_parser("compact", help="merge a sweep's per-trial files into one file per table")
+    compacting.add_argument("folder", type=Path, help="a sweep folder: RESULTS/NAME")
     explore = commands.add_parser("explore", help="latent-space figures of a sweep's cached representations")
     explore.add_argument("folder", type=Path, help="a sweep folder: RESULTS/NAME")
     explore.add_argument("--out", type=Path, help="where to write (default: FOLDER/explore)")
@@ -101,6 +104,10 @@ def _display(args) -> str:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
+        if getattr(args, "address", None) is not None:
+            from .config.sweep import address
+
+            address("--address", args.address)
         return COMMANDS[args.command](args)
     except LatentsweepError as error:
         print(one_line(error), file=sys.stderr)
@@ -155,6 +162,23 @@ def _report(args) -> int:
     return 0
 
 
+def _compact(args) -> int:
+    from .report.data import load_results
+    from .results import ResultStore, compact
+
+    folder = load_results(args.folder).folder  # a sweep folder, or one clear line
+    store = ResultStore(folder.parent, folder.name)
+    store.check()
+    with store.lock():
+        outcome = compact(store)
+    merged = ", ".join(f"{name} {count}" for name, count in outcome.merged.items()) or "nothing to merge"
+    print(
+        f"compacted {folder}: {merged} files merged"
+        + (" (finished an interrupted compaction)" if outcome.finished_interrupted else "")
+    )
+    return 0
+
+
 def _explore(args) -> int:
     from .report.explore import write_explore
 
@@ -197,7 +221,7 @@ def _plan(args) -> int:
     from .config import load_config
     from .plugins import load_plugins
 
-    config = load_config(args.config, load_plugins)
+    config = load_config(args.config, load_plugins if args.load_plugins else None)
     from .orchestrator import plan_text
 
     print(plan_text(config, args.results, args.workers))
@@ -230,7 +254,15 @@ def _initial(args) -> int:
     return outcome.exit_code
 
 
-COMMANDS = {"run": _run, "plan": _plan, "initial": _initial, "tune": _tune, "report": _report, "explore": _explore}
+COMMANDS = {
+    "run": _run,
+    "plan": _plan,
+    "initial": _initial,
+    "tune": _tune,
+    "report": _report,
+    "explore": _explore,
+    "compact": _compact,
+}
 
 
 def main_exit() -> None:

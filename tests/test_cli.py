@@ -108,7 +108,9 @@ def test_a_new_batch_rule_with_a_parameter_is_one_function_and_one_registration(
     )
     path.write_text('plugins = ["tempered.py"]\n' + path.read_text())
     results = tmp_path / "results"
-    assert main(["plan", str(path), "--results", str(results)]) == 0
+    assert main(["plan", str(path), "--results", str(results)]) == 2  # plan runs no plugin code unless asked
+    assert "it may come from plugins" in capsys.readouterr().err
+    assert main(["plan", str(path), "--results", str(results), "--load-plugins"]) == 0
     plan = capsys.readouterr().out
     assert "trials: 2 = 1 representations x 2 strategies x 1 seeds" in plan
     assert "margin/test-tempered[temperature=0.1]" in plan and "margin/test-tempered[temperature=1]" in plan
@@ -122,7 +124,7 @@ def test_a_new_batch_rule_with_a_parameter_is_one_function_and_one_registration(
     assert set(trials["status"]) == {"ok"} and trials["trial_id"].is_unique
     # a parameter on a rule that does not declare it is refused with its key path
     path.write_text(path.read_text().replace('batch = "test-tempered"   #', 'batch = "top-k"\ntemperature = 2.0  #'))
-    assert main(["plan", str(path), "--results", str(results)]) == 2
+    assert main(["plan", str(path), "--results", str(results), "--load-plugins"]) == 2
     assert "strategies.list[0].temperature = 2.0: not a parameter of 'margin' or 'top-k'" in capsys.readouterr().err
 
 

@@ -18,7 +18,7 @@ from ..engine.specs import RepresentationSpec
 from ..strategies import INITIAL_SELECTION
 from . import readers as read
 from .readers import ConfigError
-from .sweep import DataConfig, RayConfig, read_data, read_plugins, read_ray, read_representations
+from .sweep import DataConfig, RayConfig, read_data, read_plugins, read_ray, read_representations, with_plugins
 
 VARIANTS = ("balanced", "unbalanced")
 
@@ -109,6 +109,4 @@ def load_initial_config(path: str | Path, load_plugins=None) -> InitialExperimen
     path = Path(path)
     document = read.read_document(path)
     read.expect_kind(path, document, "initial")
-    if load_plugins is not None:
-        load_plugins(read_plugins(document, path.parent))
-    return parse_initial_config(document, base=path.parent, source=path)
+    return with_plugins(document, path, load_plugins, parse_initial_config)

@@ -359,6 +359,19 @@ def load_config(path: str | Path, load_plugins: Callable[[tuple[str, ...]], None
     path = Path(path)
     document = read.read_document(path)
     read.expect_kind(path, document, "sweep")
+    return with_plugins(document, path, load_plugins, parse_config)
+
+
+def with_plugins(document: dict, path: Path, load_plugins, parse: Callable) -> Any:
+    """Loads the document's plugins when a loader is given, then parses it. Without a loader (`plan`
+    runs no plugin code) a name a plugin would register is unknown, and the error says so."""
+    plugins = read_plugins(document, path.parent)
     if load_plugins is not None:
-        load_plugins(read_plugins(document, path.parent))
-    return parse_config(document, base=path.parent, source=path)
+        load_plugins(plugins)
+    try:
+        return parse(document, base=path.parent, source=path)
+    except ConfigError as error:
+        if plugins and load_plugins is None and "unknown" in str(error):
+            raise ConfigError(f"{error} (it may come from plugins {', '.join(plugins)}, which are code: this command "
+                              "runs them only with --load-plugins)") from None  # fmt: skip
+        raise

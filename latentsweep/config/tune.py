@@ -37,6 +37,7 @@ from .sweep import (
     read_representations,
     strategy,
     strategy_keys,
+    with_plugins,
 )
 
 SAMPLERS = ("tpe", "gp", "cmaes", "random", "qmc")
@@ -305,6 +306,4 @@ def load_tune_config(path: str | Path, load_plugins: Callable[[tuple[str, ...]],
     path = Path(path)
     document = read.read_document(path)
     read.expect_kind(path, document, "tune")
-    if load_plugins is not None:
-        load_plugins(read_plugins(document, path.parent))
-    return parse_tune_config(document, base=path.parent, source=path)
+    return with_plugins(document, path, load_plugins, parse_tune_config)

@@ -33,7 +33,8 @@ LOST_WORKER_ERRORS: tuple[type[BaseException], ...] = (
     ray.exceptions.NodeDiedError,
 )
 
-CONNECT_SECONDS = 60.0  # how long joining a cluster may take before it counts as unreachable
+# How long joining a cluster may take before it counts as unreachable.
+CONNECT_SECONDS = float(os.environ.get("LATENTSWEEP_CONNECT_SECONDS", "60"))
 
 
 def error_text(error: BaseException) -> str:

@@ -102,7 +102,10 @@ def prepare(config: SweepConfig, results: Path, splits: Splits | None = None) ->
     store = ResultStore(results, config.name)
     store.check()
     plan = make_plan(config, splits, store.stored_status())
-    return Prepared(config, splits, plan, store, RepresentationCache(Path(results) / ".cache" / "representations"))
+    cache = RepresentationCache(Path(results) / ".cache" / "representations")
+    for job in plan.jobs:
+        cache.has(job.cache_key)  # a damaged entry is named now, before any work
+    return Prepared(config, splits, plan, store, cache)
 
 
 def _resume_points(store: ResultStore, trials: list[TrialSpec]) -> dict[str, Checkpoint]:

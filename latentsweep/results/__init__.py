@@ -3,6 +3,7 @@ trained representations. Only this package writes result files.
 """
 
 from .checkpoints import Checkpoint, CheckpointStore
+from .compact import CompactOutcome, compact, finish_interrupted
 from .representation_cache import MODEL_CODE_VERSION, RepresentationCache, cache_key, state_dict_bytes
 from .schema import (
     CURVES,
@@ -27,12 +28,15 @@ __all__ = [
     "TRIALS",
     "Checkpoint",
     "CheckpointStore",
+    "CompactOutcome",
     "RepresentationCache",
     "ResultStore",
     "StoreError",
     "atomic_write",
     "atomic_write_bytes",
     "cache_key",
+    "compact",
+    "finish_interrupted",
     "learning_curve_area",
     "representation_kind",
     "state_dict_bytes",

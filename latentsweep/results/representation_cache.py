@@ -41,8 +41,19 @@ class RepresentationCache:
         return self.folder / key
 
     def has(self, key: str) -> bool:
-        """Whether a complete entry exists (without reading its arrays)."""
-        return (self.path(key) / "meta.json").exists()
+        """Whether a complete entry exists (without reading its arrays); a damaged meta.json is a StoreError."""
+        meta = self.path(key) / "meta.json"
+        if not meta.exists():
+            return False
+        try:
+            content = json.loads(meta.read_text(encoding="utf-8"))
+            if not isinstance(content, dict) or "representation" not in content:
+                raise ValueError("not a cache entry")
+        except (ValueError, OSError) as error:
+            raise StoreError(
+                f"{meta}: damaged cache entry ({type(error).__name__}); move {meta.parent} away to train it again"
+            ) from None
+        return True
 
     def load(self, key: str) -> LatentSet | None:
         """The cached LatentSet, or None when there is no complete entry; a damaged one is a StoreError

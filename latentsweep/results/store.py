@@ -5,7 +5,6 @@
     results/<sweep>/queries/<trial_id>.parquet   queried pool indices per iteration
     results/<sweep>/sweep.json                   schema version, config snapshot, class counts
     results/<sweep>/.checkpoints/                iterations of unfinished trials (not a table)
-    results/<sweep>/.lock                        held by the one driver working on the folder
 
 Every file is written under a name starting with '_' (which pyarrow's dataset discovery ignores) and
 renamed into place (`atomic_write`, the one writer); the trials file goes last, so a trial counts as
@@ -15,8 +14,10 @@ stored only when all three exist. Nothing stored is ever rewritten except by sto
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -49,6 +50,13 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise StoreError(
             f"{path}: cannot be written ({error.strerror or error}); nothing half-written is kept"
         ) from None
+
+
+def lock_path(folder: Path) -> Path:
+    """Where the lock of a sweep folder lives: outside it (taking the lock writes nothing into the
+    results), keyed by the folder's absolute path, so every driver on this machine finds the same one."""
+    key = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:24]
+    return Path(tempfile.gettempdir()) / "latentsweep-locks" / f"{key}.lock"
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -111,6 +119,9 @@ class ResultStore:
                 (self.folder / name).mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"{self.folder}: cannot be created ({error.strerror})") from None
+        from .compact import finish_interrupted
+
+        finish_interrupted(self.folder)  # a compaction a crash interrupted is finished first
         info = self.folder / "sweep.json"
         if not info.exists():
             content = {"sweep": self.sweep, "schema_version": SCHEMA_VERSION, "created": time.time()}
@@ -120,12 +131,12 @@ class ResultStore:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Holds the folder's lock while a driver works on it: a second driver is refused at once. The
-        operating system releases it when its holder dies, even by SIGKILL."""
+        """Holds the folder's lock (`lock_path`) while a driver works on it: a second driver is refused at
+        once. The operating system releases it when its holder dies, even by SIGKILL."""
         from filelock import FileLock, Timeout
 
-        self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / f".{self.sweep}.lock"
+        path = lock_path(self.folder)
+        path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(path, timeout=0)
         try:
             lock.acquire()
@@ -208,16 +219,24 @@ class ResultStore:
             raise self._damaged(name, error) from None
 
     def rows_of(self, name: str, row_ids: list[str], columns: list[str] | None = None) -> pa.Table:
-        """The rows of table `name` stored for these ids (their files only, not the whole table)."""
-        tables = []
+        """The rows of table `name` stored for these ids: their own files, and for compacted ones the
+        matching rows of the part files."""
+        tables, missing = [], []
         for row_id in row_ids:
             path = self.folder / name / f"{row_id}.parquet"
             try:
                 tables.append(pq.read_table(path, columns=columns, schema=SCHEMAS[name]))
             except FileNotFoundError:
-                continue
+                missing.append(row_id)
             except (pa.ArrowException, OSError):
                 raise StoreError(f"{path}: damaged Parquet file; move it out of {path.parent}") from None
+        parts = sorted((self.folder / name).glob("part-*.parquet"))
+        if missing and parts:
+            key = "evaluation_id" if name == "query_sets" else "trial_id"
+            found = ds.dataset(parts, schema=SCHEMAS[name], format="parquet").to_table(
+                columns=columns, filter=ds.field(key).isin(missing)
+            )
+            tables.append(found)
         empty = SCHEMAS[name].empty_table()
         return pa.concat_tables(tables) if tables else (empty if columns is None else empty.select(columns))
 

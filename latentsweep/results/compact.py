@@ -1,0 +1,94 @@
+"""Compaction: the per-trial files of finished trials merged into one file per table and step.
+
+One file set per trial keeps every write atomic and resume exact, but thousands of small files are slow
+to read. `compact` merges the files of trials that are final (stored ok or pruned; failed ones stay
+apart, since a re-run replaces them) into `part-<n>.parquet`, in four steps that a crash can interrupt
+anywhere and the next `compact` or run finishes (roll forward):
+
+1. the merged rows are written under a name starting with '_' (invisible to readers);
+2. a manifest `.compact.json` names that file, its final name and the merged files;
+3. the merged file is renamed into place;
+4. the merged per-trial files are deleted, then the manifest.
+
+Readers see every row once before and after; only between steps 3 and 4 (a few milliseconds, or until
+the next compact after a crash there) a reader that does not go through `ResultStore` could see a
+finished trial twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .schema import SCHEMAS
+from .store import ResultStore, StoreError, atomic_write, atomic_write_bytes
+
+MANIFEST = ".compact.json"
+PART = re.compile(r"part-(\d+)\.parquet")
+
+
+@dataclass
+class CompactOutcome:
+    merged: dict[str, int] = field(default_factory=dict)  # table -> per-trial files merged
+    parts: list[Path] = field(default_factory=list)
+    finished_interrupted: bool = False
+
+
+def finish_interrupted(folder: Path) -> bool:
+    """Rolls an interrupted compaction forward (steps 3 and 4); True when there was one."""
+    manifest = folder / MANIFEST
+    if not manifest.exists():
+        return False
+    try:
+        plan = json.loads(manifest.read_text(encoding="utf-8"))
+        table = folder / plan["table"]
+    except (ValueError, KeyError, OSError) as error:
+        raise StoreError(f"{manifest}: damaged compaction manifest ({type(error).__name__})") from None
+    temporary, final = table / plan["temporary"], table / plan["part"]
+    if temporary.exists():
+        os.replace(temporary, final)
+    if final.exists():
+        for name in plan["files"]:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(table / name)
+    manifest.unlink()
+    return True
+
+
+def _next_part(folder: Path) -> int:
+    numbers = [int(m.group(1)) for p in folder.glob("part-*.parquet") if (m := PART.fullmatch(p.name))]
+    return max(numbers, default=-1) + 1
+
+
+def compact(store: ResultStore) -> CompactOutcome:
+    """Merges the per-trial files of every final trial, table by table (the caller holds the lock)."""
+    outcome = CompactOutcome(finished_interrupted=finish_interrupted(store.folder))
+    status = store.stored_status()
+    final = {trial for trial, state in status.items() if state in ("ok", "pruned")}
+    for name in ("queries", "curves", "trials", "query_sets"):
+        folder = store.folder / name
+        files = [
+            p for p in store.files(name) if not PART.fullmatch(p.name) and (name == "query_sets" or p.stem in final)
+        ]
+        if len(files) < 2:
+            continue
+        try:
+            merged = pa.concat_tables(pq.read_table(p, schema=SCHEMAS[name]) for p in files)
+        except (pa.ArrowException, OSError):
+            raise store._damaged(name, OSError()) from None
+        number = _next_part(folder)
+        final_name, temporary_name = f"part-{number:05d}.parquet", f"_part-{number:05d}.parquet"
+        atomic_write(folder / temporary_name, lambda path, table=merged: pq.write_table(table, path))
+        plan = {"table": name, "part": final_name, "temporary": temporary_name, "files": [p.name for p in files]}
+        atomic_write_bytes(store.folder / MANIFEST, json.dumps(plan).encode())
+        finish_interrupted(store.folder)
+        outcome.merged[name] = len(files)
+        outcome.parts.append(folder / final_name)
+    return outcome
