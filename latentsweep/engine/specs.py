@@ -100,7 +100,7 @@ class StrategySpec:
         _require(_finite_in(self.subsample, 0.0, 1.0) and self.subsample > 0, "subsample", self.subsample,
                  "a fraction in (0, 1]")  # fmt: skip
         for alpha, beta, shown in ((self.alpha, self.beta, "alpha + beta"), self._ends()):
-            _require(alpha + beta <= 1.0 + 1e-12, shown, alpha + beta, "at most 1")
+            _require(alpha + beta <= 1.0 + 1e-12, shown, round(alpha + beta, 10), "at most 1")
         declared = self.declared_params()
         params = {}
         for name, value in dict(self.params).items():

@@ -19,8 +19,13 @@ from typing import Any
 
 import ray
 
+from ..errors import LatentsweepError
 from ..workers import TrialWorker
 from .cluster import LOST_WORKER_ERRORS, error_text
+
+
+class WorkerStartError(LatentsweepError):
+    """Worker actors fail to start again and again (e.g. a plugin that breaks only on workers)."""
 
 
 @dataclass
@@ -89,14 +94,18 @@ class Executor:
         )
         self._actor_args = (cpus_per_worker, device, tuple(plugins))
         self._actors: list = []
-        self._idle: list = []  # actors without a job, kept from one `run` to the next
+        self._idle: list = []  # actors up and without a job, kept from one `run` to the next
+        self._pending: dict = {}  # ready reference -> actor not up yet
+        self._start_failures = 0
         self._running: dict[Any, tuple[Job, Any, float]] = {}  # generator -> (job, actor, started)
         self._by_key: dict[str, Any] = {}  # job key -> actor running it
 
-    def _new_actor(self):
+    def _new_actor(self) -> None:
+        """Starts an actor; it takes work once it is up (an actor the cluster has no room for yet, e.g. a
+        replacement after a node left, waits without holding any job)."""
         actor = self._actor_class.remote(*self._actor_args)
         self._actors.append(actor)
-        return actor
+        self._pending[actor.__ray_ready__.remote()] = actor
 
     def stop(self, job_key: str, trial_ids: list[str]) -> None:
         """Asks the worker running `job_key` to end these trials at their next iteration."""
@@ -116,11 +125,21 @@ class Executor:
         `on_tick()` is called after every wait (at least every poll_seconds)."""
         retry: collections.deque[Job] = collections.deque()
         idle = self._idle
-        idle.extend(self._new_actor() for _ in range(self.n_workers - len(self._actors)))
         idle_since = {id(actor): time.monotonic() for actor in idle}
+        for _ in range(self.n_workers - len(self._actors)):
+            self._new_actor()
+        staged: Job | None = None  # a job taken while no worker was up to run it
+
+        def take() -> Job | None:
+            nonlocal staged
+            job, staged = staged, None
+            if job is None:
+                job = retry.popleft() if retry else next_job()
+            return job
+
         while True:
             while idle:
-                job = retry.popleft() if retry else next_job()
+                job = take()
                 if job is None:
                     break
                 actor = idle.pop()
@@ -131,37 +150,63 @@ class Executor:
                 self._by_key[job.key] = actor
             self.status.running = len(self._running)
             if not self._running:
-                break
-            ready, _ = ray.wait(list(self._running), num_returns=1, timeout=self.poll_seconds)
+                staged = take()
+                if staged is None:
+                    break
+            waiting = list(self._running) + list(self._pending)
+            ready, _ = ray.wait(waiting, num_returns=1, timeout=self.poll_seconds)
             if ready:  # everything else that is ready too, without waiting
-                ready, _ = ray.wait(list(self._running), num_returns=len(self._running), timeout=0)
-            for generator in ready:
-                job, actor, started = self._running[generator]
-                outcome = self._take(generator, job, on_events)
+                ready, _ = ray.wait(waiting, num_returns=len(waiting), timeout=0)
+            for item in ready:
+                if item in self._pending:
+                    actor = self._started(item)
+                    if actor is not None:
+                        idle.append(actor)
+                        idle_since[id(actor)] = time.monotonic()
+                    continue
+                job, actor, started = self._running[item]
+                outcome = self._take(item, job, on_events)
                 if outcome == "more":
                     continue
-                del self._running[generator]
+                del self._running[item]
                 self._by_key.pop(job.key, None)
                 self.status.busy_seconds += time.monotonic() - started
                 if outcome.startswith("lost: "):
                     self._actors.remove(actor)
                     ray.kill(actor, no_restart=True)
-                    actor = self._new_actor()
+                    self._new_actor()
                     if job.attempts < self.max_attempts:
                         self.status.retried += 1
                         retry.append(job)
                     else:
                         on_failed(job, f"worker lost {job.attempts} times: {outcome.removeprefix('lost: ')}")
-                elif outcome != "done":
+                    continue
+                if outcome != "done":
                     on_failed(job, outcome)
                 idle.append(actor)
                 idle_since[id(actor)] = time.monotonic()
             self.status.running = len(self._running)
             if on_tick:
                 on_tick()
+        if staged is not None:
+            retry.appendleft(staged)
         now = time.monotonic()
         self.status.idle_seconds += sum(now - since for since in idle_since.values())
         self.status.running = 0
+
+    def _started(self, ready_ref):
+        """An actor that came up (returned), or one that failed to start (replaced, up to a limit)."""
+        actor = self._pending.pop(ready_ref)
+        try:
+            ray.get(ready_ref)
+            return actor
+        except ray.exceptions.RayError as error:
+            self._actors.remove(actor)
+            self._start_failures += 1
+            if self._start_failures > self.max_attempts * self.n_workers:
+                raise WorkerStartError(f"workers cannot start: {error_text(error)}") from None
+            self._new_actor()
+            return None
 
     @staticmethod
     def _take(generator, job: Job, on_events: Callable[[Job, list], None]) -> str:
@@ -181,4 +226,4 @@ class Executor:
         """Kills every actor (they hold nothing the driver has not stored)."""
         for actor in self._actors:
             ray.kill(actor, no_restart=True)
-        self._actors, self._idle, self._running = [], [], {}
+        self._actors, self._idle, self._running, self._pending = [], [], {}, {}

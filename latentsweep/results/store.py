@@ -112,7 +112,8 @@ class ResultStore:
     # -- writing -------------------------------------------------------------------------------
 
     def open(self, config_snapshot: dict | None = None) -> None:
-        """Creates the folders and sweep.json, or checks that an existing folder has our schema."""
+        """Creates the folders and sweep.json, or checks that an existing folder has our schema; finishes an
+        interrupted compaction and removes a killed driver's temporaries. Call it holding the lock."""
         self.check()
         try:
             for name in TABLES:
@@ -122,6 +123,10 @@ class ResultStore:
         from .compact import finish_interrupted
 
         finish_interrupted(self.folder)  # a compaction a crash interrupted is finished first
+        for name in (*TABLES, "query_sets"):  # temporaries of a killed driver (never read; the lock is ours)
+            for leftover in (self.folder / name).glob("_*"):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
         info = self.folder / "sweep.json"
         if not info.exists():
             content = {"sweep": self.sweep, "schema_version": SCHEMA_VERSION, "created": time.time()}
@@ -182,9 +187,22 @@ class ResultStore:
         """Stores one TrialResult: queries, curves, then the trials row, each file atomically; then drops
         the trial's checkpoint."""
         tables = trial_tables(result, self.sweep, attempts, tags)
-        for name in ("queries", "curves", "trials"):
-            path = self.folder / name / f"{result.spec.id}.parquet"
-            atomic_write(path, lambda temporary, table=tables[name]: pq.write_table(table, temporary))
+        paths = {name: self.folder / name / f"{result.spec.id}.parquet" for name in ("queries", "curves", "trials")}
+        written = []
+        try:  # all three written first: a full disk leaves nothing of the trial visible
+            for name, path in paths.items():
+                temporary = path.with_name(f"_{path.stem}-{os.getpid()}{path.suffix}")
+                written.append(temporary)
+                pq.write_table(tables[name], temporary)
+        except OSError as error:
+            for temporary in written:
+                with contextlib.suppress(OSError):
+                    temporary.unlink()
+            raise StoreError(
+                f"{paths['trials']}: cannot be written ({error.strerror or error}); nothing half-written is kept"
+            ) from None
+        for temporary, path in zip(written, paths.values(), strict=True):  # the trials file last
+            os.replace(temporary, path)
         self.checkpoints.remove(result.spec.id)
 
     # -- reading -------------------------------------------------------------------------------
