@@ -342,28 +342,13 @@ def _select(
             if strategy.is_passive
             else subsample_candidates(unlabelled, strategy.subsample, batch, member.rng)
         )
-    predicting = [p for p, m in enumerate(trained) if not m.ended and not m.spec.strategy.is_passive]
-    probabilities: dict[int, np.ndarray] = {}
-    if predicting and model is not None:
-        predict_started = time.perf_counter()
-        sizes = [candidates[id(trained[p])].shape[0] for p in predicting]
-        padded = np.zeros((len(predicting), max(sizes)), dtype=np.int64)
-        for row, position in enumerate(predicting):
-            padded[row, : sizes[row]] = candidates[id(trained[position])]
-        probs = model.subset(predicting).predict_proba(pool[torch.from_numpy(padded).to(pool.device)])
-        probs = probs.double().cpu().numpy()
-        share = (time.perf_counter() - predict_started) / len(predicting)
-        for row, position in enumerate(predicting):
-            probabilities[id(trained[position])] = probs[row, : sizes[row]]
-            selection_seconds[id(trained[position])] = share
+    outputs = _model_outputs(pool, model, trained, candidates, selection_seconds)
     for member in trained:
         if member.ended:
             continue
         member_started = time.perf_counter()
         try:
-            chosen = _select_one(
-                latent, member, candidates[id(member)], probabilities.get(id(member)), batch, iteration
-            )
+            chosen = _select_one(latent, member, candidates[id(member)], outputs.get(id(member), {}), batch, iteration)
             labels = member.oracle.query(chosen)
         except catch as error:
             member.result.error = describe_error(error)
@@ -375,11 +360,57 @@ def _select(
         selection_seconds[id(member)] = selection_seconds.get(id(member), 0.0) + time.perf_counter() - member_started
 
 
+def _model_outputs(
+    pool: torch.Tensor,
+    model: StackedMLP | None,
+    trained: list[_Member],
+    candidates: dict[int, np.ndarray],
+    selection_seconds: dict[int, float],
+) -> dict[int, dict[str, object]]:
+    """What each member's strategy declared it needs from the trained model on its candidates, computed
+    once per kind for every member that needs it, batched across the pack: class probabilities [m, C],
+    MC-dropout probabilities [T, m, C] (T = its mc_samples), the gradient embedding (p - onehot, h)."""
+    outputs: dict[int, dict[str, object]] = {}
+    if model is None:
+        return outputs
+    for need in ("probabilities", "mc_probabilities", "gradient_embedding"):
+        positions = [p for p, m in enumerate(trained) if not m.ended and need in m.spec.strategy.needs()]
+        if not positions:
+            continue
+        started = time.perf_counter()
+        sizes = [candidates[id(trained[p])].shape[0] for p in positions]
+        padded = np.zeros((len(positions), max(sizes)), dtype=np.int64)
+        for row, position in enumerate(positions):
+            padded[row, : sizes[row]] = candidates[id(trained[position])]
+        x = pool[torch.from_numpy(padded).to(pool.device)]
+        members = model.subset(positions)
+        if need == "probabilities":
+            values = members.predict_proba(x).double().cpu().numpy()
+            results = [values[row, : sizes[row]] for row in range(len(positions))]
+        elif need == "mc_probabilities":
+            passes = [int(trained[p].spec.strategy.value("mc_samples")) for p in positions]
+            values = members.mc_predict_proba(x, max(passes)).double().cpu().numpy()
+            results = [values[row, : passes[row], : sizes[row]] for row in range(len(positions))]
+        else:
+            hidden, probs = (part.double().cpu().numpy() for part in members.embedding(x))
+            results = []
+            for row in range(len(positions)):
+                p = probs[row, : sizes[row]]
+                onehot = np.eye(p.shape[1])[p.argmax(axis=1)]
+                results.append((p - onehot, hidden[row, : sizes[row]]))
+        share = (time.perf_counter() - started) / len(positions)
+        for row, position in enumerate(positions):
+            key = id(trained[position])
+            outputs.setdefault(key, {})[need] = results[row]
+            selection_seconds[key] = selection_seconds.get(key, 0.0) + share
+    return outputs
+
+
 def _select_one(
-    latent: LatentSet, member: _Member, candidates: np.ndarray, probs: np.ndarray | None, batch: int, iteration: int
+    latent: LatentSet, member: _Member, candidates: np.ndarray, outputs: dict, batch: int, iteration: int
 ) -> np.ndarray:
     """Pool indices of the member's next batch, chosen among `candidates` (thesis 3.4), with the strategy's
-    scheduled weights at this iteration."""
+    scheduled weights at this iteration and the model outputs it declared it needs."""
     strategy = member.spec.strategy
     if strategy.is_passive:
         scored = Candidates(uncertainty=np.zeros(candidates.shape[0]), features=latent.pool[candidates])
@@ -389,14 +420,21 @@ def _select_one(
     representativeness = None
     if strategy.uses_representativeness():
         representativeness = latent.representativeness[strategy.representativeness][candidates]
-    measure = UNCERTAINTY.declared(strategy.uncertainty)
-    own = {name: strategy.value(name) for name in measure.params}
+    uncertainty = np.zeros(candidates.shape[0])
+    if strategy.scores():
+        measure = UNCERTAINTY.declared(strategy.uncertainty)
+        own = {name: strategy.value(name) for name in measure.params}
+        uncertainty = UNCERTAINTY[strategy.uncertainty](*(outputs[need] for need in measure.needs), **own)
+    needs = strategy.rule().needs
     scored = Candidates(
-        uncertainty=UNCERTAINTY[strategy.uncertainty](probs, **own),
+        uncertainty=uncertainty,
         representativeness=representativeness,
         features=latent.pool[candidates],
         logvar=None if latent.pool_logvar is None else latent.pool_logvar[candidates],
         gamma=strategy.at("gamma", iteration, iterations),
+        mc_probabilities=outputs.get("mc_probabilities"),
+        gradient_embedding=outputs.get("gradient_embedding"),
+        labelled_features=latent.pool[member.labelled] if "labelled_features" in needs else None,
     )
     params = strategy.batch_params(iteration, iterations, latent.distance_bounds.get(strategy.distance))
     chosen = BATCH_SELECTION[strategy.batch](scored, batch, member.rng, params)

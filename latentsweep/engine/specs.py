@@ -129,9 +129,24 @@ class StrategySpec:
         """The batch rule's declaration (`strategies.BatchRule`)."""
         return BATCH_SELECTION.declared(self.batch)
 
+    def scores(self) -> bool:
+        """Whether the uncertainty (and informativeness) scores choose anything: not for passive learning,
+        nor for a batch rule that spreads the batch over an embedding instead (BADGE, core-set)."""
+        return not self.is_passive and self.rule().uses_scores
+
+    def needs(self) -> frozenset[str]:
+        """What the pack must compute for this strategy's selections: model outputs ('probabilities',
+        'mc_probabilities', 'gradient_embedding') and 'labelled_features', as the entries declare."""
+        if self.is_passive:
+            return frozenset()
+        needs = set(self.rule().needs)
+        if self.scores():
+            needs |= set(UNCERTAINTY.declared(self.uncertainty).needs)
+        return frozenset(needs)
+
     def declared_params(self) -> dict[str, Any]:
         """Parameters of its own that the uncertainty measure and the batch rule declare: name -> default."""
-        own = {} if self.is_passive else dict(UNCERTAINTY.declared(self.uncertainty).params)
+        own = dict(UNCERTAINTY.declared(self.uncertainty).params) if self.scores() else {}
         own.update({k: v for k, v in self.rule().params.items() if k not in _FIELDS})
         return own
 
@@ -147,7 +162,7 @@ class StrategySpec:
 
     def uses_representativeness(self) -> bool:
         """Whether the measure changes any query: through gamma < 1, or weighted by the batch rule itself."""
-        if self.representativeness is None or self.is_passive:
+        if self.representativeness is None or not self.scores():
             return False
         if self.gamma < 1.0 or (self.gamma_end is not None and self.gamma_end < 1.0):
             return True
@@ -191,6 +206,12 @@ class StrategySpec:
         defaults = StrategySpec()
         if self.is_passive:
             return StrategySpec(uncertainty=self.uncertainty, initial=self.initial)
+        if not self.rule().uses_scores:  # the batch rule reads no score: the uncertainty measure is unused
+            own = dict(self.params)
+            self = dataclasses.replace(self, uncertainty=defaults.uncertainty, params=())
+            self = dataclasses.replace(
+                self, params=tuple((k, v) for k, v in own.items() if k in self.declared_params())
+            )
         declared = self.rule().params
         changes: dict[str, Any] = {}
         for name in ("distance", "alpha", "beta"):
@@ -221,14 +242,14 @@ class StrategySpec:
         named = INITIAL_SELECTION.declared(self.initial).label
         if named and self.is_passive:
             return named
-        text = self.uncertainty
-        own = [n for n in UNCERTAINTY.declared(self.uncertainty).params] if not self.is_passive else []
+        text = self.uncertainty if self.scores() or self.is_passive else ""
+        own = [n for n in UNCERTAINTY.declared(self.uncertainty).params] if self.scores() else []
         if own:
             text += "[" + " ".join(shown(n) for n in own) + "]"
         if self.representativeness is not None:
             text += f"+{self.representativeness}({shown('gamma')})"
         if not self.is_passive:
-            text += f"/{self.batch}"
+            text += f"/{self.batch}" if text else self.batch
             if self.rule().params:
                 text += "[" + " ".join(shown(n) for n in self.rule().params) + "]"
             if self.subsample < 1.0:

@@ -1,6 +1,6 @@
 """Neural models (PyTorch): VAEs of thesis 3.2 / Table 4.1 and the stacked MLP classifier."""
 
-from .device import pick_device, set_torch_threads
+from .device import configure_worker, pick_device, set_torch_threads
 from .mlp import MLPShape, StackedMLP
 from .training import TrainingHistory, encode, evaluate_loss, reconstruction_errors, train_vae
 from .vae import ConvVAE, DenseVAE, used_latent_dimensions, vae_loss
@@ -11,6 +11,7 @@ __all__ = [
     "MLPShape",
     "StackedMLP",
     "TrainingHistory",
+    "configure_worker",
     "encode",
     "evaluate_loss",
     "pick_device",

@@ -66,18 +66,21 @@ def _mix_32(z: torch.Tensor) -> torch.Tensor:
 def keep_mask(keys: torch.Tensor, counter: int, shape: tuple[int, ...], drop: float) -> torch.Tensor:
     """[K, *shape] float32: 1 / (1 - drop) where kept, 0 where dropped (inverted dropout).
 
-    The hot path of training, hence 32-bit lanes: each element drops when 24 bits of its hash fall
-    below drop * 2^24.
+    The hot path of training, hence 32-bit lanes and two masks per hash: element i of the first half
+    drops when the high 16 bits of hash i fall below drop * 2^16, element i of the second half when its
+    low 16 bits do (a drop probability within 2^-16 of `drop`).
     """
     base = _shift_right(_mix(keys * _GOLDEN + counter), 32).to(torch.int32)  # [K], 32 random bits each
     size = 1
     for extent in shape:
         size *= extent
-    positions = torch.arange(size, device=keys.device, dtype=torch.int32).reshape(shape)
-    bits = _mix_32(base.reshape((-1,) + (1,) * len(shape)) + positions * _GOLDEN_32)
-    threshold = round(drop * (1 << 24))
+    half = (size + 1) // 2
+    positions = torch.arange(half, device=keys.device, dtype=torch.int32)
+    bits = _mix_32(base[:, None] + positions * _GOLDEN_32)  # [K, half]
+    halves = torch.cat([_shift_right_32(bits, 16), bits & 0xFFFF], dim=1)[:, :size]
+    threshold = round(drop * (1 << 16))
     scale = torch.tensor(1.0 / (1.0 - drop), dtype=torch.float32, device=keys.device)
-    return torch.where(_shift_right_32(bits, 8) >= threshold, scale, 0.0)
+    return torch.where(halves >= threshold, scale, 0.0).reshape((-1, *shape))
 
 
 def permutations(keys: torch.Tensor, counter: int, n: int) -> torch.Tensor:

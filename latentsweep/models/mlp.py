@@ -18,6 +18,7 @@ from . import counter_random
 # counters that separate the purposes of one member's stream; dropout and order counters follow
 _INIT_COUNTER = 0
 _FIRST_STEP_COUNTER = 1 << 20
+_MC_COUNTER = 1 << 40  # MC-dropout passes at prediction time: far from every training step's counters
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,48 @@ class StackedMLP:
         if not parts:
             return torch.zeros(self.size, 0, self.shape.n_classes, device=self.device)
         return torch.cat(parts, dim=1)
+
+    def _chunk(self) -> int:
+        return max(64, (1 << 26) // (self.size * max(self.shape.sizes[1:])))
+
+    @torch.no_grad()
+    def mc_predict_proba(self, x: torch.Tensor, passes: int) -> torch.Tensor:
+        """Class probabilities [K, passes, m, C] of `passes` stochastic forward passes with dropout on (MC
+        dropout). Pass t of a member draws its masks from the member's own stream (counter MC_COUNTER + t
+        layers), so its samples do not depend on the pack or on how many passes others asked for."""
+        m = x.shape[-2]
+        layers = len(self.weights)
+        out = torch.zeros(self.size, passes, m, self.shape.n_classes, device=self.device)
+        chunk = self._chunk()
+        for t in range(passes):
+            for start in range(0, m, chunk):
+                logits = self.logits(x[..., start : start + chunk, :], dropout_counter=_MC_COUNTER + t * layers)
+                out[:, t, start : start + chunk] = torch.softmax(logits, dim=-1)
+        return out
+
+    @torch.no_grad()
+    def embedding(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(last hidden activation h [K, m, H], class probabilities p [K, m, C]), dropout off: what BADGE's
+        gradient embedding (p - onehot(argmax p)) (x) h is made of."""
+        m = x.shape[-2]
+        hidden, probs = [], []
+        for start in range(0, m, self._chunk()):
+            h = x[..., start : start + self._chunk(), :]
+            for weight, bias in zip(self.weights[:-1], self.biases[:-1], strict=True):
+                h = F.relu(torch.baddbmm(bias, h, weight) if h.dim() == 3 else torch.matmul(h, weight) + bias)
+            logits = (
+                torch.baddbmm(self.biases[-1], h, self.weights[-1])
+                if h.dim() == 3
+                else torch.matmul(h, self.weights[-1]) + self.biases[-1]
+            )
+            hidden.append(h)
+            probs.append(torch.softmax(logits, dim=-1))
+        if not hidden:
+            width = self.shape.sizes[-2]
+            return torch.zeros(self.size, 0, width, device=self.device), torch.zeros(
+                self.size, 0, self.shape.n_classes, device=self.device
+            )
+        return torch.cat(hidden, dim=1), torch.cat(probs, dim=1)
 
     @torch.no_grad()
     def accuracy(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -431,6 +431,7 @@ class _Search:
             self.final_tag[spec.id] = f"{self.config.study_name}/{FINAL}"
         to_run = [spec for spec in everything if self.stored.get(spec.id) != "ok"]
         self.status.enter("final comparison")
+        self.status.unit = "iterations"
         self.status.total = self.status.units_total = len(to_run)
         self.status.done = self.status.units_done = 0
         if to_run:
@@ -442,11 +443,15 @@ class _Search:
                 Job(f"final-{i}", "run_pack", self.ledger.arguments(p, latent), len(p), payload=p)
                 for i, p in enumerate(packs)
             )
+            def tick() -> None:
+                self.status.running = self.executor.status.running
+                self.display.update(self.status)
+
             self.executor.run(
                 lambda: queue.popleft() if queue else None,
                 self._events,
                 lambda job, text: self.ledger.fail(job.payload, text, job.attempts),
-                lambda: self.display.update(self.status),
+                tick,
             )
         self.outcome.final_table = final_table(self.store, specs, strategies, seeds)
 

@@ -8,6 +8,9 @@ Registries (name -> function), to which users may add their own:
 - `DISTANCES[name](features, logvar, j) -> [n]` for the greedy selector
 - `INITIAL_SELECTION[name](pool, n, rng, params) -> n pool indices`, the first batch (second paper)
 
+Besides the thesis' family: BALD, max-entropy and BatchBALD from MC dropout (`bayesian`), BADGE and
+core-set / TypiClust as batch rules during the loop (`embedding_batches`).
+
 Each entry declares what it uses and needs (`UNCERTAINTY.declared("margin")` etc.): parameters of its
 own, posterior log-variances, a distance bound, reconstruction errors.
 
@@ -26,7 +29,9 @@ from .batch_selection import (
     subsample_candidates,
     top_k,
 )
-from .distances import DISTANCES, Distance, distance_bound
+from .bayesian import bald, batchbald, max_entropy_mc, mutual_information
+from .distances import DISTANCES, Distance, distance_bound, prepared
+from .embedding_batches import badge, gradient_embedding_distances, k_center_greedy_batch, typiclust_batch
 from .initial import INITIAL_SELECTION, InitialParams, InitialPool, InitialSampler, class_entropy
 from .registry import NoDeclaration, Registry, UnknownNameError
 from .representativeness import REPRESENTATIVENESS, RepresentativenessMeasure
@@ -50,15 +55,24 @@ __all__ = [
     "RepresentativenessMeasure",
     "UncertaintyMeasure",
     "UnknownNameError",
+    "badge",
+    "bald",
+    "batchbald",
     "class_entropy",
     "distance_bound",
     "entropy",
+    "gradient_embedding_distances",
     "greedy_diverse_batch",
     "informativeness",
+    "k_center_greedy_batch",
     "least_confident",
     "margin",
+    "max_entropy_mc",
+    "mutual_information",
+    "prepared",
     "random_batch",
     "random_partitions",
     "subsample_candidates",
     "top_k",
+    "typiclust_batch",
 ]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .distances import DISTANCES, distance_bound
+from .distances import distance_bound, prepared
 from .registry import Registry
 
 
@@ -22,7 +22,10 @@ class Candidates:
     """The n unlabelled candidates of one selection: scores in [0, 1] and latent features.
 
     uncertainty [n]; representativeness [n] or None; features and logvar [n, d] (logvar may be None);
-    informativeness = gamma * uncertainty + (1 - gamma) * representativeness (thesis 3.4.2).
+    informativeness = gamma * uncertainty + (1 - gamma) * representativeness (thesis 3.4.2). What a batch
+    rule declares it needs is filled in too: mc_probabilities [T, n, C] (MC-dropout passes),
+    gradient_embedding (a [n, C], h [n, H]: the last layer's gradient embedding is a_i (x) h_i, BADGE),
+    labelled_features [L, d] (the labelled examples' features).
     """
 
     uncertainty: np.ndarray
@@ -30,6 +33,9 @@ class Candidates:
     representativeness: np.ndarray | None = None
     logvar: np.ndarray | None = None
     gamma: float = 1.0
+    mc_probabilities: np.ndarray | None = None
+    gradient_embedding: tuple[np.ndarray, np.ndarray] | None = None
+    labelled_features: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -65,6 +71,8 @@ class BatchRule:
     params: Mapping[str, Any] = field(default_factory=dict)
     representativeness_weight: str | None = None
     needs_distance_bound: bool = False
+    needs: tuple[str, ...] = ()
+    uses_scores: bool = True
 
 
 BatchSelectionFn = Callable[[Candidates, int, np.random.Generator, BatchParams], np.ndarray]
@@ -124,7 +132,7 @@ def greedy_diverse_batch(candidates: Candidates, k: int, rng: np.random.Generato
     Starts with the most informative candidate, then adds the x maximising
     alpha * unc(x) + beta * repr(x) + (1 - alpha - beta) * d(x, B) / scale, d(x, B) = min_{y in B} d(x, y).
     Each candidate's distance to the batch is kept up to date with one pass of distances per added
-    instance: O(n k d) time, O(n) memory.
+    instance (a matrix-vector product for distances that declare `prepare`): O(n k d) time, O(n d) memory.
     """
     n = candidates.size
     k = min(k, n)
@@ -136,7 +144,7 @@ def greedy_diverse_batch(candidates: Candidates, k: int, rng: np.random.Generato
         raise ValueError("greedy with beta > 0 needs a representativeness measure")
     features = np.asarray(candidates.features, dtype=np.float64)
     logvar = None if candidates.logvar is None else np.asarray(candidates.logvar, dtype=np.float64)
-    distance = DISTANCES[params.distance]
+    distance = prepared(params.distance, features, logvar)
     scale = params.distance_scale
     if scale is None:
         scale = distance_bound(params.distance, features, logvar)
@@ -149,14 +157,14 @@ def greedy_diverse_batch(candidates: Candidates, k: int, rng: np.random.Generato
     chosen = [int(np.argmax(candidates.informativeness))]
     taken = np.zeros(n, dtype=bool)
     taken[chosen[0]] = True
-    to_batch = np.clip(distance(features, logvar, chosen[0]) / scale, 0.0, 1.0)
+    to_batch = np.clip(distance(chosen[0]) / scale, 0.0, 1.0)
     for _ in range(k - 1):
         objective = static + diversity_weight * to_batch
         objective[taken] = -np.inf
         best = int(np.argmax(objective))
         chosen.append(best)
         taken[best] = True
-        np.minimum(to_batch, np.clip(distance(features, logvar, best) / scale, 0.0, 1.0), out=to_batch)
+        np.minimum(to_batch, np.clip(distance(best) / scale, 0.0, 1.0), out=to_batch)
     return np.array(chosen, dtype=np.int64)
 
 

@@ -38,7 +38,7 @@ def kmeans_plus_plus(features: np.ndarray, k: int, rng: np.random.Generator) -> 
     return features[centres].copy()
 
 
-def _kmeans_labels(features: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+def kmeans_labels(features: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     """k-means labels [N] from k-means++ seeds; a pool without spread is one cluster."""
     if np.ptp(features, axis=0).max(initial=0.0) == 0.0:
         return np.zeros(features.shape[0], dtype=np.int64)
@@ -254,6 +254,19 @@ INITIAL_SELECTION["uniform-cluster"] = uniform_cluster = _distribution_sampler("
 INITIAL_SELECTION["multi-normal-cluster"] = multi_normal_cluster = _distribution_sampler("multi-normal", clustered=True)
 
 
+def farthest_first(features: np.ndarray, nearest: np.ndarray, k: int) -> list[int]:
+    """Core-set's greedy step (Sener & Savarese): k times, add the example farthest from everything
+    chosen so far. nearest [N]: each example's squared distance to the set already chosen (or labelled),
+    updated in place; chosen examples get -1. O(N k L)."""
+    chosen: list[int] = []
+    for _ in range(k):
+        best = int(np.argmax(nearest))
+        chosen.append(best)
+        np.minimum(nearest, np.sum((features - features[best]) ** 2, axis=1), out=nearest)
+        nearest[chosen] = -1.0
+    return chosen
+
+
 @INITIAL_SELECTION.register("k-center-greedy")
 def k_center_greedy(pool: InitialPool, n: int, rng: np.random.Generator, params: InitialParams) -> np.ndarray:
     """Core-set (Sener & Savarese): start at a random example, then repeatedly add the example farthest
@@ -262,14 +275,10 @@ def k_center_greedy(pool: InitialPool, n: int, rng: np.random.Generator, params:
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     features = np.asarray(pool.features, dtype=np.float64)
-    chosen = [int(rng.integers(pool.size))]
-    nearest = np.sum((features - features[chosen[0]]) ** 2, axis=1)
-    for _ in range(n - 1):
-        nearest[chosen] = -1.0
-        best = int(np.argmax(nearest))
-        chosen.append(best)
-        np.minimum(nearest, np.sum((features - features[best]) ** 2, axis=1), out=nearest)
-    return np.array(chosen, dtype=np.int64)
+    first = int(rng.integers(pool.size))
+    nearest = np.sum((features - features[first]) ** 2, axis=1)
+    nearest[first] = -1.0
+    return np.array([first, *farthest_first(features, nearest, n - 1)], dtype=np.int64)
 
 
 def typicality(features: np.ndarray, neighbours: int) -> np.ndarray:
@@ -281,6 +290,15 @@ def typicality(features: np.ndarray, neighbours: int) -> np.ndarray:
     return 1.0 / (distances.mean(axis=1) + 1e-12)
 
 
+def most_typical(features: np.ndarray, labels: np.ndarray, clusters: list, neighbours: int) -> list[int]:
+    """The most typical member (TypiClust's typicality within its cluster) of each cluster, in order."""
+    chosen = []
+    for cluster in clusters:
+        members = np.flatnonzero(labels == cluster)
+        chosen.append(int(members[np.argmax(typicality(features[members], neighbours))]))
+    return chosen
+
+
 @INITIAL_SELECTION.register("typiclust")
 def typiclust(pool: InitialPool, n: int, rng: np.random.Generator, params: InitialParams) -> np.ndarray:
     """TypiClust: k-means into n clusters, then the most typical example of each (largest clusters first)."""
@@ -288,13 +306,9 @@ def typiclust(pool: InitialPool, n: int, rng: np.random.Generator, params: Initi
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     features = np.asarray(pool.features, dtype=np.float64)
-    labels = _kmeans_labels(features, n, rng)
-    chosen: list[int] = []
+    labels = kmeans_labels(features, n, rng)
     clusters = sorted(np.unique(labels), key=lambda c: (-(labels == c).sum(), c))
-    for cluster in clusters:
-        members = np.flatnonzero(labels == cluster)
-        scores = typicality(features[members], params.neighbours)
-        chosen.append(int(members[np.argmax(scores)]))
+    chosen = most_typical(features, labels, clusters, params.neighbours)
     if len(chosen) < n:  # k-means left clusters empty: fill with the most typical remaining examples
         scores = typicality(features, params.neighbours)
         scores[chosen] = -np.inf
@@ -310,7 +324,7 @@ def _neighbour_pairs(tree: cKDTree, radius: float) -> np.ndarray:
 
 def purity_delta(features: np.ndarray, clusters: int, rng: np.random.Generator, purity: float = 0.95) -> float:
     """ProbCover's radius: the largest delta whose balls are at least 95% pure for a k-means clustering."""
-    labels = _kmeans_labels(features, max(2, clusters), rng)
+    labels = kmeans_labels(features, max(2, clusters), rng)
     tree = cKDTree(features)
     nearest = tree.query(features, k=2)[0][:, 1]
     best = float(np.median(nearest))

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..data import Splits
 from ..engine import QuerySetEvaluation, canonical_hash, evaluate_query_set
-from ..models import set_torch_threads
+from ..models import configure_worker
 from ..strategies import INITIAL_SELECTION, InitialParams, InitialPool
 
 
@@ -22,7 +22,7 @@ def sample_and_evaluate(
 ) -> tuple[np.ndarray, float, QuerySetEvaluation]:
     """Samples a query set of `size` pool examples with `sampler` (on the latent pool, or on the bare pool
     for `random`) and evaluates it; returns (indices, sampling seconds, evaluation)."""
-    set_torch_threads(max(1, threads))
+    configure_worker(max(1, threads))
     started = time.perf_counter()
     if pool is None:
         pool = InitialPool(np.zeros((len(splits.pool_labels), 1)))

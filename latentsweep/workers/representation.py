@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..data import Splits
 from ..engine import LatentSet, RepresentationSpec, train_representation
-from ..models import set_torch_threads
+from ..models import configure_worker
 from ..results.representation_cache import state_dict_bytes
 
 
@@ -36,7 +36,7 @@ def build_representation(
     """Trains (unless `cached` is given) and computes the named representativeness arrays once."""
     started = time.perf_counter()
     if threads is not None:
-        set_torch_threads(max(1, threads))
+        configure_worker(max(1, threads))
     weights = None
     if cached is None:
         if splits is None:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 
 from ..data import Splits
 from ..engine import LatentSet, MemberState, PackEvent, TrialSpec, iterate_pack
-from ..models import set_torch_threads
+from ..models import configure_worker
 from ..plugins import load_plugins
 from ..strategies import InitialPool
 from .query_sets import sample_and_evaluate
@@ -26,7 +26,7 @@ class TrialWorker:
     def __init__(self, cpus: float = 1, device: str | None = None, plugins: tuple[str, ...] = ()):
         self.threads = max(1, int(cpus))
         self.device = device
-        set_torch_threads(self.threads)
+        configure_worker(self.threads)
         load_plugins(plugins)
         self._stopped: set[str] = set()
         self._lock = threading.Lock()

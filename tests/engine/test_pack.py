@@ -154,3 +154,23 @@ def test_schedules_move_gamma_alpha_and_beta_linearly_over_the_iterations(digits
     # four selections (iterations 1..4): start at the first, end at the last, linear in between (by hand)
     np.testing.assert_allclose(seen, [(0.2, 0.5, 0.1), (0.4, 0.4, 0.2), (0.6, 0.3, 0.3), (0.8, 0.2, 0.4)])
     assert label == "margin+density-cosine(g=0.2->0.8)/test-recording[a=0.5->0.2 b=0.1->0.4]"
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        dict(uncertainty="bald", subsample=0.5),
+        dict(uncertainty="max-entropy-mc", batch="random-partitions"),
+        dict(batch="batchbald", subsample=0.2),
+        dict(batch="badge", subsample=0.5),
+        dict(batch="k-center-greedy"),
+        dict(batch="typiclust", subsample=0.5),
+    ],
+)
+def test_todays_strategies_run_in_the_loop_alone_and_in_a_pack_alike(digits_latent, strategy):
+    trial = spec(seed=4, **StrategySpec(**strategy).canonical().__dict__)
+    alone = run_trial(digits_latent, trial)
+    assert alone.status == "ok", alone.error
+    assert alone.queried_indices().shape == (60,) and np.unique(alone.queried_indices()).size == 60
+    packed = run_pack(digits_latent, [spec(seed=1, uncertainty="margin"), trial])[1]
+    np.testing.assert_array_equal(packed.queried_indices(), alone.queried_indices())

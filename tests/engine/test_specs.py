@@ -10,8 +10,11 @@ from latentsweep.errors import SpecError
         (dict(gamma=1.5), r"gamma = 1.5: expected a number in \[0, 1\]"),
         (dict(alpha=0.6, beta=0.5, representativeness="kl-to-prior"), "alpha \\+ beta = 1.1: expected at most 1"),
         (dict(subsample=0.0), r"subsample = 0.0: expected a fraction in \(0, 1\]"),
-        (dict(uncertainty="margn"), "uncertainty = 'margn': unknown name; known: entropy, least-confident, margin"),
-        (dict(batch="best"), "batch = 'best': unknown name; known: greedy, random, random-partitions, top-k"),
+        (
+            dict(uncertainty="margn"),
+            "uncertainty = 'margn': unknown name; known: bald, entropy, least-confident, margin",
+        ),
+        (dict(batch="best"), "batch = 'best': unknown name; known: badge, batchbald, greedy, k-center-greedy, random"),
         (dict(batch="greedy", beta=0.2), "beta = 0.2: a representativeness term needs a representativeness measure"),
     ],
 )

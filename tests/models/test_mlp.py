@@ -52,3 +52,34 @@ def test_subset_keeps_the_chosen_members():
 
 def test_multiply_adds_count():
     assert MLPShape(30, (512, 512), 10).multiply_adds_per_example() == 30 * 512 + 512 * 512 + 512 * 10
+
+
+def test_the_gradient_embedding_equals_autograds_last_layer_gradient():
+    from torch.nn import functional as F
+
+    x, y = separable(n=40)
+    model = StackedMLP(MLPShape(5, (8, 6), 3, dropout=0.0), [stream_key(1), stream_key(2)], CPU)
+    model.fit(x.expand(2, -1, -1), (y + (x[:, 2] > 1).long()).expand(2, -1), epochs=2, batch_size=20)
+    batch = x[:7].expand(2, -1, -1)
+    hidden, probs = model.embedding(batch)
+    for member in range(2):
+        for i in range(7):
+            weights = model.weights[-1].detach()[member].clone().requires_grad_()
+            logits = hidden[member, i] @ weights + model.biases[-1].detach()[member, 0]
+            predicted = int(probs[member, i].argmax())
+            F.cross_entropy(logits[None], torch.tensor([predicted])).backward()
+            a = probs[member, i] - torch.nn.functional.one_hot(torch.tensor(predicted), 3)
+            torch.testing.assert_close(weights.grad, torch.outer(hidden[member, i], a), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(probs, model.predict_proba(batch))
+
+
+def test_mc_passes_use_dropout_and_do_not_depend_on_the_pack():
+    x, y = separable(n=60)
+    shape = MLPShape(5, (16,), 2, dropout=0.5)
+    pack = StackedMLP(shape, [stream_key(3), stream_key(4)], CPU)
+    pack.fit(x.expand(2, -1, -1), y.expand(2, -1), epochs=2, batch_size=30)
+    samples = pack.mc_predict_proba(x[:10].expand(2, -1, -1), passes=5)
+    assert samples.shape == (2, 5, 10, 2)
+    assert not torch.allclose(samples[:, 0], samples[:, 1])  # the passes differ: dropout is on
+    alone = pack.subset([1]).mc_predict_proba(x[:10].expand(1, -1, -1), passes=3)
+    torch.testing.assert_close(alone[0], samples[1, :3])  # a member's first passes, whatever else runs

@@ -1,7 +1,6 @@
 """Faults and security with real processes: kills of the driver and of workers, a node leaving a cluster,
 two drivers on one folder, a full disk, and the local Ray instance's sockets."""
 
-import json
 import os
 import re
 import shutil
@@ -14,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from latentsweep.cli import main
 from latentsweep.config import load_config
@@ -94,7 +92,7 @@ def descendants(pid: int) -> set[int]:
 
 
 def test_the_local_instance_listens_only_on_loopback_and_wants_a_token(write_config, tmp_path):
-    config = slow_config(write_config, "listening", seeds=4, vae_epochs=30, iterations=12)
+    config = slow_config(write_config, "listening", seeds=2, vae_epochs=10, iterations=12)
     process = cli_process(config, tmp_path / "results")
     try:
         assert wait_until(lambda: checkpoint_lines(tmp_path / "results" / "listening") >= 1, process=process)
@@ -175,9 +173,9 @@ if os.environ.get("LATENTSWEEP_TEST_KILL_AT_RENAME"):
 def test_driver_kills_at_three_points_three_times_lose_nothing(ray_instance, write_config, tmp_path, capsys):
     (tmp_path / "killer.py").write_text(RENAME_KILLER)
     results = tmp_path / "results"
-    reference = slow_config(write_config, "reference", seeds=6, vae_epochs=60, iterations=8)
+    reference = slow_config(write_config, "reference", seeds=4, vae_epochs=60, iterations=6)
     assert main(["run", str(reference), "--results", str(results), "--quiet"]) == 0
-    killed = slow_config(write_config, "killed", seeds=6, vae_epochs=60, iterations=8)
+    killed = slow_config(write_config, "killed", seeds=4, vae_epochs=60, iterations=6)
     killed.write_text('plugins = ["killer.py"]\n' + killed.read_text())
     folder = results / "killed"
     # the representation is cached by the reference run: move the cache aside so that the representation
@@ -210,11 +208,11 @@ def test_driver_kills_at_three_points_three_times_lose_nothing(ray_instance, wri
     assert main(["run", str(killed), "--results", str(results), "--quiet"]) == 0
     assert "resumed from checkpoints" in capsys.readouterr().out
     expected, stored = queries_by_trial(results / "reference"), queries_by_trial(folder)
-    assert stored.keys() == expected.keys() and len(stored) == 12, log
+    assert stored.keys() == expected.keys() and len(stored) == 8, log
     for trial, indices in expected.items():
         np.testing.assert_array_equal(stored[trial], indices)
     trials = pd.read_parquet(folder / "trials")
-    assert len(trials) == 12 and trials["trial_id"].is_unique and set(trials["status"]) == {"ok"}
+    assert len(trials) == 8 and trials["trial_id"].is_unique and set(trials["status"]) == {"ok"}
     assert not [p for p in folder.rglob("_*") if p.is_file()]  # no temporary file visible to readers
     assert not list((folder / ".checkpoints").glob("*.jsonl"))
     assert [point for point, _ in log] == ["representation stage", "mid-pack", "renaming"] * 3
@@ -320,11 +318,3 @@ def test_a_node_leaving_a_three_node_cluster_loses_no_trial(write_config, tmp_pa
     finally:
         ray.shutdown()
         cluster.shutdown()
-
-
-@pytest.mark.parametrize("kind", ["sweep.json"])
-def test_json_of_a_finished_sweep_records_the_split(kind, ray_instance, write_config, tmp_path):
-    config = write_config(seeds=1)
-    assert main(["run", str(config), "--results", str(tmp_path), "--quiet"]) == 0
-    info = json.loads((tmp_path / "small" / kind).read_text())
-    assert info["split"] == "first" and sum(info["class_counts"]["val"]) == 300

@@ -31,21 +31,38 @@ def latent(n, d=3, seed=0):
     return read_only(rng.random((n, d))), read_only(rng.normal(scale=0.3, size=(n, d)))
 
 
+def model_output(need, probs):
+    """What an entry declares it needs, made from class probabilities [n, C]: the probabilities
+    themselves, or MC-dropout samples [T, n, C] spread around them (T = 4)."""
+    if need == "probabilities":
+        return probs
+    if need == "mc_probabilities":
+        rng = np.random.default_rng(5)
+        noisy = probs[None] * rng.uniform(0.5, 1.5, size=(4, *probs.shape))
+        return read_only(noisy / np.maximum(noisy.sum(axis=2, keepdims=True), 1e-12))
+    raise AssertionError(f"no test input for {need!r}: add it here")
+
+
+def scores(name, probs):
+    """An uncertainty measure called with the outputs it declares it needs."""
+    return UNCERTAINTY[name](*(model_output(need, probs) for need in UNCERTAINTY.declared(name).needs))
+
+
 @pytest.mark.parametrize("name", sorted(UNCERTAINTY))
 class TestUncertaintyConformance:
     def test_shape_and_range(self, name):
-        scores = UNCERTAINTY[name](probabilities(30))
-        assert scores.shape == (30,)
-        assert np.all((scores >= 0) & (scores <= 1))
+        result = scores(name, probabilities(30))
+        assert result.shape == (30,)
+        assert np.all((result >= 0) & (result <= 1))
 
     def test_pure(self, name):
         probs = probabilities(10)
-        np.testing.assert_array_equal(UNCERTAINTY[name](probs), UNCERTAINTY[name](probs))
+        np.testing.assert_array_equal(scores(name, probs), scores(name, probs))
 
     def test_degenerate_pools(self, name):
-        assert UNCERTAINTY[name](probabilities(0)).shape == (0,)
-        assert UNCERTAINTY[name](read_only(np.ones((2, 1)))).shape == (2,)
-        certain = UNCERTAINTY[name](read_only(np.eye(3)))
+        assert scores(name, probabilities(0)).shape == (0,)
+        assert scores(name, read_only(np.ones((2, 1)))).shape == (2,)
+        certain = scores(name, read_only(np.eye(3)))  # certain predictions (every MC pass agreeing)
         np.testing.assert_allclose(certain, 0.0, atol=1e-12)
 
 
@@ -83,17 +100,23 @@ def test_distance_conformance(name):
 
 @pytest.mark.parametrize("name", sorted(BATCH_SELECTION))
 class TestBatchSelectionConformance:
-    params = BatchParams(alpha=0.3, beta=0.2, distance="euclidean")
+    params = BatchParams(alpha=0.3, beta=0.2, distance="euclidean", extra={"configurations": 50, "neighbours": 3})
 
     def candidates(self, n, seed=0):
+        """Candidates with everything any batch rule may declare it needs filled in."""
         features, logvar = latent(n, seed=seed)
         rng = np.random.default_rng(seed + 1)
+        probs = probabilities(n, seed=seed + 2)
+        onehot = np.eye(probs.shape[1])[probs.argmax(axis=1)] if n else probs
         return Candidates(
             uncertainty=read_only(rng.random(n)),
             representativeness=read_only(rng.random(n)),
             features=features,
             logvar=logvar,
             gamma=0.6,
+            mc_probabilities=model_output("mc_probabilities", probs),
+            gradient_embedding=(read_only(probs - onehot), read_only(rng.random((n, 5)))),
+            labelled_features=latent(4, seed=seed + 3)[0],
         )
 
     def test_distinct_indices_in_range(self, name):

@@ -38,3 +38,15 @@ def test_euclidean_bound_holds_for_every_pair():
     bound = distance_bound("euclidean", x, None)
     largest = max(DISTANCES["euclidean"](x, None, j).max() for j in range(40))
     assert largest <= bound
+
+
+@pytest.mark.parametrize("name", sorted(DISTANCES))
+def test_a_prepared_distance_equals_the_plain_one(name):
+    from latentsweep.strategies import prepared
+
+    rng = np.random.default_rng(3)
+    features, logvar = rng.normal(size=(60, 7)), rng.normal(scale=0.5, size=(60, 7))
+    distance = prepared(name, features, logvar)
+    for j in (0, 17, 59):
+        # the expanded forms differ from the direct ones by rounding only (sqrt of ~1e-15 at the row itself)
+        np.testing.assert_allclose(distance(j), DISTANCES[name](features, logvar, j), rtol=1e-9, atol=1e-6)
