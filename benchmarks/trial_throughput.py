@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from latentsweep.engine import BudgetSpec, ClassifierSpec, LatentSet, StrategySpec, TrialSpec, run_pack
-from latentsweep.models import MLPShape, set_torch_threads
+from latentsweep.models import MLPShape, configure_worker
 
 N_POOL, N_VAL, N_TEST, DIMENSIONS, CLASSES = 55_000, 5_000, 10_000, 30, 10
 
@@ -81,7 +81,7 @@ def matmul_gflops(device: torch.device, n: int = 2048, seconds: float = 3.0) -> 
 
 
 def measure(pack: int, iterations: int, threads: int, device: str) -> dict:
-    set_torch_threads(threads)
+    configure_worker(threads)
     latent = synthetic_latent_set()
     started = time.perf_counter()
     results = run_pack(latent, trial_specs(pack, iterations), device=device)
@@ -107,7 +107,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2], help="worker processes side by side")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
-    set_torch_threads(args.threads)
+    configure_worker(args.threads)
     device = torch.device(args.device)
     reference = matmul_gflops(device)
     fit_flops, predict_flops = flops_per_trial(args.iterations)

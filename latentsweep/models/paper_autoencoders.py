@@ -20,7 +20,7 @@ from torch.nn import functional as F
 def _convs(channels_in: int, channels: int, count: int) -> list[nn.Module]:
     layers: list[nn.Module] = []
     for i in range(count):
-        layers += [nn.Conv2d(channels_in if i == 0 else channels, channels, 3, padding=1), nn.ReLU()]
+        layers += [nn.Conv2d(channels_in if i == 0 else channels, channels, 3, padding=1), nn.ReLU(inplace=True)]
     return layers
 
 
@@ -37,9 +37,9 @@ def paper_encoder(side: int, outputs: int, width: float = 1.0) -> nn.Sequential:
         *_convs(narrow, narrow, 3),
         nn.Flatten(),
         nn.Linear(narrow * (side // 4) ** 2, dense),
-        nn.ReLU(),
+        nn.ReLU(inplace=True),
         nn.Linear(dense, dense),
-        nn.ReLU(),
+        nn.ReLU(inplace=True),
         nn.Linear(dense, outputs),
     )
 
@@ -60,18 +60,18 @@ class PaperAutoencoder(nn.Module):
         self.feature_shape = (narrow, side // 4, side // 4)
         self.decoder = nn.Sequential(
             nn.Linear(latent_dim, dense),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Linear(dense, dense),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Linear(dense, narrow * (side // 4) ** 2),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Unflatten(1, self.feature_shape),
             *_convs(narrow, narrow, 3),
             nn.ConvTranspose2d(narrow, narrow, 2, stride=2),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             *_convs(narrow, narrow, 3),
             nn.ConvTranspose2d(narrow, wide, 2, stride=2),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             *_convs(wide, wide, 3),
             nn.Conv2d(wide, 1, 1),
         )

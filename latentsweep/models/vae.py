@@ -24,12 +24,12 @@ class DenseVAE(nn.Module):
         n_pixels = math.prod(self.image_shape)
         sizes = (n_pixels, *hidden)
         self.encoder = nn.Sequential(
-            nn.Flatten(), *[m for a, b in itertools.pairwise(sizes) for m in (nn.Linear(a, b), nn.ReLU())]
+            nn.Flatten(), *[m for a, b in itertools.pairwise(sizes) for m in (nn.Linear(a, b), nn.ReLU(inplace=True))]
         )
         self.to_posterior = nn.Linear(sizes[-1], 2 * latent_dim)
         back = (latent_dim, *reversed(hidden))
         self.decoder = nn.Sequential(
-            *[m for a, b in itertools.pairwise(back) for m in (nn.Linear(a, b), nn.ReLU())],
+            *[m for a, b in itertools.pairwise(back) for m in (nn.Linear(a, b), nn.ReLU(inplace=True))],
             nn.Linear(back[-1], n_pixels),
         )
 
@@ -62,31 +62,31 @@ class ConvVAE(nn.Module):
         self.encoder = nn.Sequential(
             nn.ZeroPad2d((0, 1, 0, 1)),  # Keras "same" for an even kernel pads right and bottom
             nn.Conv2d(1, 1, 2),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(1, filters, 2, stride=2),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(filters, filters, 3, padding=1),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(filters, filters, 3, padding=1),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Flatten(),
             nn.Linear(filters * half * half, hidden),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
         )
         self.to_posterior = nn.Linear(hidden, 2 * latent_dim)
         self.decoder_dense = nn.Sequential(
             nn.Linear(latent_dim, hidden),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Linear(hidden, filters * half * half),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
         )
         self.decoder_conv = nn.Sequential(
             nn.ConvTranspose2d(filters, filters, 3, padding=1),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.ConvTranspose2d(filters, filters, 3, padding=1),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.ConvTranspose2d(filters, filters, 3, stride=2),
-            nn.ReLU(),
+            nn.ReLU(inplace=True),
             nn.Conv2d(filters, 1, 2),
         )
 

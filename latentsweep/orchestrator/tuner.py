@@ -443,6 +443,7 @@ class _Search:
                 Job(f"final-{i}", "run_pack", self.ledger.arguments(p, latent), len(p), payload=p)
                 for i, p in enumerate(packs)
             )
+
             def tick() -> None:
                 self.status.running = self.executor.status.running
                 self.display.update(self.status)

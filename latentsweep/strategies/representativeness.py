@@ -60,13 +60,14 @@ def one_minus_normalised(values: np.ndarray) -> np.ndarray:
     return np.clip(1.0 - values / largest, 0.0, 1.0)
 
 
-def mean_euclidean_distance(features: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+def mean_euclidean_distance(features: np.ndarray) -> np.ndarray:
     """Exact mean Euclidean distance of every row to all rows (itself included): [N, d] -> [N].
 
-    Row blocks of at most 32 MB of |x|^2 + |u|^2 - 2 x.u (clipped at 0, the diagonal exactly 0): one
-    matrix product per block on features centred first (distances do not change; the cancellation the
-    expansion suffers shrinks), in-place element-wise work, row sums accumulated in float64. O(N)
-    memory, O(N^2 d) time at the BLAS rate.
+    The squared distances |x|^2 + |u|^2 - 2 x.u of a block of rows come out of one float32 matrix product
+    of augmented rows [x, |x|^2, 1] . [-2u, 1, |u|^2], on features centred in float64 first (distances do
+    not change; the cancellation the expansion suffers shrinks to float32 rounding, about 1e-7 of |x|^2);
+    then clip at 0, the row itself exactly 0, square roots, and row sums accumulated in float64. Blocks of
+    at most 32 MB: O(N) memory, O(N^2 d) time at the BLAS rate plus three passes over each block.
     """
     features = _as_features(features)
     n = features.shape[0]
@@ -74,15 +75,13 @@ def mean_euclidean_distance(features: np.ndarray, dtype: type = np.float64) -> n
     if n == 0:
         return result
     centred = features - features.mean(axis=0)
-    squared_norms = np.einsum("ij,ij->i", centred, centred).astype(dtype)
-    single = np.ascontiguousarray(centred, dtype=dtype)
-    rows = max(1, (_BLOCK_ELEMENTS * 8 // np.dtype(dtype).itemsize) // n)
+    squared = np.einsum("ij,ij->i", centred, centred)
+    left = np.column_stack([centred, squared, np.ones(n)]).astype(np.float32)
+    right = np.column_stack([-2.0 * centred, np.ones(n), squared]).astype(np.float32).T.copy()
+    rows = max(1, (2 * _BLOCK_ELEMENTS) // n)  # float32: twice the elements of a float64 block in 32 MB
     for start in range(0, n, rows):
         stop = min(n, start + rows)
-        block = single[start:stop] @ single.T
-        block *= -2.0
-        block += squared_norms[start:stop, None]
-        block += squared_norms[None, :]
+        block = left[start:stop] @ right
         np.maximum(block, 0.0, out=block)
         block[np.arange(stop - start), np.arange(start, stop)] = 0.0
         np.sqrt(block, out=block)
