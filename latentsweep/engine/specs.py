@@ -203,15 +203,15 @@ class StrategySpec:
         declare are unused; declared parameters of its own are filled in with their defaults; an end
         equal to its start is no schedule; a measure that changes no query is dropped, and gamma with it.
         """
-        defaults = StrategySpec()
         if self.is_passive:
             return StrategySpec(uncertainty=self.uncertainty, initial=self.initial)
         if not self.rule().uses_scores:  # the batch rule reads no score: the uncertainty measure is unused
-            own = dict(self.params)
-            self = dataclasses.replace(self, uncertainty=defaults.uncertainty, params=())
-            self = dataclasses.replace(
-                self, params=tuple((k, v) for k, v in own.items() if k in self.declared_params())
-            )
+            kept = tuple((k, v) for k, v in self.params if k in self.rule().params)
+            return dataclasses.replace(self, uncertainty=StrategySpec().uncertainty, params=kept)._canonical()
+        return self._canonical()
+
+    def _canonical(self) -> StrategySpec:
+        defaults = StrategySpec()
         declared = self.rule().params
         changes: dict[str, Any] = {}
         for name in ("distance", "alpha", "beta"):

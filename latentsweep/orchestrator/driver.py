@@ -26,7 +26,8 @@ import ray
 from ..config import SweepConfig
 from ..data import Splits, load_splits
 from ..engine import LatentSet, TrialResult, TrialSpec
-from ..results import Checkpoint, RepresentationCache, ResultStore
+from ..results import Checkpoint, RepresentationCache, ResultStore, compact
+from ..results.compact import AUTOMATIC
 from .cluster import cluster_resources, ray_session, resolve_gpus, worker_count
 from .executor import Executor, ExecutorStatus, Job
 from .ledger import TrialLedger
@@ -170,6 +171,8 @@ def run_sweep(config: SweepConfig, options: RunOptions, display: Display | None 
         finally:
             driver.release()
             display.stop()
+        if not outcome.interrupted and len(store.files("trials")) >= AUTOMATIC:
+            compact(store)  # thousands of small files read slowly: one file per table and run
     outcome.seconds = time.monotonic() - started
     return outcome
 

@@ -15,7 +15,7 @@ from .data import ALL_LABELS
 from .statistics import confidence_interval, holm, mean_std, paired_comparison
 
 
-def _groups(frame: pd.DataFrame, by_classifier: bool) -> list[str]:
+def _groups(by_classifier: bool) -> list[str]:
     return ["representation", "classifier", "row"] if by_classifier else ["representation", "row"]
 
 
@@ -30,7 +30,7 @@ def summary_table(
     if ok.empty:
         return pd.DataFrame()
     by_classifier = ok["classifier"].nunique() > 1
-    keys = _groups(ok, by_classifier)
+    keys = _groups(by_classifier)
     ok_curves = curves[curves.trial_id.isin(ok.trial_id)]
     mean_curves = ok_curves.groupby([*keys, "n_labeled"])["val_accuracy"].mean()
     rows = []
@@ -182,4 +182,7 @@ def readable_summary(table: pd.DataFrame) -> pd.DataFrame:
         for m, lo, hi in zip(table.auc_mean, table.auc_ci_low, table.auc_ci_high, strict=True)
     ]
     drop = ["test_mean", "test_std", "auc_mean", "auc_ci_low", "auc_ci_high"]
-    return shown.drop(columns=drop)
+    shown = shown.drop(columns=drop)
+    first = [c for c in ("representation", "classifier", "strategy", "n", "test accuracy") if c in shown]
+    middle = [c for c in shown.columns if c.startswith("val_at_")]
+    return shown[[*first, *middle, "val AULC [95% CI]", *[c for c in shown.columns if c.startswith("labels_to_")]]]
