@@ -26,8 +26,8 @@ import ray
 from ..config import SweepConfig
 from ..data import Splits, load_splits
 from ..engine import LatentSet, TrialResult, TrialSpec
-from ..results import Checkpoint, RepresentationCache, ResultStore, compact
-from ..results.compact import AUTOMATIC
+from ..results import Checkpoint, RepresentationCache, ResultStore
+from ..results.compact import SUGGEST_AFTER
 from .cluster import cluster_resources, ray_session, resolve_gpus, worker_count
 from .executor import Executor, ExecutorStatus, Job
 from .ledger import TrialLedger
@@ -59,6 +59,7 @@ class SweepOutcome:
     seconds: float = 0.0
     idle_share: float = 0.0
     interrupted: bool = False
+    per_trial_files: int = 0
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -78,6 +79,8 @@ class SweepOutcome:
         )
         if self.interrupted:
             text = "interrupted: " + text
+        if self.per_trial_files >= SUGGEST_AFTER:
+            text += f"\n{self.per_trial_files} trial files: `latentsweep compact {self.folder}` makes reading them fast"
         return text
 
 
@@ -171,8 +174,7 @@ def run_sweep(config: SweepConfig, options: RunOptions, display: Display | None 
         finally:
             driver.release()
             display.stop()
-        if not outcome.interrupted and len(store.files("trials")) >= AUTOMATIC:
-            compact(store)  # thousands of small files read slowly: one file per table and run
+        outcome.per_trial_files = len(store.files("trials"))
     outcome.seconds = time.monotonic() - started
     return outcome
 

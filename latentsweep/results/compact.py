@@ -32,7 +32,7 @@ from .schema import SCHEMAS
 from .store import ResultStore, StoreError, atomic_write, atomic_write_bytes
 
 MANIFEST = ".compact.json"
-AUTOMATIC = 1000  # `run` compacts at its end when a sweep holds this many per-trial files
+SUGGEST_AFTER = 1000  # `run` suggests compacting when a sweep holds this many per-trial files
 PART = re.compile(r"part-(\d+)\.parquet")
 
 
