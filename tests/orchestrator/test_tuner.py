@@ -95,8 +95,11 @@ def test_a_study_on_digits_through_the_cli(ray_instance, tmp_path, capsys):
     assert final["final_test_accuracy"].between(0, 1).all()
     figures = {p.name for p in (folder / "figures").iterdir()}
     assert {"optimization_history.png", "optimization_history.svg", "slice.png", "contour.svg"} <= figures
-    # a second run continues the study: more trials, numbers go on, nothing stored twice
+    # a second run continues the study: more trials, numbers go on, nothing stored twice; a strategy already
+    # stored (the best one, asked for again) is read back, not run again
+    study.enqueue_trial(best.params)
     assert main(["tune", str(config), "--results", str(results), "--quiet", "--trials", "8"]) == 0
+    assert "(1 read back from the store" in capsys.readouterr().out
     study = journal_study(folder)
     numbers = sorted(t.number for t in study.trials)
     assert numbers == list(range(len(numbers))) and len(numbers) >= 8
