@@ -74,6 +74,14 @@ class TrialLedger:
             self.status.total += len(trials)
         return resume_at
 
+    def skip(self, trial_ids) -> None:
+        """Trials already stored by an earlier run: a pack's arguments leave them out."""
+        self.written.update(trial_ids)
+
+    def stored(self, trial_id: str) -> bool:
+        """Whether this run stored the trial (a pack never runs it again)."""
+        return trial_id in self.written
+
     def arguments(self, members: list[TrialSpec], latent) -> Callable[[], tuple]:
         """A pack's arguments, built at every dispatch: the members not yet stored and their states."""
 

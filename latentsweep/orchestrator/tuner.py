@@ -7,9 +7,9 @@ events give Optuna the mean validation accuracy over the seeds (or, for the Wilc
 at that iteration as one instance), and a pruned trial's pack is stopped at once. The objective is the
 mean over seeds of the area under the validation curve (or the final validation accuracy, or the one at
 a label count): test accuracy is never seen by the search. Every seed lands in the Parquet store, tagged
-with the study and the trial number; a spec already stored is read back, not run again. The search ends
-with an honest number: the best strategy, random and a reference strategy on fresh seeds, with test
-accuracy and paired tests.
+with the study and the trial number; a strategy asked for again is read back, not run again (a pruned
+one is pruned again from its stored seeds). The search ends with an honest number: the best strategy,
+random and a reference strategy on fresh seeds, with test accuracy and paired tests.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import optuna
 import ray
 
@@ -27,10 +26,11 @@ from ..config import ConfigError
 from ..config.tune import TuneConfig
 from ..data import Splits, load_splits
 from ..engine import PASSIVE, StrategySpec, TrialResult, TrialSpec, has_posterior, kind_problem
-from ..results import RepresentationCache, ResultStore, learning_curve_area
+from ..results import RepresentationCache, ResultStore
 from .cluster import cluster_resources, ray_session, resolve_gpus, worker_count
 from .executor import Executor, ExecutorStatus, Job
 from .ledger import TrialLedger
+from .objective import SeedOutcome, objective_value, read_seeds, report_step
 from .plan import check_data, make_packs, pack_cap
 from .progress import Display, SweepStatus, make_display
 from .representations import representation_job, run_representation_stage
@@ -127,22 +127,6 @@ def _check_needs(config: TuneConfig, splits: Splits) -> None:
                 )
 
 
-def objective_value(config: TuneConfig, curves: list[list[tuple[int, float]]]) -> float:
-    """The search objective over seeds: mean of each seed's area under the validation curve, final
-    validation accuracy, or validation accuracy at `objective_labels` labels. curves: per seed
-    [(n_labeled, val_accuracy), ...]."""
-    values = []
-    for curve in curves:
-        labels, accuracy = [n for n, _ in curve], [a for _, a in curve]
-        if config.settings.objective == "auc":
-            values.append(learning_curve_area(labels, accuracy))
-        elif config.settings.objective == "final":
-            values.append(accuracy[-1])
-        else:
-            values.append(dict(curve)[config.settings.objective_labels])
-    return float(np.mean(values))
-
-
 @dataclass
 class _Running:
     trial: optuna.trial.Trial
@@ -150,7 +134,7 @@ class _Running:
     specs: list[TrialSpec]
     job_key: str
     steps: dict[int, dict[str, float]] = field(default_factory=lambda: collections.defaultdict(dict))
-    stored: dict[str, TrialResult] = field(default_factory=dict)
+    stored: dict[str, SeedOutcome] = field(default_factory=dict)
     pruned: bool = False
     followers: list = field(default_factory=list)  # later Optuna trials that asked for the same strategy
 
@@ -322,34 +306,42 @@ class _Search:
                 continue
             trial.set_user_attr("strategy", strategy.label())
             specs = self._specs(strategy, self.config.seeds)
-            if all(self.stored.get(spec.id) == "ok" for spec in specs):
-                self._read_back(trial, specs)
-                continue
             twin = next((r for r in self.running.values() if r.strategy == strategy), None)
             if twin is not None:  # the same strategy is running now: share its result, run nothing twice
                 twin.followers.append(trial)
                 continue
+            settled = self._settled(specs)
+            if len(settled) == len(specs) or any(seed.status != "ok" for seed in settled.values()):
+                self._conclude_trials([trial], specs, settled)
+                self.outcome.reused += 1
+                continue
             for spec in specs:
                 self.by_spec[spec.id] = trial.number
-            self.ledger.add(specs)
+            to_run = [spec for spec in specs if spec.id not in settled]
+            self.ledger.add(to_run)
+            self.ledger.skip(settled)
             key = f"trial-{trial.number}"
-            self.running[trial.number] = _Running(trial, strategy, specs, key)
+            self.running[trial.number] = running = _Running(trial, strategy, specs, key, stored=settled)
+            for trial_id, seed in settled.items():
+                for step, (_, accuracy) in enumerate(seed.curve):
+                    running.steps[step][trial_id] = accuracy
             self.outcome.ran += 1
-            return Job(key, "run_pack", self.ledger.arguments(specs, self.latent), len(specs), payload=trial.number)
+            return Job(key, "run_pack", self.ledger.arguments(specs, self.latent), len(to_run), payload=trial.number)
         return None
 
     def _pending(self) -> int:
         """Optuna trials asked and not told yet (running, or waiting on a running twin)."""
         return len(self.running) + sum(len(r.followers) for r in self.running.values())
 
-    def _read_back(self, trial, specs: list[TrialSpec]) -> None:
-        rows = self.store.rows_of("curves", [spec.id for spec in specs], ["trial_id", "n_labeled", "val_accuracy"])
-        curves = rows.to_pandas().sort_values(["trial_id", "n_labeled"])
-        per_seed = [
-            list(zip(group.n_labeled, group.val_accuracy, strict=True)) for _, group in curves.groupby("trial_id")
+    def _settled(self, specs: list[TrialSpec]) -> dict[str, SeedOutcome]:
+        """The seeds whose outcome is stored for good, read back: finished or pruned ones, and failed ones
+        stored by this run (a failure stored by an earlier run is run again, as `run` does)."""
+        ids = [
+            spec.id
+            for spec in specs
+            if self.stored.get(spec.id) in ("ok", "pruned") or (spec.id in self.stored and self.ledger.stored(spec.id))
         ]
-        self._tell(trial, objective_value(self.config, per_seed))
-        self.outcome.reused += 1
+        return read_seeds(self.store, ids)
 
     def _iteration(self, trial_id: str, record) -> None:
         number = self.by_spec.get(trial_id)
@@ -358,15 +350,9 @@ class _Search:
             return
         step = running.steps[record.iteration]
         step[trial_id] = record.val_accuracy
-        active = [s for s in running.specs if s.id not in running.stored]
-        if len(step) < len(active):
+        if not all(s.id in step for s in running.specs if s.id not in running.stored):
             return
-        if self.config.settings.pruner == "wilcoxon":  # each (iteration, seed) is one paired instance
-            for index, spec in enumerate(running.specs):
-                if spec.id in step:
-                    running.trial.report(step[spec.id], record.iteration * len(running.specs) + index)
-        else:
-            running.trial.report(float(np.mean(list(step.values()))), record.iteration)
+        report_step(running.trial, self.config.settings.pruner, running.specs, record.iteration, step)
         if record.iteration < self.config.budget.iterations and running.trial.should_prune():
             running.pruned = True
             self.executor.stop(running.job_key, [s.id for s in running.specs])
@@ -378,21 +364,32 @@ class _Search:
         running = self.running.get(number)
         if running is None:
             return
-        running.stored[result.spec.id] = result
+        running.stored[result.spec.id] = SeedOutcome.of(result)
         self.stored[result.spec.id] = result.status
         if len(running.stored) < len(running.specs):
             return
         del self.running[number]
-        results = [running.stored[spec.id] for spec in running.specs]
-        for trial in [running.trial, *running.followers]:
-            if running.pruned or any(r.pruned for r in results):
+        trials = [running.trial, *running.followers]
+        self._conclude_trials(trials, running.specs, running.stored, running.pruned, reported=running.trial)
+
+    def _conclude_trials(self, trials, specs, seeds: dict[str, SeedOutcome], pruned=False, reported=None) -> None:
+        """Tells Optuna the outcome of trials from their stored seeds: a pruned seed prunes them (a trial that
+        reported nothing first gets the intermediate values the seeds reached), a failed one fails them, and
+        seeds all finished give the objective."""
+        specs = [spec for spec in specs if spec.id in seeds]  # a pruned or failed seed decides for the rest
+        outcome = [seeds[spec.id] for spec in specs]
+        for trial in trials:
+            if pruned or any(seed.status == "pruned" for seed in outcome):
+                if trial is not reported:
+                    for iteration in range(min(len(seed.curve) for seed in outcome)):
+                        step = {spec.id: seeds[spec.id].curve[iteration][1] for spec in specs}
+                        report_step(trial, self.config.settings.pruner, specs, iteration, step)
                 self._tell(trial, state=optuna.trial.TrialState.PRUNED)
-            elif any(r.error for r in results):
-                trial.set_user_attr("error", next(r.error for r in results if r.error))
+            elif any(seed.status == "failed" for seed in outcome):
+                trial.set_user_attr("error", next(seed.error for seed in outcome if seed.status == "failed"))
                 self._tell(trial, state=optuna.trial.TrialState.FAIL)
             else:
-                curves = [[(row.n_labeled, row.val_accuracy) for row in r.iterations] for r in results]
-                self._tell(trial, objective_value(self.config, curves))
+                self._tell(trial, objective_value(self.config, [seed.curve for seed in outcome]))
 
     def _events(self, job: Job, events: list) -> None:
         self.ledger.events(events, job.attempts)
@@ -454,33 +451,10 @@ class _Search:
                 lambda job, text: self.ledger.fail(job.payload, text, job.attempts),
                 tick,
             )
+        from ..report.tuning import final_table
+
         self.outcome.final_table = final_table(self.store, specs, strategies, seeds)
 
     def release(self) -> None:
         if self.executor is not None:
             self.executor.release()
-
-
-def final_table(store: ResultStore, specs: dict, strategies: dict, seeds) -> str:
-    """Test accuracy of best, random and reference on the fresh seeds, and paired tests against the best."""
-    from ..report.statistics import mean_std, paired_comparison
-
-    trials = store.table("trials", ["trial_id", "final_test_accuracy", "status"]).to_pandas().set_index("trial_id")
-    accuracy = {
-        name: [float(trials.loc[s.id, "final_test_accuracy"]) if s.id in trials.index else float("nan") for s in group]
-        for name, group in specs.items()
-    }
-    lines = [f"final comparison on {len(seeds)} fresh seeds ({seeds[0]}..{seeds[-1]}), test accuracy:"]
-    for name, values in accuracy.items():
-        mean, std = mean_std(values)
-        line = f"  {name:9s} {mean:.4f} +- {std:.4f}  {strategies[name].label()}"
-        if name != "best":
-            test = paired_comparison(accuracy["best"], values)
-            line += (
-                f"; best - {name} = {test.mean_difference:+.4f}, Wilcoxon p = {test.wilcoxon_p:.3g}, "
-                f"paired t p = {test.t_p:.3g}"
-            )
-            if test.note:
-                line += f" ({test.note})"
-        lines.append(line)
-    return "\n".join(lines)

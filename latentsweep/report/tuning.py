@@ -1,6 +1,7 @@
-"""Figures of a tuning study, through Optuna's own matplotlib visualisation: optimisation history,
-parameter importances, slices of every parameter, and a contour of the two most important ones
-(PNG and SVG each)."""
+"""What a tuning study reports: the final comparison's table (test accuracy of the best strategy, random
+and the reference on fresh seeds, with paired tests), and figures through Optuna's own matplotlib
+visualisation: optimisation history, parameter importances, slices of every parameter, and a contour of
+the two most important ones (PNG and SVG each)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,28 @@ def study_figures(study, folder: Path) -> list[Path]:
             figure = axes.flat[0].figure if hasattr(axes, "flat") else axes.figure
             paths += save_figure(figure, folder / "contour")
     return paths
+
+
+def final_table(store, specs: dict, strategies: dict, seeds) -> str:
+    """Test accuracy of best, random and reference on the fresh seeds, and paired tests against the best."""
+    from .statistics import mean_std, paired_comparison
+
+    trials = store.table("trials", ["trial_id", "final_test_accuracy", "status"]).to_pandas().set_index("trial_id")
+    accuracy = {
+        name: [float(trials.loc[s.id, "final_test_accuracy"]) if s.id in trials.index else float("nan") for s in group]
+        for name, group in specs.items()
+    }
+    lines = [f"final comparison on {len(seeds)} fresh seeds ({seeds[0]}..{seeds[-1]}), test accuracy:"]
+    for name, values in accuracy.items():
+        mean, std = mean_std(values)
+        line = f"  {name:9s} {mean:.4f} +- {std:.4f}  {strategies[name].label()}"
+        if name != "best":
+            test = paired_comparison(accuracy["best"], values)
+            line += (
+                f"; best - {name} = {test.mean_difference:+.4f}, Wilcoxon p = {test.wilcoxon_p:.3g}, "
+                f"paired t p = {test.t_p:.3g}"
+            )
+            if test.note:
+                line += f" ({test.note})"
+        lines.append(line)
+    return "\n".join(lines)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from latentsweep.cli import main
 from latentsweep.config import load_config
@@ -66,6 +67,12 @@ def wait_until(condition, timeout=240, process=None):
 
 def checkpoint_lines(folder: Path) -> int:
     return sum(p.read_text().count("\n") for p in (folder / ".checkpoints").glob("*.jsonl"))
+
+
+def progress(folder: Path) -> int:
+    """Iterations done, never decreasing: a stored trial's checkpoint file goes, its rows stay."""
+    stored = sum(pq.ParquetFile(p).metadata.num_rows for p in (folder / "trials").glob("[!_]*.parquet"))
+    return checkpoint_lines(folder) + 1000 * stored
 
 
 def queries_by_trial(folder):
@@ -173,9 +180,9 @@ if os.environ.get("LATENTSWEEP_TEST_KILL_AT_RENAME"):
 def test_driver_kills_at_three_points_three_times_lose_nothing(ray_instance, write_config, tmp_path, capsys):
     (tmp_path / "killer.py").write_text(RENAME_KILLER)
     results = tmp_path / "results"
-    reference = slow_config(write_config, "reference", seeds=4, vae_epochs=60, iterations=6)
+    reference = slow_config(write_config, "reference", seeds=4, vae_epochs=60, iterations=10)
     assert main(["run", str(reference), "--results", str(results), "--quiet"]) == 0
-    killed = slow_config(write_config, "killed", seeds=4, vae_epochs=60, iterations=6)
+    killed = slow_config(write_config, "killed", seeds=4, vae_epochs=60, iterations=10)
     killed.write_text('plugins = ["killer.py"]\n' + killed.read_text())
     folder = results / "killed"
     # the representation is cached by the reference run: move the cache aside so that the representation
@@ -193,13 +200,13 @@ def test_driver_kills_at_three_points_three_times_lose_nothing(ray_instance, wri
         log.append(("representation stage", stored_before))
         shutil.rmtree(cache, ignore_errors=True)  # whatever the killed run began to cache
         saved.rename(cache)
-        started_with = checkpoint_lines(folder) if folder.exists() else 0
+        started_with = progress(folder) if folder.exists() else 0
         process = cli_process(killed, results)
         target = started_with + 2  # two more iterations finished in this run: a kill mid-pack
-        assert wait_until(lambda target=target: checkpoint_lines(folder) >= target, process=process), repetition
+        assert wait_until(lambda target=target: progress(folder) >= target, process=process), (repetition, log)
         os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=60)
-        log.append(("mid-pack", checkpoint_lines(folder)))
+        assert process.wait(timeout=60) == -signal.SIGKILL, log  # killed, not finished
+        log.append(("mid-pack", progress(folder)))
         environment = {**os.environ, "LATENTSWEEP_TEST_KILL_AT_RENAME": "1"}
         command = [sys.executable, "-m", "latentsweep.cli", "run", str(killed), "--results", str(results), "--quiet"]
         completed = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300)

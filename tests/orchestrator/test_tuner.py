@@ -145,13 +145,29 @@ def test_a_bad_region_gets_pruned_and_the_worker_goes_on(ray_instance, tmp_path)
     study = journal_study(results / "study")
     states = [t.state for t in study.trials]
     assert states.count(optuna.trial.TrialState.PRUNED) >= 1
-    assert states.count(optuna.trial.TrialState.COMPLETE) + states.count(optuna.trial.TrialState.PRUNED) == 10
+    assert states.count(optuna.trial.TrialState.COMPLETE) + states.count(optuna.trial.TrialState.PRUNED) == 10, [
+        (t.number, t.state.name, t.params, t.user_attrs) for t in study.trials
+    ]
     trials = pd.read_parquet(results / "study" / "trials")
     curves = pd.read_parquet(results / "study" / "curves")
     pruned = trials[trials.status == "pruned"]
     assert len(pruned) >= 2  # both seeds of a pruned Optuna trial
     lengths = curves[curves.trial_id.isin(pruned.trial_id)].groupby("trial_id").size()
     assert (lengths < 5).all()  # stopped before the last iteration, partial curves kept
+    # a pruned strategy asked for again (in this run or a later one) is pruned from its stored seeds, not
+    # run again: the seeds keep their partial curves, the new trial gets their intermediate values
+    victim = next(t for t in study.trials if t.state == optuna.trial.TrialState.PRUNED)
+    study.enqueue_trial(victim.params)
+    assert main(["tune", str(config), "--results", str(results), "--quiet", "--trials", "11"]) == 0
+    again = journal_study(results / "study").trials[-1]
+    assert again.params == victim.params and again.state == optuna.trial.TrialState.PRUNED
+    victim_rows = trials[(trials.study == "study") & (trials.strategy == victim.user_attrs["strategy"])].trial_id
+    victim_curves = curves[curves.trial_id.isin(victim_rows)]
+    means = victim_curves.groupby("iteration").val_accuracy.agg(["mean", "size"])
+    expected = {step: row["mean"] for step, row in means.iterrows() if row["size"] == len(victim_rows)}
+    assert again.intermediate_values == pytest.approx(expected)
+    stored = pd.read_parquet(results / "study" / "trials")
+    assert len(stored[stored.study == "study"]) == len(trials[trials.study == "study"])  # nothing run again
 
 
 def test_a_killed_study_continues_and_reruns_its_orphan_once(ray_instance, tmp_path, capsys):
@@ -182,7 +198,7 @@ def test_a_killed_study_continues_and_reruns_its_orphan_once(ray_instance, tmp_p
     for orphan, rerun in zip(sorted(orphans, key=lambda t: t.number), requeued, strict=True):
         assert rerun.params == orphan.params and rerun.state == optuna.trial.TrialState.COMPLETE
     finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    assert len(finished) == 4
+    assert len(finished) == 5 and len(study.trials) == 5 + len(orphans)  # the budget counts finished trials only
     trials = pd.read_parquet(results / "study" / "trials")
     assert trials["trial_id"].is_unique
     # a second restart enqueues nothing again: the orphans were re-run once
