@@ -29,7 +29,7 @@ from ..engine import LatentSet, TrialResult, TrialSpec
 from ..results import Checkpoint, RepresentationCache, ResultStore
 from ..results.compact import SUGGEST_AFTER
 from .cluster import cluster_resources, ray_session, resolve_gpus, worker_count
-from .executor import Executor, ExecutorStatus, Job
+from .executor import Executor, ExecutorStatus
 from .ledger import TrialLedger
 from .plan import SweepPlan, describe_plan, make_packs, make_plan, pack_cap
 from .progress import Display, SweepStatus, make_display
@@ -246,17 +246,12 @@ class _SweepRun:
 
     def _trials(self, trials: list[TrialSpec], latents: dict[str, ray.ObjectRef]) -> None:
         self.status.enter("trials")
-        resume_at = self.ledger.add(trials)
-        self.outcome.resumed = self.ledger.resumed
         cap = pack_cap(self.config.ray.pack_size, gpus=self.worker_gpus > 0)
-        packs = make_packs(trials, self.n_workers, cap, resume_at)
-        queue = collections.deque(
-            Job(f"pack-{i}", "run_pack", self.ledger.arguments(p, latents[p[0].representation]), len(p), payload=p)
-            for i, p in enumerate(packs)
-        )
+        jobs = self.ledger.pack_jobs(trials, self.n_workers, cap, lambda pack: latents[pack[0].representation], "pack")
+        self.outcome.resumed = self.ledger.resumed
         executor_status = ExecutorStatus()
         self.executor = Executor(
-            min(self.n_workers, len(packs)),
+            min(self.n_workers, len(jobs)),
             self.config.ray.cpus_per_worker,
             self.worker_gpus,
             self.config.plugins,
@@ -270,12 +265,7 @@ class _SweepRun:
             self.status.retried = self.outcome.retried = executor_status.retried
             self.display.update(self.status)
 
-        self.executor.run(
-            lambda: queue.popleft() if queue else None,
-            lambda job, events: self.ledger.events(events, job.attempts),
-            lambda job, text: self.ledger.fail(job.payload, text, job.attempts),
-            tick,
-        )
+        self.ledger.run_jobs(self.executor, jobs, tick)
         self.outcome.idle_share = executor_status.idle_share
 
     def _counted(self, result: TrialResult) -> None:

@@ -8,6 +8,7 @@ continues from its members' last iterations.
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,6 +16,8 @@ import numpy as np
 
 from ..engine import IterationEvent, IterationRecord, MemberState, TrialResult, TrialSpec
 from ..results import ResultStore
+from .executor import Executor, Job
+from .plan import make_packs
 from .progress import SweepStatus
 
 
@@ -91,6 +94,32 @@ class TrialLedger:
             return latent, remaining, resume
 
         return build
+
+    def pack_jobs(
+        self,
+        trials: list[TrialSpec],
+        n_workers: int,
+        cap: int,
+        latent_of: Callable[[list[TrialSpec]], object],
+        prefix: str,
+    ) -> collections.deque[Job]:
+        """Takes on `trials` (each resumes from its checkpoint) and cuts them into balanced packs, each one
+        executor job whose arguments are rebuilt at every dispatch; `latent_of(pack)` is its latent set."""
+        packs = make_packs(trials, n_workers, cap, self.add(trials))
+        return collections.deque(
+            Job(f"{prefix}-{i}", "run_pack", self.arguments(pack, latent_of(pack)), len(pack), payload=pack)
+            for i, pack in enumerate(packs)
+        )
+
+    def run_jobs(self, executor: Executor, jobs: collections.deque[Job], tick: Callable[[], None]) -> None:
+        """Runs queued pack jobs to the end: their events become checkpoints and stored trials, and a job
+        that fails for good stores its members not stored yet as failed."""
+        executor.run(
+            lambda: jobs.popleft() if jobs else None,
+            lambda job, events: self.events(events, job.attempts),
+            lambda job, text: self.fail(job.payload, text, job.attempts),
+            tick,
+        )
 
     def events(self, events: list, attempts: int) -> None:
         """A pack's event batch: iterations become checkpoint lines and progress, results get stored."""

@@ -31,7 +31,7 @@ from .cluster import cluster_resources, ray_session, resolve_gpus, worker_count
 from .executor import Executor, ExecutorStatus, Job
 from .ledger import TrialLedger
 from .objective import SeedOutcome, objective_value, read_seeds, report_step
-from .plan import check_data, make_packs, pack_cap
+from .plan import check_data, pack_cap
 from .progress import Display, SweepStatus, make_display
 from .representations import representation_job, run_representation_stage
 from .study import best_or_none, describe_params, make_pruner, make_sampler, make_storage, recover_orphans, suggest
@@ -434,23 +434,14 @@ class _Search:
         if to_run:
             self.ledger.count_units = True
             self.status.total = self.status.units_total = 0
-            resume_at = self.ledger.add(to_run)
-            packs = make_packs(to_run, self.n_workers, pack_cap(self.config.ray.pack_size, gpus > 0), resume_at)
-            queue = collections.deque(
-                Job(f"final-{i}", "run_pack", self.ledger.arguments(p, latent), len(p), payload=p)
-                for i, p in enumerate(packs)
-            )
+            cap = pack_cap(self.config.ray.pack_size, gpus > 0)
+            jobs = self.ledger.pack_jobs(to_run, self.n_workers, cap, lambda pack: latent, "final")
 
             def tick() -> None:
                 self.status.running = self.executor.status.running
                 self.display.update(self.status)
 
-            self.executor.run(
-                lambda: queue.popleft() if queue else None,
-                self._events,
-                lambda job, text: self.ledger.fail(job.payload, text, job.attempts),
-                tick,
-            )
+            self.ledger.run_jobs(self.executor, jobs, tick)
         from ..report.tuning import final_table
 
         self.outcome.final_table = final_table(self.store, specs, strategies, seeds)

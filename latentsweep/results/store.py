@@ -14,6 +14,7 @@ stored only when all three exist. Nothing stored is ever rewritten except by sto
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -40,15 +41,25 @@ class StoreError(LatentsweepError):
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Writes `path` through `write(temporary)` and a rename: readers see the old file or the new one,
     never a part. A failed write (a full disk) leaves nothing behind and raises StoreError."""
-    temporary = path.with_name(f"_{path.stem}-{os.getpid()}{path.suffix}")
+    atomic_write_all({path: write})
+
+
+def atomic_write_all(writes: dict[Path, Callable[[Path], None]]) -> None:
+    """Writes every file under a temporary name first, then renames them into place in the given order:
+    a failed write leaves none of them visible (named in the error: the last, the one readers wait for)."""
+    temporaries = []
     try:
-        write(temporary)
-        os.replace(temporary, path)
+        for path, write in writes.items():
+            temporaries.append(path.with_name(f"_{path.stem}-{os.getpid()}{path.suffix}"))
+            write(temporaries[-1])
+        for temporary, path in zip(temporaries, writes, strict=True):
+            os.replace(temporary, path)
     except OSError as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+        for temporary in temporaries:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
         raise StoreError(
-            f"{path}: cannot be written ({error.strerror or error}); nothing half-written is kept"
+            f"{list(writes)[-1]}: cannot be written ({error.strerror or error}); nothing half-written is kept"
         ) from None
 
 
@@ -184,25 +195,11 @@ class ResultStore:
         return path
 
     def write_trial(self, result, attempts: int = 1, tags: dict | None = None) -> None:
-        """Stores one TrialResult: queries, curves, then the trials row, each file atomically; then drops
-        the trial's checkpoint."""
+        """Stores one TrialResult: queries, curves, then the trials row (a trial counts as stored once that
+        file is there), all three written before any is renamed into place; then drops its checkpoint."""
         tables = trial_tables(result, self.sweep, attempts, tags)
         paths = {name: self.folder / name / f"{result.spec.id}.parquet" for name in ("queries", "curves", "trials")}
-        written = []
-        try:  # all three written first: a full disk leaves nothing of the trial visible
-            for name, path in paths.items():
-                temporary = path.with_name(f"_{path.stem}-{os.getpid()}{path.suffix}")
-                written.append(temporary)
-                pq.write_table(tables[name], temporary)
-        except OSError as error:
-            for temporary in written:
-                with contextlib.suppress(OSError):
-                    temporary.unlink()
-            raise StoreError(
-                f"{paths['trials']}: cannot be written ({error.strerror or error}); nothing half-written is kept"
-            ) from None
-        for temporary, path in zip(written, paths.values(), strict=True):  # the trials file last
-            os.replace(temporary, path)
+        atomic_write_all({path: functools.partial(pq.write_table, tables[name]) for name, path in paths.items()})
         self.checkpoints.remove(result.spec.id)
 
     # -- reading -------------------------------------------------------------------------------

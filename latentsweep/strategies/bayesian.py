@@ -33,14 +33,19 @@ def _check(samples: np.ndarray) -> np.ndarray:
     return samples
 
 
-@UNCERTAINTY.register("max-entropy-mc", needs=("mc_probabilities",), params=MC)
-def max_entropy_mc(samples: np.ndarray, mc_samples: int = 20) -> np.ndarray:
-    """H(mean_t p_t) / log C over MC-dropout samples [T, n, C] -> [n] in [0, 1]."""
+def _per_log_classes(samples: np.ndarray, measure) -> np.ndarray:
+    """measure(samples) in nats / log C, clipped to [0, 1]; [T, n, C] -> [n], zeros for one class."""
     samples = _check(samples)
     classes = samples.shape[2]
     if samples.shape[1] == 0 or classes < 2:
         return np.zeros(samples.shape[1])
-    return np.clip(_entropy(samples.mean(axis=0)) / np.log(classes), 0.0, 1.0)
+    return np.clip(measure(samples) / np.log(classes), 0.0, 1.0)
+
+
+@UNCERTAINTY.register("max-entropy-mc", needs=("mc_probabilities",), params=MC)
+def max_entropy_mc(samples: np.ndarray, mc_samples: int = 20) -> np.ndarray:
+    """H(mean_t p_t) / log C over MC-dropout samples [T, n, C] -> [n] in [0, 1]."""
+    return _per_log_classes(samples, lambda s: _entropy(s.mean(axis=0)))
 
 
 def mutual_information(samples: np.ndarray) -> np.ndarray:
@@ -52,11 +57,7 @@ def mutual_information(samples: np.ndarray) -> np.ndarray:
 @UNCERTAINTY.register("bald", needs=("mc_probabilities",), params=MC)
 def bald(samples: np.ndarray, mc_samples: int = 20) -> np.ndarray:
     """BALD: the mutual information between label and weights / log C, [T, n, C] -> [n] in [0, 1]."""
-    samples = _check(samples)
-    classes = samples.shape[2]
-    if samples.shape[1] == 0 or classes < 2:
-        return np.zeros(samples.shape[1])
-    return np.clip(mutual_information(samples) / np.log(classes), 0.0, 1.0)
+    return _per_log_classes(samples, mutual_information)
 
 
 def _joint_entropy_with(joint: np.ndarray, weights: np.ndarray | None, samples: np.ndarray) -> np.ndarray:
