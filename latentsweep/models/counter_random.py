@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
+from collections.abc import Sequence
 
 import torch
 
@@ -70,33 +72,48 @@ def _offsets_32(count: int, device: str) -> torch.Tensor:
     return torch.arange(count, device=device, dtype=torch.int32) * _GOLDEN_32
 
 
-def keep_mask(keys: torch.Tensor, counter: int, shape: tuple[int, ...], drop: float) -> torch.Tensor:
-    """[K, *shape] float32: 1 / (1 - drop) where kept, 0 where dropped (inverted dropout).
+_MASK_64 = (1 << 64) - 1
 
-    The hot path of training, hence 32-bit lanes, in-place integer work and two masks per hash: element
-    i of the first half drops when the high 16 bits of hash i fall below drop * 2^16, element i of the
-    second half when its low 16 bits do (a drop probability within 2^-16 of `drop`).
+
+def _mix_int(z: int) -> int:
+    """`_mix` on one unsigned 64-bit Python int: a member's per-call value without tiny tensor ops."""
+    z ^= z >> 30
+    z = (z * (_MIX_1 & _MASK_64)) & _MASK_64
+    z ^= z >> 27
+    z = (z * (_MIX_2 & _MASK_64)) & _MASK_64
+    return z ^ (z >> 31)
+
+
+def keep_mask(
+    keys: Sequence[int], counter: int, shape: tuple[int, ...], drop: float, device: torch.device
+) -> torch.Tensor:
+    """[K, *shape] float32: 1 / (1 - drop) where a unit is kept, 0 where dropped (inverted dropout).
+
+    The hot path of training. Each member's 32-bit base is its key and counter hashed on the host;
+    lowbias32 of base + position * golden (in place, on int32 lanes) gives 32 bits per pair of units,
+    read as two signed 16-bit halves v: a unit is kept when v >= T = round(drop * 2^16) - 2^15, so
+    P(drop) is within 2^-16 of `drop`. v clamped to [T - 1, T] minus (T - 1) is the 0/1 mask without a
+    bool tensor (comparisons to bool are several times slower on a CPU). A member's masks depend on its
+    key alone, on every device.
     """
-    base = _shift_right(_mix(keys * _GOLDEN + counter), 32).to(torch.int32)  # [K], 32 random bits each
-    size = 1
-    for extent in shape:
-        size *= extent
+    size = math.prod(shape)
+    threshold = round(drop * (1 << 16)) - (1 << 15)
+    if threshold <= -(1 << 15):
+        return torch.ones((len(keys), *shape), device=device)
+    bases = []
+    for key in keys:
+        base = _mix_int((key * (_GOLDEN & _MASK_64) + counter) & _MASK_64) >> 32
+        bases.append(base - (1 << 32) if base >= 1 << 31 else base)
     half = (size + 1) // 2
-    z = base[:, None] + _offsets_32(half, str(keys.device))  # lowbias32 below, in place
+    z = torch.tensor(bases, dtype=torch.int32, device=device)[:, None] + _offsets_32(half, str(device))
     for bits, multiplier in ((16, _LOWBIAS_1), (15, _LOWBIAS_2), (16, None)):
         shifted = z >> bits
         shifted &= (1 << (32 - bits)) - 1
         z ^= shifted
         if multiplier is not None:
             z *= multiplier
-    threshold = round(drop * (1 << 16))
-    mask = torch.empty(keys.shape[0], 2 * half, dtype=torch.float32, device=keys.device)
-    high = z >> 16
-    high &= 0xFFFF
-    mask[:, :half] = high >= threshold
-    z &= 0xFFFF
-    mask[:, half:] = z >= threshold
-    mask *= 1.0 / (1.0 - drop)
+    halves = z.view(torch.int16).clamp_(threshold - 1, threshold)
+    mask = halves.to(torch.float32).sub_(threshold - 1).mul_(1.0 / (1.0 - drop))
     return mask[:, :size].reshape((-1, *shape))
 
 

@@ -8,10 +8,10 @@ masks depend on that key alone (`counter_random`), never on the other members of
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from torch.nn import functional as F
 
 from . import counter_random
 
@@ -49,15 +49,14 @@ class StackedMLP:
         self.shape = shape
         self.device = device
         self.keys = torch.tensor(keys, dtype=torch.int64, device=device)
-        self.weights: list[torch.Tensor] = []
-        self.biases: list[torch.Tensor] = []
-        counter = _INIT_COUNTER
-        for fan_in, fan_out in zip(shape.sizes, shape.sizes[1:], strict=False):
+        self.key_values = tuple(keys)
+        pairs = list(zip(shape.sizes, shape.sizes[1:], strict=False))
+        # every parameter is a view of one flat buffer, so an optimiser step is a few passes over one tensor
+        self._flat = torch.zeros(len(keys) * sum(a * b + b for a, b in pairs), device=device)
+        self.weights, self.biases = _views(self._flat, len(keys), pairs)
+        for counter, (weight, (fan_in, fan_out)) in enumerate(zip(self.weights, pairs, strict=True), _INIT_COUNTER):
             limit = math.sqrt(6.0 / (fan_in + fan_out))  # Glorot uniform, Keras' default
-            u = counter_random.uniform(self.keys, counter, (fan_in, fan_out))
-            self.weights.append(((2.0 * u - 1.0) * limit).requires_grad_())
-            self.biases.append(torch.zeros(len(keys), 1, fan_out, device=device, requires_grad=True))
-            counter += 1
+            weight.copy_((2.0 * counter_random.uniform(self.keys, counter, (fan_in, fan_out)) - 1.0) * limit)
 
     @property
     def size(self) -> int:
@@ -69,12 +68,10 @@ class StackedMLP:
         chosen.shape, chosen.device = self.shape, self.device
         index = torch.tensor(members, dtype=torch.int64, device=self.device)
         chosen.keys = self.keys[index]
+        chosen.key_values = tuple(self.key_values[m] for m in members)
         chosen.weights = [w.detach()[index] for w in self.weights]
         chosen.biases = [b.detach()[index] for b in self.biases]
         return chosen
-
-    def parameters(self) -> list[torch.Tensor]:
-        return [*self.weights, *self.biases]
 
     def logits(self, x: torch.Tensor, dropout_counter: int | None = None) -> torch.Tensor:
         """x [K, B, n_inputs] (or [B, n_inputs], shared by all members) -> logits [K, B, C].
@@ -84,16 +81,17 @@ class StackedMLP:
         last = len(self.weights) - 1
         h = x
         for layer, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=False)):
-            h = torch.baddbmm(bias, h, weight) if h.dim() == 3 else torch.matmul(h, weight) + bias
+            h = _product(h, weight, bias) if h.dim() == 3 else torch.matmul(h, weight) + bias
             if layer == last:
                 break
-            h = F.relu(h)
+            h = h.relu_()
             if dropout_counter is not None and self.shape.dropout > 0:
                 h = h * counter_random.keep_mask(
-                    self.keys, dropout_counter + layer, tuple(h.shape[1:]), self.shape.dropout
+                    self.key_values, dropout_counter + layer, tuple(h.shape[1:]), self.shape.dropout, self.device
                 )
         return h
 
+    @torch.no_grad()
     def fit(
         self,
         x: torch.Tensor,
@@ -104,45 +102,84 @@ class StackedMLP:
     ) -> torch.Tensor:
         """Trains every member on its own labelled set: x [K, n, n_inputs], y [K, n] int64.
 
-        RMSprop (Keras defaults rho 0.9, eps 1e-7) on the mean cross-entropy of each member; members
-        are independent because the summed loss separates and RMSprop is element-wise.
-        Returns a [K] bool tensor: True for members whose weights stayed finite.
+        RMSprop (Keras defaults rho 0.9, eps 1e-7) on the mean cross-entropy of each member, gradients
+        written by hand (`_gradients`) into one flat buffer: members are independent because their losses
+        separate and RMSprop is element-wise. Returns [K] bool: members whose weights stayed finite.
         """
         k, n = y.shape
-        optimiser = torch.optim.RMSprop(self.parameters(), lr=learning_rate, alpha=0.9, eps=1e-7)
+        gradient = torch.empty_like(self._flat)
+        step = _rmsprop(self._flat, gradient, learning_rate)
+        gradients = _views(gradient, k, list(zip(self.shape.sizes, self.shape.sizes[1:], strict=False)))
+        minus_one = torch.full((k, min(batch_size, n), 1), -1.0, device=self.device)
         members = torch.arange(k, device=self.device)[:, None]
         layers = len(self.weights)
         counter = _FIRST_STEP_COUNTER
         for _ in range(epochs):
             order = counter_random.permutations(self.keys, counter, n)
             counter += 1
+            shuffled_x, shuffled_y = x[members, order], y[members, order]  # minibatches become views
             for start in range(0, n, batch_size):
-                index = order[:, start : start + batch_size]
-                logits = self.logits(x[members, index], dropout_counter=counter)
+                batch_y = shuffled_y[:, start : start + batch_size, None]
+                self._gradients(shuffled_x[:, start : start + batch_size], batch_y, minus_one, counter, *gradients)
                 counter += layers
-                per_example = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y[members, index].reshape(-1))
-                loss = per_example * k  # the sum over members of each member's mean loss
-                optimiser.zero_grad(set_to_none=True)
-                loss.backward()
-                optimiser.step()
-        with torch.no_grad():
-            return torch.stack([torch.isfinite(w).flatten(1).all(dim=1) for w in self.weights]).all(dim=0)
+                step()
+        return torch.stack([torch.isfinite(w).flatten(1).all(dim=1) for w in self.weights]).all(dim=0)
+
+    def _gradients(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        minus_one: torch.Tensor,
+        dropout_counter: int,
+        weight_gradients: list[torch.Tensor],
+        bias_gradients: list[torch.Tensor],
+    ) -> None:
+        """Writes the gradient of the members' summed mean cross-entropy on one minibatch x [K, B, n_inputs],
+        y [K, B, 1] into the given views: backpropagation written out. minus_one: [K, >= B, 1] of -1.
+
+        A hidden layer keeps h = relu(a) * mask; since mask is 0 or 1 / (1 - drop), dL/da is dL/dh where
+        h > 0 (threshold_backward, ReLU's own backward) times 1 / (1 - drop)."""
+        drop = self.shape.dropout
+        inputs = [x]
+        h = x
+        last = len(self.weights) - 1
+        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+            h = _product(h, weight, bias)
+            if layer == last:
+                break
+            h.relu_()
+            if drop > 0:
+                h *= counter_random.keep_mask(
+                    self.key_values, dropout_counter + layer, tuple(h.shape[1:]), drop, self.device
+                )
+            inputs.append(h)
+        batch = y.shape[1]
+        delta = torch.softmax(h, dim=-1)  # d(mean cross-entropy) / d(logits) = (softmax - onehot) / B
+        delta.scatter_add_(2, y, minus_one[:, :batch])
+        delta *= 1.0 / batch
+        for layer in range(last, -1, -1):
+            _product(inputs[layer].transpose(1, 2), delta, out=weight_gradients[layer])
+            torch.sum(delta, dim=1, keepdim=True, out=bias_gradients[layer])
+            if layer > 0:
+                below = torch.bmm(delta, self.weights[layer].transpose(1, 2))
+                delta = torch.ops.aten.threshold_backward(below, inputs[layer], 0)
+                if drop > 0:
+                    delta *= 1.0 / (1.0 - drop)
 
     @torch.no_grad()
     def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
-        """Class probabilities [K, m, C] for x [K, m, n_inputs] or shared x [m, n_inputs].
-
-        Rows go in chunks whose hidden activations stay near 256 MB whatever K is.
-        """
-        m = x.shape[-2]
-        chunk = max(64, (1 << 26) // (self.size * max(self.shape.sizes[1:])))
-        parts = [torch.softmax(self.logits(x[..., start : start + chunk, :]), dim=-1) for start in range(0, m, chunk)]
+        """Class probabilities [K, m, C] for x [K, m, n_inputs] or shared x [m, n_inputs], in row chunks."""
+        chunk = self._chunk()
+        parts = [torch.softmax(self.logits(x[..., s : s + chunk, :]), dim=-1) for s in range(0, x.shape[-2], chunk)]
         if not parts:
             return torch.zeros(self.size, 0, self.shape.n_classes, device=self.device)
         return torch.cat(parts, dim=1)
 
     def _chunk(self) -> int:
-        return max(64, (1 << 26) // (self.size * max(self.shape.sizes[1:])))
+        """Rows per member per forward chunk: hidden activations of about 1 MB on a CPU, so the products
+        run from cache, and of about 256 MB on an accelerator, which wants large products."""
+        floats = 1 << 26 if self.device.type != "cpu" else 1 << 18
+        return max(64, floats // (self.size * max(self.shape.sizes[1:])))
 
     @torch.no_grad()
     def mc_predict_proba(self, x: torch.Tensor, passes: int) -> torch.Tensor:
@@ -165,12 +202,13 @@ class StackedMLP:
         gradient embedding (p - onehot(argmax p)) (x) h is made of."""
         m = x.shape[-2]
         hidden, probs = [], []
-        for start in range(0, m, self._chunk()):
-            h = x[..., start : start + self._chunk(), :]
+        chunk = self._chunk()
+        for start in range(0, m, chunk):
+            h = x[..., start : start + chunk, :]
             for weight, bias in zip(self.weights[:-1], self.biases[:-1], strict=True):
-                h = F.relu(torch.baddbmm(bias, h, weight) if h.dim() == 3 else torch.matmul(h, weight) + bias)
+                h = (_product(h, weight, bias) if h.dim() == 3 else torch.matmul(h, weight) + bias).relu_()
             logits = (
-                torch.baddbmm(self.biases[-1], h, self.weights[-1])
+                _product(h, self.weights[-1], self.biases[-1])
                 if h.dim() == 3
                 else torch.matmul(h, self.weights[-1]) + self.biases[-1]
             )
@@ -188,5 +226,72 @@ class StackedMLP:
         """Accuracy [K] on x [K, m, .] or shared [m, .] with labels y [K, m] or shared [m]."""
         if x.shape[-2] == 0:
             return torch.full((self.size,), float("nan"), device=self.device)
-        predicted = self.predict_proba(x).argmax(dim=-1)
+        chunk = self._chunk()
+        predicted = torch.cat(
+            [self.logits(x[..., s : s + chunk, :]).argmax(-1) for s in range(0, x.shape[-2], chunk)], 1
+        )
         return (predicted == y).to(torch.float32).mean(dim=-1)
+
+
+def _views(flat: torch.Tensor, k: int, pairs: list[tuple[int, int]]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Weights [K, a, b] and biases [K, 1, b] of every layer (a, b) as consecutive views of `flat`."""
+    weights, biases, offset = [], [], 0
+    for fan_in, fan_out in pairs:
+        weights.append(flat[offset : offset + k * fan_in * fan_out].view(k, fan_in, fan_out))
+        offset += k * fan_in * fan_out
+        biases.append(flat[offset : offset + k * fan_out].view(k, 1, fan_out))
+        offset += k * fan_out
+    return weights, biases
+
+
+def _rmsprop(parameters: torch.Tensor, gradient: torch.Tensor, learning_rate: float) -> Callable[[], None]:
+    """One RMSprop step (Keras: rho 0.9, eps 1e-7, no momentum) of flat `parameters` from `gradient`.
+
+    RMSprop is Adam with beta1 = 0 and no bias correction, and with the step count held at 2^30 (float32
+    cannot count past it) both of Adam's bias corrections are exactly 1: the fused Adam kernel then makes
+    the update in one pass over memory instead of torch.optim.RMSprop's five, equal within float rounding.
+    """
+    square_average = torch.zeros_like(parameters)
+    if hasattr(torch, "_fused_adam_"):
+        first_moment = torch.zeros_like(parameters)  # beta1 = 0: holds the last gradient
+        count = torch.tensor(float(1 << 30), device=parameters.device)
+
+        def fused() -> None:
+            torch._fused_adam_(
+                [parameters], [gradient], [first_moment], [square_average], [], [count],
+                lr=learning_rate, beta1=0.0, beta2=0.9, weight_decay=0.0, eps=1e-7, amsgrad=False, maximize=False,
+            )  # fmt: skip
+
+        return fused
+    denominator = torch.empty_like(parameters)
+
+    def five_passes() -> None:  # torch.optim.RMSprop's update, op for op
+        square_average.mul_(0.9).addcmul_(gradient, gradient, value=0.1)
+        torch.sqrt(square_average, out=denominator).add_(1e-7)
+        parameters.addcdiv_(gradient, denominator, value=-learning_rate)
+
+    return five_passes
+
+
+_NARROW = 64  # outputs narrower than this (a classifier's classes) are computed transposed
+
+
+def _product(
+    a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None = None, out: torch.Tensor | None = None
+) -> torch.Tensor:
+    """bias + a @ b for a [K, m, k], b [K, k, n], bias [K, 1, n] (into `out` if given).
+
+    A CPU BLAS runs a narrow output (n of 10 classes) three to four times slower than the same product
+    transposed, so those are computed as (b^T a^T)^T; the result is the same product.
+    """
+    if b.shape[-1] >= _NARROW or b.shape[-1] >= a.shape[-2]:
+        if bias is not None:
+            return torch.baddbmm(bias, a, b, out=out)
+        return torch.bmm(a, b, out=out)
+    if bias is not None:
+        product = torch.baddbmm(bias.transpose(1, 2), b.transpose(1, 2), a.transpose(1, 2)).transpose(1, 2).contiguous()
+    else:
+        product = torch.bmm(b.transpose(1, 2), a.transpose(1, 2)).transpose(1, 2)
+    if out is None:
+        return product
+    return out.copy_(product)

@@ -124,7 +124,7 @@ def _resume_points(store: ResultStore, trials: list[TrialSpec]) -> dict[str, Che
 def plan_text(config: SweepConfig, results: Path, workers: int | None = None) -> str:
     prepared = prepare(config, results)
     n_workers = workers or config.ray.workers or os.cpu_count() or 1  # as a local run would have
-    cap = pack_cap(config.ray.pack_size)
+    cap = pack_cap(config.ray.pack_size, classifiers=config.classifiers)
     points = _resume_points(prepared.store, prepared.plan.to_run)
     packs = make_packs(prepared.plan.to_run, n_workers, cap, {k: v.iteration + 1 for k, v in points.items()})
     cached = {job.cache_key for job in prepared.plan.jobs if prepared.cache.has(job.cache_key)}
@@ -246,7 +246,7 @@ class _SweepRun:
 
     def _trials(self, trials: list[TrialSpec], latents: dict[str, ray.ObjectRef]) -> None:
         self.status.enter("trials")
-        cap = pack_cap(self.config.ray.pack_size, gpus=self.worker_gpus > 0)
+        cap = pack_cap(self.config.ray.pack_size, self.worker_gpus > 0, self.config.classifiers)
         jobs = self.ledger.pack_jobs(trials, self.n_workers, cap, lambda pack: latents[pack[0].representation], "pack")
         self.outcome.resumed = self.ledger.resumed
         executor_status = ExecutorStatus()

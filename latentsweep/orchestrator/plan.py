@@ -14,11 +14,16 @@ from dataclasses import dataclass
 
 from ..config import ConfigError, SweepConfig
 from ..data import DATASETS, Splits, missing_classes
-from ..engine import PASSIVE, BudgetSpec, StrategySpec, TrialSpec, has_posterior, kind_problem
+from ..engine import PASSIVE, BudgetSpec, ClassifierSpec, StrategySpec, TrialSpec, has_posterior, kind_problem
 from ..errors import DataError
+from ..models import MLPShape
 from .representations import RepresentationJob, representation_job
 
-CPU_PACK_CAP = 8  # benchmarks/trial_throughput.py: larger CPU packs fall out of cache
+# benchmarks/trial_throughput.py and sweep_throughput.py: on a CPU a pack trains fastest while its members'
+# weights, gradients and optimiser state (16 bytes per weight) stay within about 8 MB of cache: packs of 1
+# for the thesis' 512-512 MLP, of 6 for 256-256, of 32 for 64-64. A GPU wants large packs.
+CPU_PACK_STATE_BYTES = 8 << 20
+CPU_PACK_CAP = 32
 GPU_PACK_CAP = 256
 
 
@@ -107,11 +112,17 @@ def make_plan(config: SweepConfig, splits: Splits, stored: Mapping[str, str]) ->
     )
 
 
-def pack_cap(pack_size: int | str, gpus: bool = False) -> int:
-    """The most trials in one pack: the configured size, or for 'auto' the fastest on the device."""
+def pack_cap(
+    pack_size: int | str, gpus: bool = False, classifiers: Sequence[ClassifierSpec] = (ClassifierSpec(),)
+) -> int:
+    """The most trials in one pack: the configured size, or for 'auto' the fastest on the device for the
+    largest of the classifiers (its training state against `CPU_PACK_STATE_BYTES` on a CPU)."""
     if pack_size != "auto":
         return int(pack_size)
-    return GPU_PACK_CAP if gpus else CPU_PACK_CAP
+    if gpus:
+        return GPU_PACK_CAP
+    weights = max(MLPShape(32, c.hidden, 10).multiply_adds_per_example() for c in classifiers)
+    return max(1, min(CPU_PACK_CAP, CPU_PACK_STATE_BYTES // (16 * weights)))
 
 
 def make_packs(

@@ -1,6 +1,7 @@
 """The one representation stage: every (data, representation) from the cache or trained once as a Ray
 task (on a GPU when the cluster has one), with the representativeness arrays and distance bounds its
-users need computed there, once. Sweeps, tuning and the initial experiment all go through it.
+users need computed there, once; features used as they are, with nothing to compute, are read in the
+driver. Sweeps, tuning and the initial experiment all go through it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import ray
 from ..data import Splits
 from ..engine import LatentSet, RepresentationSpec
 from ..results import RepresentationCache, cache_key
-from ..workers import build_representation
+from ..workers import RepresentationOutput, build_representation
 from .cluster import error_text
 
 
@@ -80,12 +81,35 @@ def run_representation_stage(
     task = ray.remote(build_representation).options(num_cpus=cpus, num_gpus=gpus, max_retries=max_attempts - 1)
     splits_refs: dict[str, ray.ObjectRef] = {}
     pending: dict[ray.ObjectRef, RepresentationJob] = {}
+
+    def finish(job: RepresentationJob, output: RepresentationOutput | None, error: BaseException | None) -> None:
+        if error is not None:
+            outcome.failures[job.representation_id] = error_text(error)
+            if on_done:
+                on_done(job, None, outcome.failures[job.representation_id], None)
+            return
+        cache.store(job.cache_key, output.latent_set, output.weights)
+        outcome.latents[job.representation_id] = output.latent_set
+        if output.trained:
+            outcome.trained[job.representation_id] = output.seconds
+        if on_done:
+            on_done(job, output.latent_set, None, output.seconds if output.trained else None)
+
     for job in jobs:
         latent = cached[job.cache_key]
         if _complete(latent, job):
             outcome.latents[job.representation_id] = latent
             if on_done:
                 on_done(job, latent, None, None)
+            continue
+        if latent is None and not job.spec.trained and not job.measures and not job.distances:
+            # features read as they are: a worker would take longer to start than the reading
+            try:
+                output = build_representation(job.spec, splits[job.data], job.measures, job.distances)
+            except Exception as error:  # as a task's error would be: this representation fails
+                finish(job, None, error)
+            else:
+                finish(job, output, None)
             continue
         if latent is None and job.data not in splits_refs:
             splits_refs[job.data] = ray.put(splits[job.data])
@@ -99,16 +123,9 @@ def run_representation_stage(
             try:
                 output = ray.get(ref)
             except ray.exceptions.RayError as error:
-                outcome.failures[job.representation_id] = error_text(error)
-                if on_done:
-                    on_done(job, None, outcome.failures[job.representation_id], None)
-                continue
-            cache.store(job.cache_key, output.latent_set, output.weights)
-            outcome.latents[job.representation_id] = output.latent_set
-            if output.trained:
-                outcome.trained[job.representation_id] = output.seconds
-            if on_done:
-                on_done(job, output.latent_set, None, output.seconds if output.trained else None)
+                finish(job, None, error)
+            else:
+                finish(job, output, None)
         if on_tick:
             on_tick()
     return outcome

@@ -434,7 +434,7 @@ class _Search:
         if to_run:
             self.ledger.count_units = True
             self.status.total = self.status.units_total = 0
-            cap = pack_cap(self.config.ray.pack_size, gpus > 0)
+            cap = pack_cap(self.config.ray.pack_size, gpus > 0, [self.config.classifier])
             jobs = self.ledger.pack_jobs(to_run, self.n_workers, cap, lambda pack: latent, "final")
 
             def tick() -> None:

@@ -1,8 +1,10 @@
 import numpy as np
+import pytest
 import torch
 
 from latentsweep.models import MLPShape, StackedMLP
 from latentsweep.models.counter_random import stream_key
+from latentsweep.models.mlp import _views
 
 CPU = torch.device("cpu")
 
@@ -83,3 +85,84 @@ def test_mc_passes_use_dropout_and_do_not_depend_on_the_pack():
     assert not torch.allclose(samples[:, 0], samples[:, 1])  # the passes differ: dropout is on
     alone = pack.subset([1]).mc_predict_proba(x[:10].expand(1, -1, -1), passes=3)
     torch.testing.assert_close(alone[0], samples[1, :3])  # a member's first passes, whatever else runs
+
+
+def test_hand_written_gradients_equal_autograds_with_dropout():
+    from torch.nn import functional as F
+
+    x, y = separable(n=24)
+    k = 3
+    shape = MLPShape(5, (16, 12), 4, dropout=0.3)
+    model = StackedMLP(shape, [stream_key(s) for s in range(k)], CPU)
+    model.biases[0].add_(0.05)  # nonzero biases, so their gradients are checked through a real path
+    labels = torch.stack([y, (y + 1) % 4, (x[:, 2] > 0).long() * 3])
+    inputs = torch.stack([x, x.flip(0), x * 0.5])
+    gradient = torch.zeros_like(model._flat)
+    views = _views(gradient, k, [(5, 16), (16, 12), (12, 4)])
+    model._gradients(inputs, labels[..., None], torch.full((k, 24, 1), -1.0), 77, *views)
+
+    leaves = [p.detach().clone().requires_grad_() for p in [*model.weights, *model.biases]]
+    reference = StackedMLP(shape, [stream_key(s) for s in range(k)], CPU)
+    reference.weights, reference.biases = leaves[:3], leaves[3:]
+    logits = reference.logits(inputs, dropout_counter=77)
+    loss = sum(F.cross_entropy(logits[m], labels[m]) for m in range(k))
+    loss.backward()
+    for computed, leaf in zip([*views[0], *views[1]], leaves, strict=True):
+        torch.testing.assert_close(computed, leaf.grad, rtol=1e-5, atol=1e-7)
+    assert any(g.abs().sum() > 0 for g in views[1])
+
+
+def test_fit_matches_torch_rmsprop_on_autograds_gradients():
+    """Two epochs by the hand-written step against torch.optim.RMSprop on autograd, same masks and order."""
+    from torch.nn import functional as F
+
+    from latentsweep.models import counter_random
+    from latentsweep.models.mlp import _FIRST_STEP_COUNTER
+
+    x, y = separable(n=60)
+    shape = MLPShape(5, (16,), 2, dropout=0.2)
+    keys = [stream_key(5), stream_key(6)]
+    model = StackedMLP(shape, keys, CPU)
+    leaves = [p.detach().clone().requires_grad_() for p in [*model.weights, *model.biases]]
+    model.fit(x.expand(2, -1, -1), y.expand(2, -1), epochs=2, batch_size=25)
+
+    reference = StackedMLP(shape, keys, CPU)
+    reference.weights, reference.biases = leaves[:2], leaves[2:]
+    optimiser = torch.optim.RMSprop(leaves, lr=1e-3, alpha=0.9, eps=1e-7)
+    counter = _FIRST_STEP_COUNTER
+    for _ in range(2):
+        order = counter_random.permutations(reference.keys, counter, 60)
+        counter += 1
+        for start in range(0, 60, 25):
+            index = order[:, start : start + 25]
+            logits = reference.logits(x[index], dropout_counter=counter)
+            counter += 2
+            loss = sum(F.cross_entropy(logits[m], y[index[m]]) for m in range(2))
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+    for trained, leaf in zip([*model.weights, *model.biases], leaves, strict=True):
+        torch.testing.assert_close(trained, leaf.detach(), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["fused-adam-kernel", "five-passes"])
+def test_rmsprop_step_equals_torch_rmsprop(fused, monkeypatch):
+    from latentsweep.models.mlp import _rmsprop
+
+    if not fused:
+        monkeypatch.delattr(torch, "_fused_adam_")
+    g = torch.Generator().manual_seed(0)
+    start = torch.randn(1000, generator=g)
+    parameters, gradient = start.clone(), torch.empty(1000)
+    step = _rmsprop(parameters, gradient, 1e-3)
+    leaf = start.clone().requires_grad_()
+    optimiser = torch.optim.RMSprop([leaf], lr=1e-3, alpha=0.9, eps=1e-7)
+    for _ in range(50):
+        gradient.copy_(torch.randn(1000, generator=g) * 1e-2)
+        gradient[:100] = 0.0  # dead units: no gradient, no move
+        leaf.grad = gradient.clone()
+        optimiser.step()
+        step()
+    torch.testing.assert_close(parameters, leaf.detach(), rtol=1e-5, atol=1e-7)
+    assert torch.equal(parameters[:100], start[:100])
+    assert (parameters[100:] - start[100:]).abs().min() > 0

@@ -14,7 +14,10 @@ def test_trials_run_on_both_nodes_and_the_latent_set_is_put_once(write_config, t
     cluster.add_node(num_cpus=1)
     try:
         ray.init(address=cluster.address, log_to_driver=False)
-        config = load_config(write_config(seeds=4))
+        path = write_config(seeds=4, extra="[ray]\npack_size = 1\n")
+        # trials of about a second, so one actor cannot finish all eight before the other node's is up
+        path.write_text(path.read_text().replace("epochs = 3\n", "epochs = 600\n"))
+        config = load_config(path)
         outcome = run_sweep(config, RunOptions(results=tmp_path, display="quiet", poll_seconds=0.1))
         assert outcome.succeeded == 8 and outcome.broadcasts == 1
         trials = pd.read_parquet(tmp_path / "small" / "trials")

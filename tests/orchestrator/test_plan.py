@@ -94,3 +94,19 @@ def test_a_validation_part_without_a_class_is_refused(write_config):
     splits = load_splits("digits", validation_size=5)  # the first 5 images: classes 0-4 only
     with pytest.raises(DataError, match=r"the validation part lacks class\(es\) 5, 6, 7, 8, 9 that the pool has"):
         make_plan(config, splits, {})
+
+
+def test_auto_pack_size_follows_the_classifiers_training_state():
+    from latentsweep.engine import ClassifierSpec
+    from latentsweep.orchestrator import pack_cap
+
+    def auto(*hidden, gpus=False):
+        return pack_cap("auto", gpus, [ClassifierSpec(hidden=h) for h in hidden])
+
+    # 16 bytes per weight against 8 MB: 512-512 (282,112 weights with 32 inputs, 10 classes) alone
+    assert auto((512, 512)) == 1
+    assert auto((256, 256)) == (8 << 20) // (16 * (32 * 256 + 256 * 256 + 256 * 10)) == 6
+    assert auto((64, 64)) == 32  # the cap
+    assert auto((64, 64), (512, 512)) == 1  # the largest classifier of a grid decides
+    assert auto((512, 512), gpus=True) == 256
+    assert pack_cap(4, False, [ClassifierSpec()]) == 4 and pack_cap("auto") == 1
