@@ -2,12 +2,14 @@
 
 from .device import configure_worker, pick_device, set_torch_threads
 from .mlp import MLPShape, StackedMLP
+from .rmsprop import FusedRMSprop
 from .training import TrainingHistory, encode, evaluate_loss, reconstruction_errors, train_vae
 from .vae import ConvVAE, DenseVAE, used_latent_dimensions, vae_loss
 
 __all__ = [
     "ConvVAE",
     "DenseVAE",
+    "FusedRMSprop",
     "MLPShape",
     "StackedMLP",
     "TrainingHistory",

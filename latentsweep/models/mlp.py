@@ -8,12 +8,12 @@ masks depend on that key alone (`counter_random`), never on the other members of
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
 from . import counter_random
+from .rmsprop import FusedRMSprop
 
 # counters that separate the purposes of one member's stream; dropout and order counters follow
 _INIT_COUNTER = 0
@@ -108,7 +108,7 @@ class StackedMLP:
         """
         k, n = y.shape
         gradient = torch.empty_like(self._flat)
-        step = _rmsprop(self._flat, gradient, learning_rate)
+        optimiser = FusedRMSprop([self._flat], learning_rate)
         gradients = _views(gradient, k, list(zip(self.shape.sizes, self.shape.sizes[1:], strict=False)))
         minus_one = torch.full((k, min(batch_size, n), 1), -1.0, device=self.device)
         members = torch.arange(k, device=self.device)[:, None]
@@ -122,7 +122,7 @@ class StackedMLP:
                 batch_y = shuffled_y[:, start : start + batch_size, None]
                 self._gradients(shuffled_x[:, start : start + batch_size], batch_y, minus_one, counter, *gradients)
                 counter += layers
-                step()
+                optimiser.step([gradient])
         return torch.stack([torch.isfinite(w).flatten(1).all(dim=1) for w in self.weights]).all(dim=0)
 
     def _gradients(
@@ -242,35 +242,6 @@ def _views(flat: torch.Tensor, k: int, pairs: list[tuple[int, int]]) -> tuple[li
         biases.append(flat[offset : offset + k * fan_out].view(k, 1, fan_out))
         offset += k * fan_out
     return weights, biases
-
-
-def _rmsprop(parameters: torch.Tensor, gradient: torch.Tensor, learning_rate: float) -> Callable[[], None]:
-    """One RMSprop step (Keras: rho 0.9, eps 1e-7, no momentum) of flat `parameters` from `gradient`.
-
-    RMSprop is Adam with beta1 = 0 and no bias correction, and with the step count held at 2^30 (float32
-    cannot count past it) both of Adam's bias corrections are exactly 1: the fused Adam kernel then makes
-    the update in one pass over memory instead of torch.optim.RMSprop's five, equal within float rounding.
-    """
-    square_average = torch.zeros_like(parameters)
-    if hasattr(torch, "_fused_adam_"):
-        first_moment = torch.zeros_like(parameters)  # beta1 = 0: holds the last gradient
-        count = torch.tensor(float(1 << 30), device=parameters.device)
-
-        def fused() -> None:
-            torch._fused_adam_(
-                [parameters], [gradient], [first_moment], [square_average], [], [count],
-                lr=learning_rate, beta1=0.0, beta2=0.9, weight_decay=0.0, eps=1e-7, amsgrad=False, maximize=False,
-            )  # fmt: skip
-
-        return fused
-    denominator = torch.empty_like(parameters)
-
-    def five_passes() -> None:  # torch.optim.RMSprop's update, op for op
-        square_average.mul_(0.9).addcmul_(gradient, gradient, value=0.1)
-        torch.sqrt(square_average, out=denominator).add_(1e-7)
-        parameters.addcdiv_(gradient, denominator, value=-learning_rate)
-
-    return five_passes
 
 
 _NARROW = 64  # outputs narrower than this (a classifier's classes) are computed transposed

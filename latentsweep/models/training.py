@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from ..errors import TrainingDivergedError
+from .rmsprop import FusedRMSprop
 from .vae import vae_loss
 
 
@@ -48,7 +49,8 @@ def epoch_steps(
     """Training steps with RMSprop (Keras defaults rho 0.9, eps 1e-7), epoch after epoch: yields each
     batch's loss as a tensor on the device (no host synchronisation), the data held as one tensor there."""
     _channels_last(model.to(device))
-    optimiser = torch.optim.RMSprop(model.parameters(), lr=learning_rate, alpha=0.9, eps=1e-7)
+    parameters = list(model.parameters())
+    optimiser = FusedRMSprop(parameters, learning_rate)
     order_rng = np.random.default_rng([seed, 1])
     noise = torch.Generator(device=device)
     noise.manual_seed(seed)
@@ -58,9 +60,9 @@ def epoch_steps(
         order = torch.from_numpy(order_rng.permutation(data.shape[0])).to(device)
         for start in range(0, data.shape[0], batch_size):
             value, _ = loss(model, data[order[start : start + batch_size]], noise)
-            optimiser.zero_grad(set_to_none=True)
+            model.zero_grad(set_to_none=True)
             value.backward()
-            optimiser.step()
+            optimiser.step([p.grad for p in parameters])
             yield value.detach()
 
 

@@ -1,0 +1,34 @@
+import pytest
+import torch
+
+from latentsweep.models import FusedRMSprop
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["fused-adam-kernel", "five-passes"])
+def test_fused_rmsprop_equals_torch_rmsprop(fused, monkeypatch):
+    """Keras' RMSprop (rho 0.9, eps 1e-7) on a flat vector, a channels-last conv weight and a parameter
+    without a gradient, 50 steps, against torch.optim.RMSprop given the same gradients."""
+    if not fused:
+        monkeypatch.delattr(torch, "_fused_adam_")
+    g = torch.Generator().manual_seed(0)
+    starts = [
+        torch.randn(1000, generator=g),
+        torch.randn(8, 4, 3, 3, generator=g).to(memory_format=torch.channels_last),
+        torch.randn(5, generator=g),
+    ]
+    ours = [s.clone(memory_format=torch.preserve_format) for s in starts]
+    optimiser = FusedRMSprop(ours, 1e-3)
+    leaves = [s.clone(memory_format=torch.preserve_format).requires_grad_() for s in starts]
+    reference = torch.optim.RMSprop(leaves, lr=1e-3, alpha=0.9, eps=1e-7)
+    for _ in range(50):
+        gradients = [torch.randn(s.shape, generator=g) * 1e-2 for s in starts[:2]]
+        gradients[0][:100] = 0.0  # dead units: no gradient, no move
+        gradients[1] = gradients[1].contiguous(memory_format=torch.channels_last)
+        for leaf, gradient in zip(leaves, [*gradients, None], strict=True):
+            leaf.grad = None if gradient is None else gradient.clone(memory_format=torch.preserve_format)
+        reference.step()
+        optimiser.step([*gradients, None])
+    for mine, leaf in zip(ours, leaves, strict=True):
+        torch.testing.assert_close(mine, leaf.detach(), rtol=1e-5, atol=1e-7)
+    assert torch.equal(ours[0][:100], starts[0][:100]) and torch.equal(ours[2], starts[2])
+    assert (ours[0][100:] - starts[0][100:]).abs().min() > 0
