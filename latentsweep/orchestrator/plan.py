@@ -19,11 +19,11 @@ from ..errors import DataError
 from ..models import MLPShape
 from .representations import RepresentationJob, representation_job
 
-# benchmarks/trial_throughput.py and sweep_throughput.py: on a CPU a pack trains fastest while its members'
-# weights, gradients and optimiser state (16 bytes per weight) stay within about 10 MB of cache: packs of 2
-# for the thesis' 512-512 MLP (1 and 2 tie in a whole run, 2 is ahead on short budgets, 5 and 8 fall behind),
-# of 8 for 256-256, of 32 for 64-64. A GPU wants large packs.
-CPU_PACK_STATE_BYTES = 10 << 20
+# benchmarks/sweep_throughput.py (the yardstick) and trial_throughput.py: on a CPU a pack trains fastest
+# while its members' weights, gradients and optimiser state (16 bytes per weight) stay within about 8 MB of
+# cache: packs of 1 for the thesis' 512-512 MLP (whole runs: 1 at 114-116 s, 2 at 114-123 s, 5 at 127 s),
+# of 6 for 256-256, of 32 for 64-64. A GPU wants large packs.
+CPU_PACK_STATE_BYTES = 8 << 20
 CPU_PACK_CAP = 32
 GPU_PACK_CAP = 256
 

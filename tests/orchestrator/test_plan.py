@@ -103,11 +103,11 @@ def test_auto_pack_size_follows_the_classifiers_training_state():
     def auto(*hidden, gpus=False):
         return pack_cap("auto", gpus, [ClassifierSpec(hidden=h) for h in hidden])
 
-    # 16 bytes per weight against 10 MB: 512-512 has 282,112 weights (32 inputs, 10 classes)
-    assert auto((512, 512)) == (10 << 20) // (16 * (32 * 512 + 512 * 512 + 512 * 10)) == 2
-    assert auto((256, 256)) == (10 << 20) // (16 * (32 * 256 + 256 * 256 + 256 * 10)) == 8
-    assert auto((1024, 1024)) == 1
+    # 16 bytes per weight against 8 MB: 512-512 has 282,112 weights (32 inputs, 10 classes)
+    assert auto((512, 512)) == (8 << 20) // (16 * (32 * 512 + 512 * 512 + 512 * 10)) == 1
+    assert auto((256, 256)) == (8 << 20) // (16 * (32 * 256 + 256 * 256 + 256 * 10)) == 6
+    assert auto((128, 128)) == 24
     assert auto((64, 64)) == 32  # the cap
-    assert auto((64, 64), (512, 512)) == 2  # the largest classifier of a grid decides
+    assert auto((64, 64), (256, 256)) == 6  # the largest classifier of a grid decides
     assert auto((512, 512), gpus=True) == 256
-    assert pack_cap(4, False, [ClassifierSpec()]) == 4 and pack_cap("auto") == 2
+    assert pack_cap(4, False, [ClassifierSpec()]) == 4 and pack_cap("auto") == 1
