@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-from collections.abc import Sequence
 
 import torch
 
@@ -75,6 +74,19 @@ def _offsets_32(count: int, device: str) -> torch.Tensor:
 _MASK_64 = (1 << 64) - 1
 
 
+def _bases(keys: torch.Tensor, counter: int) -> torch.Tensor:
+    """[K] int32: the high 32 bits of _mix(key * golden + counter) per member. On a CPU the few keys are
+    hashed as Python ints (a dozen tiny tensor ops cost more than the mask); on an accelerator on the
+    device, so that no step waits for a host-to-device copy. Both give the same bits."""
+    if keys.device.type != "cpu":
+        return _shift_right(_mix(keys * _GOLDEN + counter), 32).to(torch.int32)
+    bases = []
+    for key in keys.tolist():
+        base = _mix_int((key * (_GOLDEN & _MASK_64) + counter) & _MASK_64) >> 32
+        bases.append(base - (1 << 32) if base >= 1 << 31 else base)
+    return torch.tensor(bases, dtype=torch.int32)
+
+
 def _mix_int(z: int) -> int:
     """`_mix` on one unsigned 64-bit Python int: a member's per-call value without tiny tensor ops."""
     z ^= z >> 30
@@ -84,12 +96,10 @@ def _mix_int(z: int) -> int:
     return z ^ (z >> 31)
 
 
-def keep_mask(
-    keys: Sequence[int], counter: int, shape: tuple[int, ...], drop: float, device: torch.device
-) -> torch.Tensor:
+def keep_mask(keys: torch.Tensor, counter: int, shape: tuple[int, ...], drop: float) -> torch.Tensor:
     """[K, *shape] float32: 1 / (1 - drop) where a unit is kept, 0 where dropped (inverted dropout).
 
-    The hot path of training. Each member's 32-bit base is its key and counter hashed on the host;
+    The hot path of training. Each member's 32-bit base is its key and counter hashed (`_bases`);
     lowbias32 of base + position * golden (in place, on int32 lanes) gives 32 bits per pair of units,
     read as two signed 16-bit halves v: a unit is kept when v >= T = round(drop * 2^16) - 2^15, so
     P(drop) is within 2^-16 of `drop`. v clamped to [T - 1, T] minus (T - 1) is the 0/1 mask without a
@@ -99,13 +109,9 @@ def keep_mask(
     size = math.prod(shape)
     threshold = round(drop * (1 << 16)) - (1 << 15)
     if threshold <= -(1 << 15):
-        return torch.ones((len(keys), *shape), device=device)
-    bases = []
-    for key in keys:
-        base = _mix_int((key * (_GOLDEN & _MASK_64) + counter) & _MASK_64) >> 32
-        bases.append(base - (1 << 32) if base >= 1 << 31 else base)
+        return torch.ones((keys.shape[0], *shape), device=keys.device)
     half = (size + 1) // 2
-    z = torch.tensor(bases, dtype=torch.int32, device=device)[:, None] + _offsets_32(half, str(device))
+    z = _bases(keys, counter)[:, None] + _offsets_32(half, str(keys.device))
     for bits, multiplier in ((16, _LOWBIAS_1), (15, _LOWBIAS_2), (16, None)):
         shifted = z >> bits
         shifted &= (1 << (32 - bits)) - 1

@@ -49,7 +49,6 @@ class StackedMLP:
         self.shape = shape
         self.device = device
         self.keys = torch.tensor(keys, dtype=torch.int64, device=device)
-        self.key_values = tuple(keys)
         pairs = list(zip(shape.sizes, shape.sizes[1:], strict=False))
         # every parameter is a view of one flat buffer, so an optimiser step is a few passes over one tensor
         self._flat = torch.zeros(len(keys) * sum(a * b + b for a, b in pairs), device=device)
@@ -68,7 +67,6 @@ class StackedMLP:
         chosen.shape, chosen.device = self.shape, self.device
         index = torch.tensor(members, dtype=torch.int64, device=self.device)
         chosen.keys = self.keys[index]
-        chosen.key_values = tuple(self.key_values[m] for m in members)
         chosen.weights = [w.detach()[index] for w in self.weights]
         chosen.biases = [b.detach()[index] for b in self.biases]
         return chosen
@@ -87,7 +85,7 @@ class StackedMLP:
             h = h.relu_()
             if dropout_counter is not None and self.shape.dropout > 0:
                 h = h * counter_random.keep_mask(
-                    self.key_values, dropout_counter + layer, tuple(h.shape[1:]), self.shape.dropout, self.device
+                    self.keys, dropout_counter + layer, tuple(h.shape[1:]), self.shape.dropout
                 )
         return h
 
@@ -149,9 +147,7 @@ class StackedMLP:
                 break
             h.relu_()
             if drop > 0:
-                h *= counter_random.keep_mask(
-                    self.key_values, dropout_counter + layer, tuple(h.shape[1:]), drop, self.device
-                )
+                h *= counter_random.keep_mask(self.keys, dropout_counter + layer, tuple(h.shape[1:]), drop)
             inputs.append(h)
         batch = y.shape[1]
         delta = torch.softmax(h, dim=-1)  # d(mean cross-entropy) / d(logits) = (softmax - onehot) / B
