@@ -8,9 +8,25 @@ torch.optim.RMSprop's five element-wise passes per tensor; equal to it within fl
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import torch
+
+
+@functools.cache
+def _fused_kernel_runs(device_type: str) -> bool:
+    """Whether torch's fused Adam kernel exists for this device type (CPUs have it from torch 2.4 on)."""
+    if not hasattr(torch, "_fused_adam_"):
+        return False
+    try:
+        tensors = [[torch.zeros(2, device=device_type)] for _ in range(4)]
+        count = [torch.tensor(1.0, device=device_type)]
+        torch._fused_adam_(*tensors, [], count, lr=0.1, beta1=0.0, beta2=0.9, weight_decay=0.0, eps=1e-7,
+                           amsgrad=False, maximize=False)  # fmt: skip
+    except (RuntimeError, NotImplementedError):
+        return False
+    return True
 
 
 class FusedRMSprop:
@@ -21,7 +37,7 @@ class FusedRMSprop:
         self.parameters = list(parameters)
         self.learning_rate, self.rho, self.eps = learning_rate, rho, eps
         self.square_averages = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.parameters]
-        self._fused = hasattr(torch, "_fused_adam_")
+        self._fused = all(_fused_kernel_runs(p.device.type) for p in self.parameters)
         if self._fused:
             self._last_gradients = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.parameters]
             self._counts = [torch.tensor(float(1 << 30), device=p.device) for p in self.parameters]

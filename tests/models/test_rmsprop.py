@@ -1,7 +1,16 @@
 import pytest
 import torch
 
-from latentsweep.models import FusedRMSprop
+from latentsweep.models import FusedRMSprop, rmsprop
+
+
+@pytest.fixture(autouse=True)
+def fresh_probe():
+    """The kernel probe is cached per device type: each test probes under its own patches, and the
+    tests after these see the real kernel again."""
+    rmsprop._fused_kernel_runs.cache_clear()
+    yield
+    rmsprop._fused_kernel_runs.cache_clear()
 
 
 @pytest.mark.parametrize("fused", [True, False], ids=["fused-adam-kernel", "five-passes"])
@@ -10,6 +19,7 @@ def test_fused_rmsprop_equals_torch_rmsprop(fused, monkeypatch):
     without a gradient, 50 steps, against torch.optim.RMSprop given the same gradients."""
     if not fused:
         monkeypatch.delattr(torch, "_fused_adam_")
+    assert rmsprop._fused_kernel_runs("cpu") is fused
     g = torch.Generator().manual_seed(0)
     starts = [
         torch.randn(1000, generator=g),
@@ -32,3 +42,18 @@ def test_fused_rmsprop_equals_torch_rmsprop(fused, monkeypatch):
         torch.testing.assert_close(mine, leaf.detach(), rtol=1e-5, atol=1e-7)
     assert torch.equal(ours[0][:100], starts[0][:100]) and torch.equal(ours[2], starts[2])
     assert (ours[0][100:] - starts[0][100:]).abs().min() > 0
+
+
+def test_a_fused_kernel_that_refuses_the_device_falls_back(monkeypatch):
+    """torch 2.1-2.3 have the fused Adam kernel for CUDA only: calling it on a CPU raises."""
+
+    def refuses(*args, **kwargs):
+        raise NotImplementedError("Could not run 'aten::_fused_adam_' with arguments from the 'CPU' backend")
+
+    monkeypatch.setattr(torch, "_fused_adam_", refuses)
+    weights = torch.ones(3)
+    optimiser = FusedRMSprop([weights], 1e-3)
+    assert not optimiser._fused
+    optimiser.step([torch.ones(3)])
+    expected = 1 - 1e-3 / (0.1**0.5 + 1e-7)  # v = 0.1 g^2 after one step from zero
+    torch.testing.assert_close(weights, torch.full((3,), expected))
