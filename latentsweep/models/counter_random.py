@@ -37,10 +37,7 @@ def _mix(z: torch.Tensor) -> torch.Tensor:
 def random_bits(keys: torch.Tensor, counter: int, shape: tuple[int, ...]) -> torch.Tensor:
     """[K, *shape] int64 hashes of (keys[k], counter, position)."""
     base = _mix(keys * _GOLDEN + counter)
-    size = 1
-    for extent in shape:
-        size *= extent
-    positions = torch.arange(size, device=keys.device, dtype=torch.int64).reshape(shape)
+    positions = torch.arange(math.prod(shape), device=keys.device, dtype=torch.int64).reshape(shape)
     return _mix(base.reshape((-1,) + (1,) * len(shape)) + positions * _GOLDEN)
 
 
@@ -54,15 +51,15 @@ _LOWBIAS_1 = 0x7FEB352D
 _LOWBIAS_2 = 0x846CA68B - (1 << 32)
 
 
-def _shift_right_32(z: torch.Tensor, bits: int) -> torch.Tensor:
-    return (z >> bits) & ((1 << (32 - bits)) - 1)
-
-
-def _mix_32(z: torch.Tensor) -> torch.Tensor:
-    """The 'lowbias32' integer hash on int32 lanes (twice as many per vector as int64)."""
-    z = (z ^ _shift_right_32(z, 16)) * _LOWBIAS_1
-    z = (z ^ _shift_right_32(z, 15)) * _LOWBIAS_2
-    return z ^ _shift_right_32(z, 16)
+def _mix_32_(z: torch.Tensor) -> torch.Tensor:
+    """The 'lowbias32' integer hash on int32 lanes (twice as many per vector as int64), in place."""
+    for bits, multiplier in ((16, _LOWBIAS_1), (15, _LOWBIAS_2), (16, None)):
+        shifted = z >> bits
+        shifted &= (1 << (32 - bits)) - 1  # a logical, not arithmetic, shift
+        z ^= shifted
+        if multiplier is not None:
+            z *= multiplier
+    return z
 
 
 @functools.lru_cache(maxsize=64)
@@ -111,13 +108,7 @@ def keep_mask(keys: torch.Tensor, counter: int, shape: tuple[int, ...], drop: fl
     if threshold <= -(1 << 15):
         return torch.ones((keys.shape[0], *shape), device=keys.device)
     half = (size + 1) // 2
-    z = _bases(keys, counter)[:, None] + _offsets_32(half, str(keys.device))
-    for bits, multiplier in ((16, _LOWBIAS_1), (15, _LOWBIAS_2), (16, None)):
-        shifted = z >> bits
-        shifted &= (1 << (32 - bits)) - 1
-        z ^= shifted
-        if multiplier is not None:
-            z *= multiplier
+    z = _mix_32_(_bases(keys, counter)[:, None] + _offsets_32(half, str(keys.device)))
     halves = z.view(torch.int16).clamp_(threshold - 1, threshold)
     mask = halves.to(torch.float32).sub_(threshold - 1).mul_(1.0 / (1.0 - drop))
     return mask[:, :size].reshape((-1, *shape))

@@ -15,8 +15,8 @@ import torch
 from . import counter_random
 from .rmsprop import FusedRMSprop
 
-# counters that separate the purposes of one member's stream; dropout and order counters follow
-_INIT_COUNTER = 0
+# counters that separate the purposes of one member's stream: initial weights use 0, 1, ... (one per
+# layer); minibatch orders and dropout masks follow
 _FIRST_STEP_COUNTER = 1 << 20
 _MC_COUNTER = 1 << 40  # MC-dropout passes at prediction time: far from every training step's counters
 
@@ -34,9 +34,14 @@ class MLPShape:
     def sizes(self) -> tuple[int, ...]:
         return (self.n_inputs, *self.hidden, self.n_classes)
 
+    @property
+    def layers(self) -> tuple[tuple[int, int], ...]:
+        """(fan_in, fan_out) of every layer."""
+        return tuple(zip(self.sizes, self.sizes[1:], strict=False))
+
     def multiply_adds_per_example(self) -> int:
         """Multiply-adds of one forward pass of one member for one example."""
-        return sum(a * b for a, b in zip(self.sizes, self.sizes[1:], strict=False))
+        return sum(a * b for a, b in self.layers)
 
 
 class StackedMLP:
@@ -49,11 +54,10 @@ class StackedMLP:
         self.shape = shape
         self.device = device
         self.keys = torch.tensor(keys, dtype=torch.int64, device=device)
-        pairs = list(zip(shape.sizes, shape.sizes[1:], strict=False))
         # every parameter is a view of one flat buffer, so an optimiser step is a few passes over one tensor
-        self._flat = torch.zeros(len(keys) * sum(a * b + b for a, b in pairs), device=device)
-        self.weights, self.biases = _views(self._flat, len(keys), pairs)
-        for counter, (weight, (fan_in, fan_out)) in enumerate(zip(self.weights, pairs, strict=True), _INIT_COUNTER):
+        self._flat = torch.zeros(len(keys) * sum(a * b + b for a, b in shape.layers), device=device)
+        self.weights, self.biases = _views(self._flat, len(keys), shape.layers)
+        for counter, (weight, (fan_in, fan_out)) in enumerate(zip(self.weights, shape.layers, strict=True)):
             limit = math.sqrt(6.0 / (fan_in + fan_out))  # Glorot uniform, Keras' default
             weight.copy_((2.0 * counter_random.uniform(self.keys, counter, (fan_in, fan_out)) - 1.0) * limit)
 
@@ -76,18 +80,18 @@ class StackedMLP:
 
         With a dropout counter, hidden activations are dropped with the shape's probability.
         """
-        last = len(self.weights) - 1
+        return self._forward(x, dropout_counter)[1]
+
+    def _forward(self, x: torch.Tensor, dropout_counter: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(last hidden activation [K, B, H], logits [K, B, C]) for x as in `logits`."""
         h = x
-        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=False)):
-            h = _product(h, weight, bias) if h.dim() == 3 else torch.matmul(h, weight) + bias
-            if layer == last:
-                break
-            h = h.relu_()
+        for layer, (weight, bias) in enumerate(zip(self.weights[:-1], self.biases[:-1], strict=True)):
+            h = _product(h, weight, bias).relu_()
             if dropout_counter is not None and self.shape.dropout > 0:
                 h = h * counter_random.keep_mask(
                     self.keys, dropout_counter + layer, tuple(h.shape[1:]), self.shape.dropout
                 )
-        return h
+        return h, _product(h, self.weights[-1], self.biases[-1])
 
     @torch.no_grad()
     def fit(
@@ -107,7 +111,7 @@ class StackedMLP:
         k, n = y.shape
         gradient = torch.empty_like(self._flat)
         optimiser = FusedRMSprop([self._flat], learning_rate)
-        gradients = _views(gradient, k, list(zip(self.shape.sizes, self.shape.sizes[1:], strict=False)))
+        gradients = _views(gradient, k, self.shape.layers)
         minus_one = torch.full((k, min(batch_size, n), 1), -1.0, device=self.device)
         members = torch.arange(k, device=self.device)[:, None]
         layers = len(self.weights)
@@ -165,49 +169,40 @@ class StackedMLP:
     @torch.no_grad()
     def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
         """Class probabilities [K, m, C] for x [K, m, n_inputs] or shared x [m, n_inputs], in row chunks."""
-        chunk = self._chunk()
-        parts = [torch.softmax(self.logits(x[..., s : s + chunk, :]), dim=-1) for s in range(0, x.shape[-2], chunk)]
+        parts = [torch.softmax(self.logits(rows), dim=-1) for rows in self._chunks(x)]
         if not parts:
             return torch.zeros(self.size, 0, self.shape.n_classes, device=self.device)
         return torch.cat(parts, dim=1)
 
-    def _chunk(self) -> int:
-        """Rows per member per forward chunk: hidden activations of about 1 MB on a CPU, so the products
-        run from cache, and of about 256 MB on an accelerator, which wants large products."""
+    def _chunks(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """x's rows in chunks whose hidden activations are about 1 MB on a CPU, so the products run from
+        cache, and about 256 MB on an accelerator, which wants large products."""
         floats = 1 << 26 if self.device.type != "cpu" else 1 << 18
-        return max(64, floats // (self.size * max(self.shape.sizes[1:])))
+        chunk = max(64, floats // (self.size * max(self.shape.sizes[1:])))
+        return [x[..., start : start + chunk, :] for start in range(0, x.shape[-2], chunk)]
 
     @torch.no_grad()
     def mc_predict_proba(self, x: torch.Tensor, passes: int) -> torch.Tensor:
         """Class probabilities [K, passes, m, C] of `passes` stochastic forward passes with dropout on (MC
         dropout). Pass t of a member draws its masks from the member's own stream (counter MC_COUNTER + t
         layers), so its samples do not depend on the pack or on how many passes others asked for."""
-        m = x.shape[-2]
         layers = len(self.weights)
-        out = torch.zeros(self.size, passes, m, self.shape.n_classes, device=self.device)
-        chunk = self._chunk()
+        out = torch.zeros(self.size, passes, x.shape[-2], self.shape.n_classes, device=self.device)
         for t in range(passes):
-            for start in range(0, m, chunk):
-                logits = self.logits(x[..., start : start + chunk, :], dropout_counter=_MC_COUNTER + t * layers)
-                out[:, t, start : start + chunk] = torch.softmax(logits, dim=-1)
+            start = 0
+            for rows in self._chunks(x):
+                logits = self.logits(rows, dropout_counter=_MC_COUNTER + t * layers)
+                out[:, t, start : start + rows.shape[-2]] = torch.softmax(logits, dim=-1)
+                start += rows.shape[-2]
         return out
 
     @torch.no_grad()
     def embedding(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(last hidden activation h [K, m, H], class probabilities p [K, m, C]), dropout off: what BADGE's
         gradient embedding (p - onehot(argmax p)) (x) h is made of."""
-        m = x.shape[-2]
         hidden, probs = [], []
-        chunk = self._chunk()
-        for start in range(0, m, chunk):
-            h = x[..., start : start + chunk, :]
-            for weight, bias in zip(self.weights[:-1], self.biases[:-1], strict=True):
-                h = (_product(h, weight, bias) if h.dim() == 3 else torch.matmul(h, weight) + bias).relu_()
-            logits = (
-                _product(h, self.weights[-1], self.biases[-1])
-                if h.dim() == 3
-                else torch.matmul(h, self.weights[-1]) + self.biases[-1]
-            )
+        for rows in self._chunks(x):
+            h, logits = self._forward(rows)
             hidden.append(h)
             probs.append(torch.softmax(logits, dim=-1))
         if not hidden:
@@ -222,14 +217,13 @@ class StackedMLP:
         """Accuracy [K] on x [K, m, .] or shared [m, .] with labels y [K, m] or shared [m]."""
         if x.shape[-2] == 0:
             return torch.full((self.size,), float("nan"), device=self.device)
-        chunk = self._chunk()
-        predicted = torch.cat(
-            [self.logits(x[..., s : s + chunk, :]).argmax(-1) for s in range(0, x.shape[-2], chunk)], 1
-        )
+        predicted = torch.cat([self.logits(rows).argmax(-1) for rows in self._chunks(x)], 1)
         return (predicted == y).to(torch.float32).mean(dim=-1)
 
 
-def _views(flat: torch.Tensor, k: int, pairs: list[tuple[int, int]]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+def _views(
+    flat: torch.Tensor, k: int, pairs: tuple[tuple[int, int], ...]
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
     """Weights [K, a, b] and biases [K, 1, b] of every layer (a, b) as consecutive views of `flat`."""
     weights, biases, offset = [], [], 0
     for fan_in, fan_out in pairs:
@@ -246,11 +240,15 @@ _NARROW = 64  # outputs narrower than this (a classifier's classes) are computed
 def _product(
     a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None = None, out: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """bias + a @ b for a [K, m, k], b [K, k, n], bias [K, 1, n] (into `out` if given).
+    """bias + a @ b for a [K, m, k] (or [m, k] shared by the members), b [K, k, n], bias [K, 1, n], into
+    `out` if given.
 
     A CPU BLAS runs a narrow output (n of 10 classes) three to four times slower than the same product
-    transposed, so those are computed as (b^T a^T)^T; the result is the same product.
+    transposed, so those are computed as (b^T a^T)^T, made contiguous for the softmax and backward after.
     """
+    if a.dim() == 2:
+        product = torch.matmul(a, b)
+        return product if bias is None else product + bias
     if b.shape[-1] >= _NARROW or b.shape[-1] >= a.shape[-2]:
         if bias is not None:
             return torch.baddbmm(bias, a, b, out=out)
