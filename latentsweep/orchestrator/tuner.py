@@ -370,16 +370,19 @@ class _Search:
             return
         del self.running[number]
         trials = [running.trial, *running.followers]
-        self._conclude_trials(trials, running.specs, running.stored, running.pruned, reported=running.trial)
+        # the seeds' stored outcome decides, not the pruner's verdict: a stop that reached the pack after every
+        # seed had finished leaves full curves stored as finished, and the trial is complete, as it is when the
+        # same strategy is asked for again and read back
+        self._conclude_trials(trials, running.specs, running.stored, reported=running.trial)
 
-    def _conclude_trials(self, trials, specs, seeds: dict[str, SeedOutcome], pruned=False, reported=None) -> None:
+    def _conclude_trials(self, trials, specs, seeds: dict[str, SeedOutcome], reported=None) -> None:
         """Tells Optuna the outcome of trials from their stored seeds: a pruned seed prunes them (a trial that
         reported nothing first gets the intermediate values the seeds reached), a failed one fails them, and
         seeds all finished give the objective."""
         specs = [spec for spec in specs if spec.id in seeds]  # a pruned or failed seed decides for the rest
         outcome = [seeds[spec.id] for spec in specs]
         for trial in trials:
-            if pruned or any(seed.status == "pruned" for seed in outcome):
+            if any(seed.status == "pruned" for seed in outcome):
                 if trial is not reported:
                     for iteration in range(min(len(seed.curve) for seed in outcome)):
                         step = {spec.id: seeds[spec.id].curve[iteration][1] for spec in specs}

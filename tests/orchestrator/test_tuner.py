@@ -154,6 +154,13 @@ def test_a_bad_region_gets_pruned_and_the_worker_goes_on(ray_instance, tmp_path)
     assert len(pruned) >= 2  # both seeds of a pruned Optuna trial
     lengths = curves[curves.trial_id.isin(pruned.trial_id)].groupby("trial_id").size()
     assert (lengths < 5).all()  # stopped before the last iteration, partial curves kept
+    # Optuna's verdict is the stored seeds' (a stop that came after both seeds had finished leaves a complete trial)
+    searched = trials[trials.study == "study"]
+    for trial in study.trials:
+        seeds = searched[searched.strategy == trial.user_attrs["strategy"]]
+        assert len(seeds) == 2 and trial.state.is_finished(), (trial.number, trial.state.name, len(seeds))
+        was_pruned = (seeds.status == "pruned").any()
+        assert (trial.state == optuna.trial.TrialState.PRUNED) == was_pruned, (trial.number, list(seeds.status))
     # a pruned strategy asked for again (in this run or a later one) is pruned from its stored seeds, not
     # run again: the seeds keep their partial curves, the new trial gets their intermediate values
     victim = next(t for t in study.trials if t.state == optuna.trial.TrialState.PRUNED)
