@@ -20,7 +20,7 @@ import torch
 
 from latentsweep.data import load_splits
 from latentsweep.engine import RepresentationSpec, build_autoencoder
-from latentsweep.models import set_torch_threads
+from latentsweep.models import configure_worker
 from latentsweep.models.training import epoch_steps
 from latentsweep.strategies import BATCH_SELECTION, DISTANCES, REPRESENTATIVENESS, BatchParams, Candidates
 
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=30)
     parser.add_argument("--kinds", nargs="+", default=list(KINDS))
     args = parser.parse_args()
-    set_torch_threads(args.threads)
+    configure_worker(args.threads)
     device = torch.device(args.device)
     images = load_splits("fashion-mnist").pool
     print(f"autoencoder epochs on Fashion-MNIST (55,000 x 28 x 28, batch 100), {args.threads} threads, {device}:")

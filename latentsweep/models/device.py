@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from .allocator import keep_freed_memory
+
 
 def pick_device(name: str | None = None) -> torch.device:
     """The named device, else CUDA when available, else the CPU."""
@@ -24,8 +26,10 @@ def set_torch_threads(n_threads: int) -> None:
 
 
 def configure_worker(n_threads: int) -> None:
-    """A worker process's torch: `n_threads` intra-op threads, and denormal floats flushed to zero
-    (RMSprop's running averages of dead ReLU units decay into denormals, whose arithmetic is many times
-    slower on CPUs; flushing changes results by less than float noise)."""
+    """A worker process's torch: `n_threads` intra-op threads, denormal floats flushed to zero (RMSprop's
+    running averages of dead ReLU units decay into denormals, whose arithmetic is many times slower on
+    CPUs; flushing changes results by less than float noise), and freed activations kept by the C
+    allocator for the next step (allocator.py)."""
     set_torch_threads(n_threads)
     torch.set_flush_denormal(True)
+    keep_freed_memory()

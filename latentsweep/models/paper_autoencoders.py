@@ -16,6 +16,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .transposed_conv import TransposedConv2d
+
 
 def _convs(channels_in: int, channels: int, count: int) -> list[nn.Module]:
     layers: list[nn.Module] = []
@@ -67,10 +69,10 @@ class PaperAutoencoder(nn.Module):
             nn.ReLU(inplace=True),
             nn.Unflatten(1, self.feature_shape),
             *_convs(narrow, narrow, 3),
-            nn.ConvTranspose2d(narrow, narrow, 2, stride=2),
+            TransposedConv2d(narrow, narrow, 2, stride=2),
             nn.ReLU(inplace=True),
             *_convs(narrow, narrow, 3),
-            nn.ConvTranspose2d(narrow, wide, 2, stride=2),
+            TransposedConv2d(narrow, wide, 2, stride=2),
             nn.ReLU(inplace=True),
             *_convs(wide, wide, 3),
             nn.Conv2d(wide, 1, 1),

@@ -13,6 +13,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .transposed_conv import TransposedConv2d
+
 
 class DenseVAE(nn.Module):
     """Encoder pixels -> hidden (512, 256 by default, ReLU) -> (mu, logvar); a mirrored decoder."""
@@ -81,11 +83,11 @@ class ConvVAE(nn.Module):
             nn.ReLU(inplace=True),
         )
         self.decoder_conv = nn.Sequential(
-            nn.ConvTranspose2d(filters, filters, 3, padding=1),
+            TransposedConv2d(filters, filters, 3, padding=1),
             nn.ReLU(inplace=True),
-            nn.ConvTranspose2d(filters, filters, 3, padding=1),
+            TransposedConv2d(filters, filters, 3, padding=1),
             nn.ReLU(inplace=True),
-            nn.ConvTranspose2d(filters, filters, 3, stride=2),
+            TransposedConv2d(filters, filters, 3, stride=2),
             nn.ReLU(inplace=True),
             nn.Conv2d(filters, 1, 2),
         )
