@@ -2,9 +2,9 @@
 
 glibc's malloc returns a freed block above its mmap threshold to the kernel at once, and trims freed heap
 above its trim threshold; the next step's allocation of the same size then faults in thousands of fresh
-zeroed pages (a conv VAE step allocates and frees a dozen 21 MB activations). Keeping them makes a conv VAE
-step 15-20% faster on two CPU threads. The cost is memory: a worker keeps up to TRIM_THRESHOLD bytes it has
-freed, on top of its peak.
+zeroed pages (a conv VAE step allocates and frees a dozen 21 MB activations: 15,800 page faults per step
+before, 100 after). Keeping them makes a conv VAE step 15-20% faster on two CPU threads. The cost: a worker's
+resident memory stays near its peak (up to TRIM_THRESHOLD of it freed) instead of shrinking between steps.
 """
 
 from __future__ import annotations
