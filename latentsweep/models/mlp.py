@@ -82,15 +82,18 @@ class StackedMLP:
         """
         return self._forward(x, dropout_counter)[1]
 
-    def _forward(self, x: torch.Tensor, dropout_counter: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """(last hidden activation [K, B, H], logits [K, B, C]) for x as in `logits`."""
-        h = x
+    def _forward(
+        self, x: torch.Tensor, dropout_counter: int | None = None, keep: list[torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(last hidden activation [K, B, H], logits [K, B, C]) for x as in `logits`; every hidden layer's
+        activation (after dropout) is appended to `keep` when given, for the backward pass."""
+        h, drop = x, self.shape.dropout
         for layer, (weight, bias) in enumerate(zip(self.weights[:-1], self.biases[:-1], strict=True)):
             h = _product(h, weight, bias).relu_()
-            if dropout_counter is not None and self.shape.dropout > 0:
-                h = h * counter_random.keep_mask(
-                    self.keys, dropout_counter + layer, tuple(h.shape[1:]), self.shape.dropout
-                )
+            if dropout_counter is not None and drop > 0:  # out of place: autograd can differentiate `logits`
+                h = h * counter_random.keep_mask(self.keys, dropout_counter + layer, tuple(h.shape[1:]), drop)
+            if keep is not None:
+                keep.append(h)
         return h, _product(h, self.weights[-1], self.biases[-1])
 
     @torch.no_grad()
@@ -143,18 +146,10 @@ class StackedMLP:
         h > 0 (threshold_backward, ReLU's own backward) times 1 / (1 - drop)."""
         drop = self.shape.dropout
         inputs = [x]
-        h = x
+        _, logits = self._forward(x, dropout_counter, keep=inputs)
         last = len(self.weights) - 1
-        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
-            h = _product(h, weight, bias)
-            if layer == last:
-                break
-            h.relu_()
-            if drop > 0:
-                h *= counter_random.keep_mask(self.keys, dropout_counter + layer, tuple(h.shape[1:]), drop)
-            inputs.append(h)
         batch = y.shape[1]
-        delta = torch.softmax(h, dim=-1)  # d(mean cross-entropy) / d(logits) = (softmax - onehot) / B
+        delta = torch.softmax(logits, dim=-1)  # d(mean cross-entropy) / d(logits) = (softmax - onehot) / B
         delta.scatter_add_(2, y, minus_one[:, :batch])
         delta *= 1.0 / batch
         for layer in range(last, -1, -1):
