@@ -38,6 +38,23 @@ def pytest_sessionfinish(session, exitstatus):
         sys.modules["ray"].shutdown()
 
 
+@pytest.fixture(params=["cpu", "cuda"])
+def device(request):
+    """Every torch path on each device the machine has: the CPU always, CUDA where there is one (skipped
+    elsewhere). TF32 is off on CUDA, so a device's results are held to the CPU's float32 tolerances."""
+    import torch
+
+    if request.param == "cuda":
+        if not torch.cuda.is_available():
+            pytest.skip("no CUDA device on this machine")
+        saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+        yield torch.device("cuda")
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+        return
+    yield torch.device("cpu")
+
+
 SMALL_SWEEP = """
 name = "{name}"
 seeds = {seeds}

@@ -47,8 +47,11 @@ def epoch_steps(
     seed: int = 0,
 ) -> Iterator[torch.Tensor]:
     """Training steps with RMSprop (Keras defaults rho 0.9, eps 1e-7), epoch after epoch: yields each
-    batch's loss as a tensor on the device (no host synchronisation), the data held as one tensor there."""
+    batch's loss as a tensor on the device (no host synchronisation), the data held as one tensor there.
+    Same seed, same weights, on a GPU too (deterministic cuDNN kernels)."""
     _channels_last(model.to(device))
+    if device.type == "cuda":  # cuDNN's fastest convolution kernels accumulate in a varying order
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
     parameters = list(model.parameters())
     optimiser = FusedRMSprop(parameters, learning_rate)
     order_rng = np.random.default_rng([seed, 1])

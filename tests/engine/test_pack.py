@@ -14,9 +14,9 @@ def spec(seed=0, **strategy):
     )
 
 
-def test_a_trial_follows_the_protocol(digits_latent):
-    result = run_trial(digits_latent, spec(uncertainty="margin", batch="top-k"))
-    assert result.status == "ok" and result.error is None
+def test_a_trial_follows_the_protocol(digits_latent, device):
+    result = run_trial(digits_latent, spec(uncertainty="margin", batch="top-k"), str(device))
+    assert result.status == "ok" and result.error is None and result.device.startswith(device.type)
     assert [row.iteration for row in result.iterations] == [0, 1, 2, 3, 4]
     assert [row.n_labeled for row in result.iterations] == [20, 30, 40, 50, 60]
     assert [row.queried.shape[0] for row in result.iterations] == [20, 10, 10, 10, 10]
@@ -30,24 +30,25 @@ def test_a_trial_follows_the_protocol(digits_latent):
     assert result.final_val_accuracy == result.iterations[-1].val_accuracy
 
 
-def test_same_spec_and_seed_same_queried_indices(digits_latent):
+def test_same_spec_and_seed_same_queried_indices(digits_latent, device):
     trial = spec(uncertainty="entropy", batch="random-partitions", subsample=0.5, seed=3)
-    first, second = run_trial(digits_latent, trial), run_trial(digits_latent, trial)
+    first, second = run_trial(digits_latent, trial, str(device)), run_trial(digits_latent, trial, str(device))
     np.testing.assert_array_equal(first.queried_indices(), second.queried_indices())
     assert first.test_accuracy == second.test_accuracy
-    other = run_trial(digits_latent, spec(uncertainty="entropy", batch="random-partitions", subsample=0.5, seed=4))
+    other_seed = spec(uncertainty="entropy", batch="random-partitions", subsample=0.5, seed=4)
+    other = run_trial(digits_latent, other_seed, str(device))
     assert not np.array_equal(first.queried_indices(), other.queried_indices())
 
 
-def test_a_trial_gives_the_same_result_alone_and_in_a_pack(digits_latent):
+def test_a_trial_gives_the_same_result_alone_and_in_a_pack(digits_latent, device):
     trials = [
         spec(uncertainty="random", seed=1),
         spec(uncertainty="margin", batch="greedy", distance="cosine", alpha=0.3, seed=2),
         spec(uncertainty="least-confident", representativeness="density-euclidean", gamma=0.5, seed=3),
     ]
-    packed = run_pack(digits_latent, trials)
+    packed = run_pack(digits_latent, trials, str(device))
     for trial, result in zip(trials, packed, strict=True):
-        alone = run_trial(digits_latent, trial)
+        alone = run_trial(digits_latent, trial, str(device))
         np.testing.assert_array_equal(alone.queried_indices(), result.queried_indices())
         assert result.pack_size == 3
 

@@ -6,17 +6,17 @@ from latentsweep.engine import RepresentationSpec, StrategySpec, TrialSpec, run_
 from .conftest import SMALL_BUDGET, SMALL_CLASSIFIER
 
 
-def test_a_vae_representation_encodes_every_split():
+def test_a_vae_representation_encodes_every_split(device):
     splits = load_splits("digits")
     spec = RepresentationSpec(kind="conv-vae", latent_dim=6, epochs=1, seed=2)
-    trained = train_representation(splits, spec, device="cpu")
+    trained = train_representation(splits, spec, device=str(device))
     latent = trained.latent_set
     assert latent.pool.shape == (1137, 6) and latent.pool_logvar.shape == (1137, 6)
     assert latent.val.shape == (300, 6) and latent.test.shape == (360, 6)
     assert latent.representation == spec.key(splits.fingerprint()) and latent.dataset == "digits"
     assert 0 <= latent.metadata["used_latent_dimensions"] <= 6
     assert len(latent.metadata["train_loss"]) == 1 and np.isfinite(latent.metadata["val_loss"][0])
-    again = train_representation(splits, spec, device="cpu").latent_set
+    again = train_representation(splits, spec, device=str(device)).latent_set
     np.testing.assert_array_equal(latent.pool, again.pool)  # seeded: same spec, same encoding
 
 

@@ -1,10 +1,11 @@
+import pytest
 import torch
 
 from latentsweep.models.counter_random import permutations, stream_key, uniform
 
 
-def keys(*values):
-    return torch.tensor([stream_key(v) for v in values])
+def keys(*values, device="cpu"):
+    return torch.tensor([stream_key(v) for v in values], device=device)
 
 
 def test_uniform_is_in_range_and_roughly_flat():
@@ -75,3 +76,16 @@ def test_host_hash_of_a_key_equals_the_tensor_hash():
     for counter in (0, 5, 1 << 40):
         on_device = _shift_right(_mix(values * _GOLDEN + counter), 32).to(torch.int32)
         assert torch.equal(_bases(values, counter), on_device)
+
+
+def test_an_accelerator_draws_the_cpus_bits(device):
+    """Weights, minibatch orders and dropout masks of a member are the same on every device."""
+    from latentsweep.models.counter_random import keep_mask
+
+    if device.type == "cpu":
+        pytest.skip("compares an accelerator with the CPU")
+    on_cpu, on_device = keys(1, 2, 3), keys(1, 2, 3, device=device)
+    assert torch.equal(uniform(on_device, 4, (7, 9)).cpu(), uniform(on_cpu, 4, (7, 9)))
+    assert torch.equal(permutations(on_device, 1 << 20, 301).cpu(), permutations(on_cpu, 1 << 20, 301))
+    for shape in ((100, 512), (3, 5)):
+        assert torch.equal(keep_mask(on_device, 99, shape, 0.2).cpu(), keep_mask(on_cpu, 99, shape, 0.2))

@@ -14,24 +14,24 @@ def fresh_probe():
 
 
 @pytest.mark.parametrize("fused", [True, False], ids=["fused-adam-kernel", "five-passes"])
-def test_fused_rmsprop_equals_torch_rmsprop(fused, monkeypatch):
+def test_fused_rmsprop_equals_torch_rmsprop(fused, monkeypatch, device):
     """Keras' RMSprop (rho 0.9, eps 1e-7) on a flat vector, a channels-last conv weight and a parameter
     without a gradient, 50 steps, against torch.optim.RMSprop given the same gradients."""
     if not fused:
         monkeypatch.delattr(torch, "_fused_adam_")
-    assert rmsprop._fused_kernel_runs("cpu") is fused
+    assert rmsprop._fused_kernel_runs(device.type) is fused
     g = torch.Generator().manual_seed(0)
     starts = [
-        torch.randn(1000, generator=g),
-        torch.randn(8, 4, 3, 3, generator=g).to(memory_format=torch.channels_last),
-        torch.randn(5, generator=g),
+        torch.randn(1000, generator=g).to(device),
+        torch.randn(8, 4, 3, 3, generator=g).to(device, memory_format=torch.channels_last),
+        torch.randn(5, generator=g).to(device),
     ]
     ours = [s.clone(memory_format=torch.preserve_format) for s in starts]
     optimiser = FusedRMSprop(ours, 1e-3)
     leaves = [s.clone(memory_format=torch.preserve_format).requires_grad_() for s in starts]
     reference = torch.optim.RMSprop(leaves, lr=1e-3, alpha=0.9, eps=1e-7)
     for _ in range(50):
-        gradients = [torch.randn(s.shape, generator=g) * 1e-2 for s in starts[:2]]
+        gradients = [torch.randn(s.shape, generator=g).to(device) * 1e-2 for s in starts[:2]]
         gradients[0][:100] = 0.0  # dead units: no gradient, no move
         gradients[1] = gradients[1].contiguous(memory_format=torch.channels_last)
         for leaf, gradient in zip(leaves, [*gradients, None], strict=True):

@@ -10,7 +10,9 @@ from latentsweep.models.transposed_conv import TransposedConv2d
     ("channels", "kernel", "stride", "padding", "side"),
     [((6, 5), 3, 1, 1, 7), ((6, 5), 3, 2, 0, 7), ((4, 3), 2, 2, 0, 6), ((5, 1), 2, 1, 0, 9)],
 )
-def test_it_gives_what_conv_transpose_gives_forward_and_backward(channels, kernel, stride, padding, side, layout):
+def test_it_gives_what_conv_transpose_gives_forward_and_backward(
+    channels, kernel, stride, padding, side, layout, device
+):
     torch.manual_seed(0)
     fast = TransposedConv2d(*channels, kernel, stride=stride, padding=padding)
     reference = nn.ConvTranspose2d(*channels, kernel, stride=stride, padding=padding)
@@ -18,10 +20,10 @@ def test_it_gives_what_conv_transpose_gives_forward_and_backward(channels, kerne
     with torch.no_grad():
         fast.bias.normal_()  # a nonzero bias, whose gradient is checked too
         reference.bias.copy_(fast.bias)
-    fast, reference = fast.to(memory_format=layout), reference.to(memory_format=layout)
-    x = torch.randn(3, channels[0], side, side).to(memory_format=layout)
+    fast, reference = fast.to(device, memory_format=layout), reference.to(device, memory_format=layout)
+    x = torch.randn(3, channels[0], side, side).to(device, memory_format=layout)
     expected_side = (side - 1) * stride - 2 * padding + kernel
-    upstream = torch.randn(3, channels[1], expected_side, expected_side)
+    upstream = torch.randn(3, channels[1], expected_side, expected_side).to(device)
     outputs = []
     for module in (fast, reference):
         inputs = x.clone().requires_grad_()
@@ -35,10 +37,10 @@ def test_it_gives_what_conv_transpose_gives_forward_and_backward(channels, kerne
     assert outputs[0][0].shape == (3, channels[1], expected_side, expected_side)
 
 
-def test_frozen_weights_and_inputs_without_gradient_are_left_alone():
-    layer = TransposedConv2d(4, 2, 3, stride=2)
+def test_frozen_weights_and_inputs_without_gradient_are_left_alone(device):
+    layer = TransposedConv2d(4, 2, 3, stride=2).to(device)
     layer.weight.requires_grad_(False)
-    x = torch.randn(2, 4, 5, 5, requires_grad=True)
+    x = torch.randn(2, 4, 5, 5, device=device, requires_grad=True)
     layer(x).sum().backward()
     assert layer.weight.grad is None and layer.bias.grad is not None and x.grad.shape == x.shape
     expected = nn.functional.conv_transpose2d(x.detach(), layer.weight, layer.bias, stride=2)

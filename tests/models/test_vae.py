@@ -56,23 +56,23 @@ def test_loss_is_bce_summed_over_pixels_plus_kl():
     assert loss.item() == pytest.approx((bce + expected_kl).item(), rel=1e-5)
 
 
-def test_training_lowers_the_validation_loss_and_is_seeded():
+def test_training_lowers_the_validation_loss_and_is_seeded(device):
     splits = load_splits("digits")
     runs = []
     for _ in range(2):
         torch.manual_seed(123)  # the same seeded start for both runs
         model = DenseVAE((8, 8), latent_dim=4, hidden=(64, 32))
-        history = train_vae(model, splits.pool, splits.val, epochs=4, seed=0, device=torch.device("cpu"))
-        runs.append((history, encode(model, splits.val[:10], torch.device("cpu"))[0]))
+        history = train_vae(model, splits.pool, splits.val, epochs=4, seed=0, device=device)
+        runs.append((history, encode(model, splits.val[:10], device)[0]))
     history = runs[0][0]
     assert history.val_loss[-1] < history.val_loss[0]
     np.testing.assert_array_equal(runs[0][1], runs[1][1])
 
 
-def test_a_nan_loss_stops_training_with_a_clear_error():
+def test_a_nan_loss_stops_training_with_a_clear_error(device):
     images = np.full((20, 8, 8), np.nan, dtype=np.float32)
     with pytest.raises(TrainingDivergedError, match="loss became nan at epoch 1, batch 1"):
-        train_vae(DenseVAE((8, 8), 2), images, images[:2], epochs=1, seed=0, device=torch.device("cpu"))
+        train_vae(DenseVAE((8, 8), 2), images, images[:2], epochs=1, seed=0, device=device)
 
 
 def test_used_latent_dimensions_counts_dimensions_that_leave_zero():
