@@ -53,13 +53,26 @@ _LOWBIAS_2 = 0x846CA68B - (1 << 32)
 
 def _mix_32_(z: torch.Tensor) -> torch.Tensor:
     """The 'lowbias32' integer hash on int32 lanes (twice as many per vector as int64), in place."""
-    for bits, multiplier in ((16, _LOWBIAS_1), (15, _LOWBIAS_2), (16, None)):
-        shifted = z >> bits
-        shifted &= (1 << (32 - bits)) - 1  # a logical, not arithmetic, shift
+    for shift, low_bits, multiplier in _LOWBIAS_ROUNDS:
+        shifted = z >> shift
+        shifted &= low_bits  # a logical, not arithmetic, shift
         z ^= shifted
         if multiplier is not None:
             z *= multiplier
     return z
+
+
+def _int32(value: int) -> torch.Tensor:
+    """A 0-d int32 tensor: an int32 op given a Python int first converts it to a tensor, a third of the
+    hash's time on a CPU; a 0-d CPU tensor serves as a scalar on every device."""
+    return torch.tensor(value, dtype=torch.int32)
+
+
+# (shift, mask of the bits a logical shift keeps, multiplier) of each lowbias32 round
+_LOWBIAS_ROUNDS = tuple(
+    (_int32(bits), _int32((1 << (32 - bits)) - 1), None if multiplier is None else _int32(multiplier))
+    for bits, multiplier in ((16, _LOWBIAS_1), (15, _LOWBIAS_2), (16, None))
+)
 
 
 @functools.lru_cache(maxsize=64)

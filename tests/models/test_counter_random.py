@@ -89,3 +89,30 @@ def test_an_accelerator_draws_the_cpus_bits(device):
     assert torch.equal(permutations(on_device, 1 << 20, 301).cpu(), permutations(on_cpu, 1 << 20, 301))
     for shape in ((100, 512), (3, 5)):
         assert torch.equal(keep_mask(on_device, 99, shape, 0.2).cpu(), keep_mask(on_cpu, 99, shape, 0.2))
+
+
+def test_the_mask_hash_is_lowbias32_written_out():
+    """keep_mask's bits against lowbias32 on plain Python ints (Chris Wellons' constants): unit 2i reads the
+    low 16 bits of hash(base + i * golden) as a signed number, unit 2i + 1 the high 16 bits."""
+    from latentsweep.models.counter_random import _GOLDEN_32, _bases, keep_mask
+
+    def lowbias32(x):
+        x ^= x >> 16
+        x = (x * 0x7FEB352D) & 0xFFFFFFFF
+        x ^= x >> 15
+        x = (x * 0x846CA68B) & 0xFFFFFFFF
+        return x ^ (x >> 16)
+
+    def signed16(v):
+        return v - (1 << 16) if v >= 1 << 15 else v
+
+    drop = 0.3
+    threshold = round(drop * (1 << 16)) - (1 << 15)
+    member = keys(21)
+    base = int(_bases(member, 9)[0]) & 0xFFFFFFFF
+    mask = keep_mask(member, 9, (1001,), drop)[0]
+    expected = []
+    for i in range(501):
+        h = lowbias32((base + i * (_GOLDEN_32 & 0xFFFFFFFF)) & 0xFFFFFFFF)
+        expected += [signed16(h & 0xFFFF) >= threshold, signed16(h >> 16) >= threshold]
+    assert (mask > 0).tolist() == expected[:1001]
