@@ -1,5 +1,6 @@
 """Shared fixtures: one real local Ray instance for the whole session, small sweep configs."""
 
+import contextlib
 import os
 import textwrap
 
@@ -38,21 +39,39 @@ def pytest_sessionfinish(session, exitstatus):
         sys.modules["ray"].shutdown()
 
 
-@pytest.fixture(params=["cpu", "cuda"])
-def device(request):
-    """Every torch path on each device the machine has: the CPU always, CUDA where there is one (skipped
-    elsewhere). TF32 is off on CUDA, so a device's results are held to the CPU's float32 tolerances."""
+@contextlib.contextmanager
+def _cuda_without_tf32():
+    """The CUDA device with TF32 off while it is used (results held to the CPU's float32 tolerances); the
+    test is skipped on a machine without one."""
     import torch
 
-    if request.param == "cuda":
-        if not torch.cuda.is_available():
-            pytest.skip("no CUDA device on this machine")
-        saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
-        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine")
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    try:
         yield torch.device("cuda")
+    finally:
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+
+
+@pytest.fixture(params=["cpu", "cuda"])
+def device(request):
+    """Every torch path on each device the machine has: the CPU always, CUDA where there is one."""
+    if request.param == "cpu":
+        import torch
+
+        yield torch.device("cpu")
         return
-    yield torch.device("cpu")
+    with _cuda_without_tf32() as cuda:
+        yield cuda
+
+
+@pytest.fixture
+def accelerator():
+    """CUDA, for checks that compare an accelerator with the CPU (skipped where there is none)."""
+    with _cuda_without_tf32() as cuda:
+        yield cuda
 
 
 SMALL_SWEEP = """
