@@ -37,7 +37,9 @@ def study_figures(study, folder: Path) -> list[Path]:
             axes = plots.plot_slice(study, params=names)
             figure = axes.flat[0].figure if hasattr(axes, "flat") else axes.figure
             paths += save_figure(figure, folder / "slice")
-        ranked = [name for name in importances if name in names] or names
+        # a contour over a parameter that never changed is empty (and Optuna warns): rank the varied ones
+        varied = [name for name in names if len({repr(t.params.get(name)) for t in finished}) >= 2]
+        ranked = [name for name in importances if name in varied] or varied
         if len(ranked) >= 2:
             axes = plots.plot_contour(study, params=ranked[:2])
             figure = axes.flat[0].figure if hasattr(axes, "flat") else axes.figure
