@@ -135,6 +135,8 @@ def _run(args) -> int:
         print(f"  ... and {len(outcome.failures) - 10} more (see the trials table, column 'error')")
     if outcome.succeeded and not outcome.interrupted:
         _answer(outcome.folder, outcome.planned)
+    for warning in outcome.warnings:  # last, under the numbers it concerns
+        print(f"warning: {warning}")
     return outcome.exit_code
 
 
@@ -251,6 +253,8 @@ def _initial(args) -> int:
     )
     for failure in outcome.failures[:10]:
         print(f"  failed: {failure}")
+    for warning in outcome.warnings:
+        print(f"warning: {warning}")
     return outcome.exit_code
 
 

@@ -25,6 +25,24 @@ def test_run_through_the_cli(ray_instance, write_config, tmp_path, capsys):
     assert "stored: 4 finished (skipped)" in capsys.readouterr().out
 
 
+def test_a_collapsed_vae_is_named_under_the_answer(ray_instance, write_config, tmp_path, capsys):
+    """A conv VAE of 2 epochs on 8x8 digits uses none of its latent dimensions: the run still ends, and
+    its last line says which representation collapsed and what to change; a run on an uncollapsed one
+    has no such line."""
+    config = write_config(name="collapse")
+    text = config.read_text().replace('kind = "dense-vae"', 'kind = "conv-vae"')
+    config.write_text(text.replace("hidden = [32, 16]\n", ""))
+    results = tmp_path / "results"
+    assert main(["run", str(config), "--results", str(results), "--quiet"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert re.fullmatch(r"warning: representation conv-vae-d4-e2-s0-\w+: 0 of 4 latent dimensions used .*", lines[-1])
+    assert sum(line.startswith("warning:") for line in lines) == 1
+    healthy = write_config(name="healthy", extra="")
+    healthy.write_text(healthy.read_text().replace("epochs = 2\n", "epochs = 40\n", 1))
+    assert main(["run", str(healthy), "--results", str(results), "--quiet"]) == 0
+    assert "warning:" not in capsys.readouterr().out
+
+
 def test_the_folder_opens_in_duckdb_and_polars(ray_instance, write_config, tmp_path):
     import duckdb
     import polars

@@ -40,6 +40,18 @@ class LatentSet:
     def n_features(self) -> int:
         return int(self.pool.shape[1])
 
+    def collapse_warning(self) -> str | None:
+        """One line when a trained VAE uses none of its latent dimensions (thesis 5.1.2: every pool mean
+        within 0.1 of zero, posterior collapse): its latent vectors carry next to nothing about the images,
+        so trials on it score about chance. None otherwise."""
+        if self.pool_logvar is None or self.metadata.get("used_latent_dimensions", 1) != 0:
+            return None
+        return (
+            f"representation {self.representation}: 0 of {self.n_features} latent dimensions used (posterior "
+            "collapse: every pool mean is within 0.1 of zero): its latent vectors say next to nothing about the "
+            "images; train it for more epochs, with a lower kl_weight, or use another kind"
+        )
+
     def with_scores(self, measures: set[str] | frozenset[str], distances: set[str] | frozenset[str]) -> LatentSet:
         """A copy with the named representativeness arrays and distance bounds computed (once, here)."""
         scores = dict(self.representativeness)

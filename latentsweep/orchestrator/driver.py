@@ -61,6 +61,7 @@ class SweepOutcome:
     interrupted: bool = False
     per_trial_files: int = 0
     failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -235,6 +236,9 @@ class _SweepRun:
         for representation, error in stage.failures.items():
             failed = [trial for trial in self.plan.to_run if trial.representation == representation]
             self.ledger.fail(failed, f"representation failed: {error}", attempts=1)
+        for warning in stage.warnings.values():
+            self.outcome.warnings.append(warning)
+            self.display.message(f"warning: {warning}")
         return {rid: self._broadcast(latent) for rid, latent in stage.latents.items()}
 
     def _broadcast(self, latent: LatentSet) -> ray.ObjectRef:

@@ -48,6 +48,7 @@ class ExperimentOutcome:
     seconds: float = 0.0
     interrupted: bool = False
     failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -108,7 +109,7 @@ def run_initial_experiment(
         status.resources = resources
         display.start(status)
         try:
-            latents = _train_autoencoders(config, variants, cache, display, status, resources)
+            latents = _train_autoencoders(config, variants, cache, display, status, resources, outcome)
             _evaluate(config, variants, latents, settings, store, done, display, status, resources, outcome)
         except KeyboardInterrupt:
             outcome.interrupted = True
@@ -123,7 +124,7 @@ def run_initial_experiment(
     return outcome
 
 
-def _train_autoencoders(config, variants, cache, display, status, resources) -> dict:
+def _train_autoencoders(config, variants, cache, display, status, resources, outcome) -> dict:
     """(variant, autoencoder) -> LatentSet, trained once per content hash or from the cache."""
     status.enter("representations")
     jobs = {
@@ -147,6 +148,9 @@ def _train_autoencoders(config, variants, cache, display, status, resources) -> 
         if job.representation_id in stage.failures:  # every row of its variant needs it: stop here
             error = stage.failures[job.representation_id]
             raise ExperimentError(f"autoencoders: {autoencoder.kind} on the {variant} data failed: {error}")
+    for warning in stage.warnings.values():
+        outcome.warnings.append(warning)
+        display.message(f"warning: {warning}")
     return {key: stage.latents[job.representation_id] for key, job in jobs.items()}
 
 

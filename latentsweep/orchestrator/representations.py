@@ -46,11 +46,19 @@ def representation_job(
 
 @dataclass
 class StageOutcome:
-    """LatentSets by representation id, failures (id -> error), and what was trained now (id -> seconds)."""
+    """LatentSets by representation id, failures (id -> error), what was trained now (id -> seconds), and
+    warnings (id -> line) about representations that are there but unfit, such as a collapsed VAE."""
 
     latents: dict[str, LatentSet] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
     trained: dict[str, float] = field(default_factory=dict)
+    warnings: dict[str, str] = field(default_factory=dict)
+
+    def add(self, representation_id: str, latent: LatentSet) -> None:
+        self.latents[representation_id] = latent
+        warning = latent.collapse_warning()
+        if warning is not None:
+            self.warnings[representation_id] = warning
 
 
 def _complete(latent: LatentSet | None, job: RepresentationJob) -> bool:
@@ -89,7 +97,7 @@ def run_representation_stage(
                 on_done(job, None, outcome.failures[job.representation_id], None)
             return
         cache.store(job.cache_key, output.latent_set, output.weights)
-        outcome.latents[job.representation_id] = output.latent_set
+        outcome.add(job.representation_id, output.latent_set)
         if output.trained:
             outcome.trained[job.representation_id] = output.seconds
         if on_done:
@@ -98,7 +106,7 @@ def run_representation_stage(
     for job in jobs:
         latent = cached[job.cache_key]
         if _complete(latent, job):
-            outcome.latents[job.representation_id] = latent
+            outcome.add(job.representation_id, latent)
             if on_done:
                 on_done(job, latent, None, None)
             continue

@@ -70,6 +70,7 @@ class TuneOutcome:
     seconds: float = 0.0
     search_seconds: float = 0.0
     interrupted: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -91,6 +92,7 @@ class TuneOutcome:
         if self.figures:
             lines.append(f"figures: {self.figures[0].parent}")
         lines.append(f"results in {self.folder}; open the study with: optuna-dashboard {self.storage}")
+        lines += [f"warning: {line}" for line in self.warnings]
         return "\n".join(lines)
 
 
@@ -255,6 +257,9 @@ class _Search:
         )  # fmt: skip
         if job.representation_id in stage.failures:
             raise ConfigError(f"representations[0]: training failed: {stage.failures[job.representation_id]}")
+        for warning in stage.warnings.values():
+            self.outcome.warnings.append(warning)
+            self.display.message(f"warning: {warning}")
         self.representation_id = job.representation_id
         self.dataset = splits.name
         self.status.representations_done = 1

@@ -70,3 +70,17 @@ def test_bad_experiment_configs_exit_2(tmp_path, capsys):
     path.write_text(textwrap.dedent(EXPERIMENT).replace('kind = "cae"', 'kind = "conv-vae"'))
     assert main(["initial", str(path)]) == 2
     assert "autoencoders[0].kind = 'conv-vae': expected one of cae, paper-vae, tsne-ae" in capsys.readouterr().err
+
+
+def test_a_collapsed_autoencoder_is_named_at_the_end(ray_instance, tmp_path, capsys):
+    """The paper's VAE after one epoch on digits uses neither latent dimension: the table is still made, and
+    the last line names it."""
+    text = textwrap.dedent(EXPERIMENT).replace('variants = ["balanced", "unbalanced"]', 'variants = ["balanced"]')
+    text = text.replace('"ae-error", "multi-normal-cluster", ', "").replace('kind = "cae"', 'kind = "paper-vae"')
+    path = tmp_path / "collapse.toml"
+    path.write_text(text[: text.index('[[autoencoders]]\nkind = "tsne-ae"')] + text[text.index("[classifier]") :])
+    assert main(["initial", str(path), "--results", str(tmp_path / "results"), "--quiet"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert "| paper-vae | k-center-greedy |" in "\n".join(lines)
+    assert lines[-1].startswith("warning: representation paper-vae-d2-e1-s0-")
+    assert "0 of 2 latent dimensions used" in lines[-1]

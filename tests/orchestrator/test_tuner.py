@@ -189,6 +189,16 @@ def test_a_bad_region_gets_pruned_and_the_worker_goes_on(ray_instance, tmp_path)
     assert len(stored[stored.study == "study"]) == len(trials[trials.study == "study"])  # nothing run again
 
 
+def test_a_study_on_a_collapsed_vae_ends_with_a_warning(ray_instance, tmp_path, capsys):
+    config = write_tune(tmp_path, trials=2, pruner="none", space="gamma = [0.0, 1.0]")
+    text = config.read_text().replace('kind = "dense-vae"', 'kind = "conv-vae"').replace("hidden = [64, 32]\n", "")
+    config.write_text(text.replace("epochs = 30\n", "epochs = 2\n"))
+    assert main(["tune", str(config), "--results", str(tmp_path / "r"), "--quiet"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1].startswith("warning: representation conv-vae-d8-e2-s0-")
+    assert "0 of 8 latent dimensions used" in lines[-1]
+
+
 def test_a_killed_study_continues_and_reruns_its_orphan_once(ray_instance, tmp_path, capsys):
     config = write_tune(tmp_path, trials=5, pruner="none", space="gamma = [0.0, 1.0]")
     results = tmp_path / "results"
