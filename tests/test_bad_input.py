@@ -122,15 +122,15 @@ def config_case(text, *changes, command="run", name="bad.toml"):
     return build
 
 
-def data(extra: str, dataset: str, path_writer):
-    """A sweep on data files written by `path_writer(tmp) -> path` (bad ones)."""
+def data(extra: str, dataset: str, path_writer, config=BASE, command="run"):
+    """A sweep (or the `command` of another config) on data files written by `path_writer(tmp) -> path`."""
 
     def build(tmp):
         path = path_writer(tmp)
-        text = edit(textwrap.dedent(BASE), ('dataset = "digits"', f'dataset = "{dataset}"\npath = "{path}"\n{extra}'))
-        config = tmp / "bad.toml"
-        config.write_text(text)
-        return ["run", str(config)]
+        text = edit(textwrap.dedent(config), ('dataset = "digits"', f'dataset = "{dataset}"\npath = "{path}"\n{extra}'))
+        config_path = tmp / "bad.toml"
+        config_path.write_text(text)
+        return [command, str(config_path)]
 
     return build
 
@@ -686,6 +686,18 @@ CASES = {
     "sorted npz with the first rule": (
         data('split = "first"\nvalidation_size = 200', "npz", sorted_npz),
         "the validation part lacks class(es)",
+    ),
+    "npz of one class": (
+        data("", "npz", npz_file(x=np.zeros((60, 4, 4), np.uint8), y=np.full(60, 3))),
+        "npz: the pool holds only label 3; a classifier needs at least 2 classes",
+    ),
+    "embeddings of one class": (
+        data("", "embeddings", embeddings_file(pool_labels=np.zeros(60, np.int64))),
+        "the pool holds only label 0; a classifier needs at least 2 classes",
+    ),
+    "a study on embeddings of one class": (
+        data("", "embeddings", embeddings_file(pool_labels=np.ones(60, np.int64)), config=TUNE, command="tune"),
+        "the pool holds only label 1; a classifier needs at least 2 classes",
     ),
     "svhn train file missing": (data("", "svhn", svhn_folder()), "train_32x32.mat: file not found"),
     "svhn corrupt mat": (

@@ -12,6 +12,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..config import ConfigError, SweepConfig
 from ..data import DATASETS, Splits, missing_classes
 from ..engine import PASSIVE, BudgetSpec, ClassifierSpec, StrategySpec, TrialSpec, has_posterior, kind_problem
@@ -45,7 +47,15 @@ class SweepPlan:
 
 
 def check_data(splits: Splits, validation_key: str = "data.validation_size") -> None:
-    """Refuses splits whose validation or test part lacks a class the pool has."""
+    """Refuses splits whose pool holds fewer than two classes (every accuracy would be 1), or whose
+    validation or test part lacks a class the pool has."""
+    classes = np.unique(splits.pool_labels)
+    if classes.size < 2:
+        held = f"only label {classes[0]}" if classes.size else "no labels"
+        raise DataError(
+            f"{splits.name}: the pool holds {held}; a classifier needs at least 2 classes (check the labels of "
+            "data.path)"
+        )
     for part, lacking in missing_classes(splits).items():
         shown = ", ".join(map(str, lacking[:10])) + (" ..." if len(lacking) > 10 else "")
         what = "validation" if part == "val" else "test"
