@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("folder", type=Path, help="a sweep folder: RESULTS/NAME")
     report.add_argument("--out", type=Path, help="where to write (default: FOLDER/report)")
     report.add_argument("--at", type=_label_counts, default=(), help="validation accuracy at these label counts")
-    report.add_argument("--baseline", default="random", help="the strategy others are compared with (random)")
+    report.add_argument("--baseline", help="the strategy others are compared with (default: random)")
     report.add_argument("--fraction", type=_fraction, default=0.95, help="labels to reach this share of the best")
     compacting = commands.add_parser("compact", help="merge a sweep's per-trial files into one file per table")
     compacting.add_argument("folder", type=Path, help="a sweep folder: RESULTS/NAME")

@@ -792,6 +792,14 @@ CASES = {
     "fraction above 1": (options("report", "/tmp", "--fraction", "2"), "argument --fraction: '2': expected a fraction"),
     "report on no folder": (options("report", "/no/such/sweep"), "/no/such/sweep: no such sweep folder"),
     "report on a folder that is not a sweep": (lambda tmp: ["report", str(tmp)], "not a sweep folder (no sweep.json)"),
+    "report against a strategy the sweep lacks": (
+        lambda tmp: ["report", str(tmp / "results" / "stored"), "--baseline", "marginn"],
+        "--baseline 'marginn': no such strategy in",
+    ),
+    "report at a label count no curve has": (
+        lambda tmp: ["report", str(tmp / "results" / "stored"), "--at", "15"],
+        "--at 15: no learning curve has 15 labels; they have 20, 30",
+    ),
     "explore an unknown representation": (
         lambda tmp: ["explore", str(tmp / "results" / "stored"), "--representation", "x"],
         "--representation x: not a cached representation",

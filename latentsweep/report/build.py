@@ -16,7 +16,7 @@ from ..engine import PASSIVE
 from ..results import atomic_write_bytes
 from ..strategies import BATCH_SELECTION
 from . import figures
-from .data import ALL_LABELS, SweepResults, load_results
+from .data import ALL_LABELS, ReportError, SweepResults, load_results
 from .tables import classifier_table, comparisons_table, markdown, readable_summary, summary_table, table_one
 
 
@@ -74,12 +74,17 @@ def write_report(
     folder: str | Path,
     out: str | Path | None = None,
     at: tuple[int, ...] = (),
-    baseline: str = "random",
+    baseline: str | None = None,
     fraction: float = 0.95,
     with_figures: bool = True,
 ) -> Report:
-    """Writes the report of sweep folder `folder` into `out` (default: folder/report)."""
+    """Writes the report of sweep folder `folder` into `out` (default: folder/report).
+
+    baseline: the strategy the others are compared with; None is random where the sweep has it. A baseline
+    or an `at` label count the sweep does not have is a ReportError, before anything is written."""
     results = load_results(folder)
+    _check_options(results, at, baseline)
+    baseline = "random" if baseline is None else baseline
     out = Path(out) if out is not None else results.folder / "report"
     (out / "figures").mkdir(parents=True, exist_ok=True)
     report = Report(out)
@@ -90,6 +95,24 @@ def write_report(
         _initial_selection(results, report, sections)
     _documents(results, report, sections)
     return report
+
+
+def _check_options(results: SweepResults, at: tuple[int, ...], baseline: str | None) -> None:
+    """Refuses a --baseline that names no strategy of the sweep and an --at count no curve recorded."""
+    if results.trials.empty:
+        if baseline is not None or at:
+            option = "--baseline" if baseline is not None else "--at"
+            raise ReportError(f"{option}: {results.folder} has no active-learning trials to compare")
+        return
+    strategies = list(dict.fromkeys(results.trials.row))
+    if baseline is not None and baseline not in strategies:
+        shown = ", ".join(repr(s) for s in strategies[:12]) + (" ..." if len(strategies) > 12 else "")
+        raise ReportError(f"--baseline {baseline!r}: no such strategy in {results.folder}; expected one of {shown}")
+    recorded = sorted(set(results.curves.n_labeled.astype(int)))
+    for count in at:
+        if count not in recorded:
+            shown = ", ".join(map(str, recorded[:12])) + (" ..." if len(recorded) > 12 else "")
+            raise ReportError(f"--at {count}: no learning curve has {count} labels; they have {shown}")
 
 
 def _csv(report: Report, table: pd.DataFrame, name: str) -> None:
