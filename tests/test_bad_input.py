@@ -687,6 +687,14 @@ CASES = {
         data('split = "first"\nvalidation_size = 200', "npz", sorted_npz),
         "the validation part lacks class(es)",
     ),
+    "npz of flattened images": (
+        data("", "npz", npz_file(x=np.zeros((60, 49), np.uint8), y=np.arange(60) % 3)),
+        "got shape (60, 49) (flattened 7x7 images? save x.reshape(-1, 7, 7)",
+    ),
+    "npz of colour images": (
+        data("", "npz", npz_file(x=np.zeros((60, 8, 8, 3), np.uint8), y=np.arange(60) % 3)),
+        "got shape (60, 8, 8, 3) (colour images: convert them to greyscale first)",
+    ),
     "npz of one class": (
         data("", "npz", npz_file(x=np.zeros((60, 4, 4), np.uint8), y=np.full(60, 3))),
         "npz: the pool holds only label 3; a classifier needs at least 2 classes",

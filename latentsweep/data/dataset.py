@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,7 +97,16 @@ def check_images(images: np.ndarray, source: str) -> np.ndarray:
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.ndim != 3:
-        raise DataError(f"{source}: expected images of shape [N, H, W], got shape {images.shape}")
+        hint = ""
+        if images.ndim == 2 and images.shape[1] > 0 and math.isqrt(images.shape[1]) ** 2 == images.shape[1]:
+            side = math.isqrt(images.shape[1])
+            hint = (
+                f" (flattened {side}x{side} images? save x.reshape(-1, {side}, {side}); vectors from an encoder go "
+                'in dataset = "embeddings")'
+            )
+        elif images.ndim == 4:
+            hint = " (colour images: convert them to greyscale first)"
+        raise DataError(f"{source}: expected images of shape [N, H, W], got shape {images.shape}{hint}")
     if images.shape[0] == 0 or images.shape[1] == 0 or images.shape[2] == 0:
         raise DataError(f"{source}: no images (shape {images.shape})")
     if images.dtype == np.uint8:
