@@ -37,7 +37,7 @@ def slow_config(write_config, name, seeds=2, vae_epochs=2, iterations=6, extra="
     return path
 
 
-def cli_process(config, results, *extra):
+def cli_process(config, results, *extra, environment=None):
     command = [
         sys.executable,
         "-m",
@@ -50,7 +50,7 @@ def cli_process(config, results, *extra):
         *extra,
     ]
     return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True, env=environment
     )
 
 
@@ -157,9 +157,21 @@ def test_a_second_driver_is_refused_at_once_and_a_killed_holder_frees_the_lock(w
 
 
 RENAME_KILLER = """
-import os, signal
+import os, signal, time
 from pathlib import Path
 from latentsweep.results import store
+
+if os.environ.get("LATENTSWEEP_TEST_SLOW_EVENTS"):  # in the workers: a pack's iterations arrive over seconds
+    from latentsweep.workers import trial_worker
+
+    real_iterate = trial_worker.iterate_pack
+
+    def slow_iterate(*args, **kwargs):
+        for events in real_iterate(*args, **kwargs):
+            time.sleep(float(os.environ["LATENTSWEEP_TEST_SLOW_EVENTS"]))
+            yield events
+
+    trial_worker.iterate_pack = slow_iterate
 
 if os.environ.get("LATENTSWEEP_TEST_KILL_AT_RENAME"):
     real_replace = os.replace
@@ -201,8 +213,10 @@ def test_driver_kills_at_three_points_three_times_lose_nothing(ray_instance, wri
         shutil.rmtree(cache, ignore_errors=True)  # whatever the killed run began to cache
         saved.rename(cache)
         started_with = progress(folder) if folder.exists() else 0
-        process = cli_process(killed, results)
-        target = started_with + 2  # two more iterations finished in this run: a kill mid-pack
+        # two more iterations finished in this run: a kill mid-pack. Tiny trials on a fast machine could all
+        # be stored between two polls, so this run's iterations are spread out (the numbers are unchanged)
+        process = cli_process(killed, results, environment={**os.environ, "LATENTSWEEP_TEST_SLOW_EVENTS": "0.2"})
+        target = started_with + 2
         assert wait_until(lambda target=target: progress(folder) >= target, process=process), (repetition, log)
         os.killpg(process.pid, signal.SIGKILL)
         assert process.wait(timeout=60) == -signal.SIGKILL, log  # killed, not finished
