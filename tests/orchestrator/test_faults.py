@@ -19,6 +19,8 @@ from latentsweep.cli import main
 from latentsweep.config import load_config
 from latentsweep.orchestrator import RunOptions, run_sweep
 
+from .plugin_texts import SLOW_EVENTS
+
 SLOW = """
 [[strategies.list]]
 uncertainty = "margin"
@@ -156,22 +158,12 @@ def test_a_second_driver_is_refused_at_once_and_a_killed_holder_frees_the_lock(w
         pass
 
 
-RENAME_KILLER = """
-import os, signal, time
+RENAME_KILLER = (
+    SLOW_EVENTS
+    + """
+import os, signal
 from pathlib import Path
 from latentsweep.results import store
-
-if os.environ.get("LATENTSWEEP_TEST_SLOW_EVENTS"):  # in the workers: a pack's iterations arrive over seconds
-    from latentsweep.workers import trial_worker
-
-    real_iterate = trial_worker.iterate_pack
-
-    def slow_iterate(*args, **kwargs):
-        for events in real_iterate(*args, **kwargs):
-            time.sleep(float(os.environ["LATENTSWEEP_TEST_SLOW_EVENTS"]))
-            yield events
-
-    trial_worker.iterate_pack = slow_iterate
 
 if os.environ.get("LATENTSWEEP_TEST_KILL_AT_RENAME"):
     real_replace = os.replace
@@ -187,6 +179,7 @@ if os.environ.get("LATENTSWEEP_TEST_KILL_AT_RENAME"):
 
     store.os.replace = replace
 """
+)
 
 
 def test_driver_kills_at_three_points_three_times_lose_nothing(ray_instance, write_config, tmp_path, capsys):

@@ -14,6 +14,8 @@ import pytest
 
 from latentsweep.cli import main
 
+from .plugin_texts import SLOW_EVENTS
+
 TUNE = """
 name = "{name}"
 seeds = 2
@@ -201,10 +203,14 @@ def test_a_study_on_a_collapsed_vae_ends_with_a_warning(ray_instance, tmp_path, 
 
 def test_a_killed_study_continues_and_reruns_its_orphan_once(ray_instance, tmp_path, capsys):
     config = write_tune(tmp_path, trials=5, pruner="none", space="gamma = [0.0, 1.0]")
+    (tmp_path / "slow.py").write_text(SLOW_EVENTS)
+    config.write_text('plugins = ["slow.py"]\n' + config.read_text())
     results = tmp_path / "results"
     command = [sys.executable, "-m", "latentsweep.cli", "tune", str(config), "--results", str(results), "--quiet"]
+    # a search trial's iterations spread over seconds, so that the trial seen running is still running at the kill
+    environment = {**os.environ, "LATENTSWEEP_TEST_SLOW_EVENTS": "0.2"}
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True, env=environment
     )
     checkpoints = results / "study" / ".checkpoints"
     deadline = time.monotonic() + 240
