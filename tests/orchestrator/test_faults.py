@@ -234,9 +234,14 @@ def test_driver_kills_at_three_points_three_times_lose_nothing(ray_instance, wri
 
 def test_a_worker_killed_from_outside_resumes_on_a_replacement(ray_instance, write_config, tmp_path):
     results = tmp_path / "results"
-    reference = load_config(slow_config(write_config, "reference", seeds=2))
-    run_sweep(reference, RunOptions(results=results, display="quiet", poll_seconds=0.1))
-    config = load_config(slow_config(write_config, "victim", seeds=2))
+
+    def long_packs(name):  # a pack runs for seconds, so that the worker found by the scan is still in it
+        path = slow_config(write_config, name, seeds=2)
+        path.write_text(path.read_text().replace("epochs = 12", "epochs = 80"))
+        return load_config(path)
+
+    run_sweep(long_packs("reference"), RunOptions(results=results, display="quiet", poll_seconds=0.1))
+    config = long_packs("victim")
     killed = []
 
     def kill_a_worker():
