@@ -236,9 +236,7 @@ class _SweepRun:
         for representation, error in stage.failures.items():
             failed = [trial for trial in self.plan.to_run if trial.representation == representation]
             self.ledger.fail(failed, f"representation failed: {error}", attempts=1)
-        for warning in stage.warnings.values():
-            self.outcome.warnings.append(warning)
-            self.display.message(f"warning: {warning}")
+        stage.pass_warnings(self.outcome.warnings, self.display)
         return {rid: self._broadcast(latent) for rid, latent in stage.latents.items()}
 
     def _broadcast(self, latent: LatentSet) -> ray.ObjectRef:

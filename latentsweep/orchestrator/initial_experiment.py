@@ -148,9 +148,7 @@ def _train_autoencoders(config, variants, cache, display, status, resources, out
         if job.representation_id in stage.failures:  # every row of its variant needs it: stop here
             error = stage.failures[job.representation_id]
             raise ExperimentError(f"autoencoders: {autoencoder.kind} on the {variant} data failed: {error}")
-    for warning in stage.warnings.values():
-        outcome.warnings.append(warning)
-        display.message(f"warning: {warning}")
+    stage.pass_warnings(outcome.warnings, display)
     return {key: stage.latents[job.representation_id] for key, job in jobs.items()}
 
 

@@ -60,6 +60,12 @@ class StageOutcome:
         if warning is not None:
             self.warnings[representation_id] = warning
 
+    def pass_warnings(self, into: list[str], display) -> None:
+        """Appends the warnings to a command's outcome (printed last) and shows each on the display now."""
+        for warning in self.warnings.values():
+            into.append(warning)
+            display.message(f"warning: {warning}")
+
 
 def _complete(latent: LatentSet | None, job: RepresentationJob) -> bool:
     return (

@@ -257,9 +257,7 @@ class _Search:
         )  # fmt: skip
         if job.representation_id in stage.failures:
             raise ConfigError(f"representations[0]: training failed: {stage.failures[job.representation_id]}")
-        for warning in stage.warnings.values():
-            self.outcome.warnings.append(warning)
-            self.display.message(f"warning: {warning}")
+        stage.pass_warnings(self.outcome.warnings, self.display)
         self.representation_id = job.representation_id
         self.dataset = splits.name
         self.status.representations_done = 1
