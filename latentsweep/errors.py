@@ -19,6 +19,12 @@ class TrainingDivergedError(LatentsweepError, RuntimeError):
     """A training loss became NaN or infinite."""
 
 
+def listing(items, limit: int) -> str:
+    """The first `limit` items, comma-separated, and ' ...' when there are more: choices inside one line."""
+    items = [str(item) for item in items]
+    return ", ".join(items[:limit]) + (" ..." if len(items) > limit else "")
+
+
 def one_line(error: BaseException) -> str:
     """The one error formatter: 'latentsweep: error: <message>' on a single line."""
     message = " ".join(str(error).split()) or type(error).__name__

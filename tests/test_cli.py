@@ -37,7 +37,7 @@ def test_a_collapsed_vae_is_named_under_the_answer(ray_instance, write_config, t
     lines = capsys.readouterr().out.strip().splitlines()
     assert re.fullmatch(r"warning: representation conv-vae-d4-e2-s0-\w+: 0 of 4 latent dimensions used .*", lines[-1])
     assert sum(line.startswith("warning:") for line in lines) == 1
-    healthy = write_config(name="healthy", extra="")
+    healthy = write_config(name="healthy")
     healthy.write_text(healthy.read_text().replace("epochs = 2\n", "epochs = 40\n", 1))
     assert main(["run", str(healthy), "--results", str(results), "--quiet"]) == 0
     assert "warning:" not in capsys.readouterr().out

@@ -17,7 +17,7 @@ import numpy as np
 from ..config import ConfigError, SweepConfig
 from ..data import DATASETS, Splits, missing_classes
 from ..engine import PASSIVE, BudgetSpec, ClassifierSpec, StrategySpec, TrialSpec, has_posterior, kind_problem
-from ..errors import DataError
+from ..errors import DataError, listing
 from ..models import MLPShape
 from .representations import RepresentationJob, representation_job
 
@@ -57,7 +57,7 @@ def check_data(splits: Splits, validation_key: str = "data.validation_size") -> 
             "data.path)"
         )
     for part, lacking in missing_classes(splits).items():
-        shown = ", ".join(map(str, lacking[:10])) + (" ..." if len(lacking) > 10 else "")
+        shown = listing(lacking, 10)
         what = "validation" if part == "val" else "test"
         fix = (
             f"raise {validation_key} or use data.split = 'stratified'"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..engine import PASSIVE
+from ..errors import listing
 from ..results import atomic_write_bytes
 from ..strategies import BATCH_SELECTION
 from . import figures
@@ -106,13 +107,12 @@ def _check_options(results: SweepResults, at: tuple[int, ...], baseline: str | N
         return
     strategies = list(dict.fromkeys(results.trials.row))
     if baseline is not None and baseline not in strategies:
-        shown = ", ".join(repr(s) for s in strategies[:12]) + (" ..." if len(strategies) > 12 else "")
+        shown = listing(map(repr, strategies), 12)
         raise ReportError(f"--baseline {baseline!r}: no such strategy in {results.folder}; expected one of {shown}")
     recorded = sorted(set(results.curves.n_labeled.astype(int)))
     for count in at:
         if count not in recorded:
-            shown = ", ".join(map(str, recorded[:12])) + (" ..." if len(recorded) > 12 else "")
-            raise ReportError(f"--at {count}: no learning curve has {count} labels; they have {shown}")
+            raise ReportError(f"--at {count}: no learning curve has {count} labels; they have {listing(recorded, 12)}")
 
 
 def _csv(report: Report, table: pd.DataFrame, name: str) -> None:

@@ -19,7 +19,7 @@ from latentsweep.cli import main
 from latentsweep.config import load_config
 from latentsweep.orchestrator import RunOptions, run_sweep
 
-from .plugin_texts import SLOW_EVENTS
+from .processes import SLOW_EVENTS, cli_process, slow_events
 
 SLOW = """
 [[strategies.list]]
@@ -37,23 +37,6 @@ def slow_config(write_config, name, seeds=2, vae_epochs=2, iterations=6, extra="
     text = path.read_text().replace("iterations = 3", f"iterations = {iterations}").replace("epochs = 3", "epochs = 12")
     path.write_text(text.replace("epochs = 2", f"epochs = {vae_epochs}", 1))
     return path
-
-
-def cli_process(config, results, *extra, environment=None):
-    command = [
-        sys.executable,
-        "-m",
-        "latentsweep.cli",
-        "run",
-        str(config),
-        "--results",
-        str(results),
-        "--quiet",
-        *extra,
-    ]
-    return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True, env=environment
-    )
 
 
 def wait_until(condition, timeout=240, process=None):
@@ -208,7 +191,7 @@ def test_driver_kills_at_three_points_three_times_lose_nothing(ray_instance, wri
         started_with = progress(folder) if folder.exists() else 0
         # two more iterations finished in this run: a kill mid-pack. Tiny trials on a fast machine could all
         # be stored between two polls, so this run's iterations are spread out (the numbers are unchanged)
-        process = cli_process(killed, results, environment={**os.environ, "LATENTSWEEP_TEST_SLOW_EVENTS": "0.2"})
+        process = cli_process(killed, results, environment=slow_events(0.2))
         target = started_with + 2
         assert wait_until(lambda target=target: progress(folder) >= target, process=process), (repetition, log)
         os.killpg(process.pid, signal.SIGKILL)

@@ -14,7 +14,7 @@ import pytest
 
 from latentsweep.cli import main
 
-from .plugin_texts import SLOW_EVENTS
+from .processes import SLOW_EVENTS, cli_process, slow_events
 
 TUNE = """
 name = "{name}"
@@ -206,12 +206,8 @@ def test_a_killed_study_continues_and_reruns_its_orphan_once(ray_instance, tmp_p
     (tmp_path / "slow.py").write_text(SLOW_EVENTS)
     config.write_text('plugins = ["slow.py"]\n' + config.read_text())
     results = tmp_path / "results"
-    command = [sys.executable, "-m", "latentsweep.cli", "tune", str(config), "--results", str(results), "--quiet"]
     # a search trial's iterations spread over seconds, so that the trial seen running is still running at the kill
-    environment = {**os.environ, "LATENTSWEEP_TEST_SLOW_EVENTS": "0.2"}
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True, env=environment
-    )
+    process = cli_process(config, results, command="tune", environment=slow_events(0.2))
     checkpoints = results / "study" / ".checkpoints"
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and process.poll() is None:  # kill once a search trial is mid-pack
