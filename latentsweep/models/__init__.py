@@ -1,9 +1,10 @@
 """Neural models (PyTorch): VAEs of thesis 3.2 / Table 4.1 and the stacked MLP classifier."""
 
 from .device import configure_worker, pick_device, set_torch_threads
+from .initialisation import initialise
 from .mlp import MLPShape, StackedMLP
 from .rmsprop import FusedRMSprop
-from .training import TrainingHistory, encode, evaluate_loss, reconstruction_errors, train_vae
+from .training import TrainingHistory, encode, evaluate_loss, reconstruction_errors, reconstruction_loss, train_vae
 from .vae import ConvVAE, DenseVAE, used_latent_dimensions, vae_loss
 
 __all__ = [
@@ -16,8 +17,10 @@ __all__ = [
     "configure_worker",
     "encode",
     "evaluate_loss",
+    "initialise",
     "pick_device",
     "reconstruction_errors",
+    "reconstruction_loss",
     "set_torch_threads",
     "train_vae",
     "used_latent_dimensions",

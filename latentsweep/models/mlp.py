@@ -16,7 +16,8 @@ from . import counter_random
 from .rmsprop import FusedRMSprop
 
 # counters that separate the purposes of one member's stream: initial weights use 0, 1, ... (one per
-# layer); minibatch orders and dropout masks follow
+# layer), initial biases (PyTorch's initialisation) BIAS_COUNTER + layer; minibatch orders and dropout masks follow
+_BIAS_COUNTER = 1 << 10
 _FIRST_STEP_COUNTER = 1 << 20
 _MC_COUNTER = 1 << 40  # MC-dropout passes at prediction time: far from every training step's counters
 
@@ -47,19 +48,28 @@ class MLPShape:
 class StackedMLP:
     """K MLPs with ReLU hidden layers, dropout and a softmax output, trained together.
 
-    keys [K] int64: one random stream per member (from `counter_random.stream_key`).
+    keys [K] int64: one random stream per member (from `counter_random.stream_key`). init `keras`:
+    glorot-uniform weights U(+-sqrt(6 / (fan_in + fan_out))) and zero biases (the thesis' Keras);
+    `torch`: weights and biases U(+-1 / sqrt(fan_in)), as PyTorch's nn.Linear. Both from the member's stream.
     """
 
-    def __init__(self, shape: MLPShape, keys: list[int], device: torch.device):
+    def __init__(self, shape: MLPShape, keys: list[int], device: torch.device, *, init: str = "keras"):
         self.shape = shape
         self.device = device
         self.keys = torch.tensor(keys, dtype=torch.int64, device=device)
         # every parameter is a view of one flat buffer, so an optimiser step is a few passes over one tensor
         self._flat = torch.zeros(len(keys) * sum(a * b + b for a, b in shape.layers), device=device)
         self.weights, self.biases = _views(self._flat, len(keys), shape.layers)
-        for counter, (weight, (fan_in, fan_out)) in enumerate(zip(self.weights, shape.layers, strict=True)):
-            limit = math.sqrt(6.0 / (fan_in + fan_out))  # Glorot uniform, Keras' default
+        if init not in ("keras", "torch"):
+            raise ValueError(f"init = {init!r}: expected 'keras' or 'torch'")
+        for counter, (weight, bias, (fan_in, fan_out)) in enumerate(
+            zip(self.weights, self.biases, shape.layers, strict=True)
+        ):
+            limit = math.sqrt(6.0 / (fan_in + fan_out)) if init == "keras" else 1.0 / math.sqrt(fan_in)
             weight.copy_((2.0 * counter_random.uniform(self.keys, counter, (fan_in, fan_out)) - 1.0) * limit)
+            if init == "torch":
+                drawn = counter_random.uniform(self.keys, _BIAS_COUNTER + counter, (1, fan_out))
+                bias.copy_((2.0 * drawn - 1.0) * limit)
 
     @property
     def size(self) -> int:

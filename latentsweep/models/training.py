@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional
 
 from ..errors import TrainingDivergedError
 from .rmsprop import FusedRMSprop
@@ -141,3 +142,22 @@ def reconstruction_errors(model: nn.Module, images: np.ndarray, device: torch.de
         reconstruction = torch.sigmoid(model.decode_logits(code))
         errors.append((reconstruction - batch).abs().flatten(1).mean(dim=1).float().cpu().numpy())
     return np.concatenate(errors) if errors else np.zeros(0, np.float32)
+
+
+@torch.no_grad()
+def reconstruction_loss(model: nn.Module, images: np.ndarray, device: torch.device) -> tuple[float, float, float]:
+    """Binary cross-entropy summed over pixels, mean per image, of (the model's reconstructions decoding z =
+    mu, the pool's mean image [s, s], the images themselves): a decoder that ignores z can do no better than
+    the mean image, a perfect one reaches the third (the grey pixels' own entropy, 0 on binary images)."""
+    model.eval()
+    bce = functional.binary_cross_entropy_with_logits
+    mean = torch.from_numpy(images.mean(axis=0, dtype=np.float64).astype(np.float32)).to(device)
+    mean_logits = torch.logit(mean.clamp(1e-6, 1 - 1e-6))
+    own = baseline = floor = 0.0
+    for batch in _batches(images, np.arange(images.shape[0]), 1000, device):
+        code, _ = model.encode(batch)
+        own += bce(model.decode_logits(code).float(), batch, reduction="sum").item()
+        baseline += bce(mean_logits.expand_as(batch), batch, reduction="sum").item()
+        floor += bce(torch.logit(batch.float().clamp(1e-6, 1 - 1e-6)), batch, reduction="sum").item()
+    n = max(images.shape[0], 1)
+    return own / n, baseline / n, floor / n

@@ -1,10 +1,20 @@
+import math
+
 import numpy as np
 import pytest
 import torch
 
 from latentsweep.data import load_splits
 from latentsweep.errors import TrainingDivergedError
-from latentsweep.models import ConvVAE, DenseVAE, encode, train_vae, used_latent_dimensions, vae_loss
+from latentsweep.models import (
+    ConvVAE,
+    DenseVAE,
+    encode,
+    reconstruction_loss,
+    train_vae,
+    used_latent_dimensions,
+    vae_loss,
+)
 
 
 @pytest.mark.parametrize("side", [8, 28, 32])
@@ -79,3 +89,28 @@ def test_used_latent_dimensions_counts_dimensions_that_leave_zero():
     mu = np.array([[0.01, 2.0, -0.05, 0.0], [-0.02, -1.0, 0.3, 0.09]])
     assert used_latent_dimensions(mu) == 2  # dimensions 1 and 2
     assert used_latent_dimensions(mu, tolerance=0.001) == 4
+
+
+class _Fixed(torch.nn.Module):
+    """Encodes anything to z = 0 and decodes every z to the same logits: a decoder that ignores z."""
+
+    def __init__(self, logits):
+        super().__init__()
+        self.logits = torch.tensor(logits)
+
+    def encode(self, images):
+        return torch.zeros(images.shape[0], 1), None
+
+    def decode_logits(self, z):
+        return self.logits.expand(z.shape[0], *self.logits.shape)
+
+
+def test_reconstruction_loss_against_the_mean_image_and_a_perfect_one_by_hand():
+    images = np.array([[[1.0, 0.0]], [[1.0, 1.0]], [[0.5, 0.0]]], dtype=np.float32)  # 3 images of 1 x 2 pixels
+    own, mean, perfect = reconstruction_loss(_Fixed([[0.0, 0.0]]), images, torch.device("cpu"))
+    assert own == pytest.approx(2 * math.log(2), rel=1e-6)  # p = 1/2 everywhere: log 2 per pixel
+    # mean image (5/6, 1/3): pixel 1 costs -(x log 5/6 + (1 - x) log 1/6), pixel 2 -(x log 1/3 + (1 - x) log 2/3)
+    first = [-math.log(5 / 6), -math.log(5 / 6), -(0.5 * math.log(5 / 6) + 0.5 * math.log(1 / 6))]
+    second = [-math.log(2 / 3), -math.log(1 / 3), -math.log(2 / 3)]
+    assert mean == pytest.approx((sum(first) + sum(second)) / 3, rel=1e-5)
+    assert perfect == pytest.approx(math.log(2) / 3, rel=1e-4)  # only the grey pixel has entropy: log 2
