@@ -408,6 +408,10 @@ CASES = {
         config_case(BASE, ("hidden = [16]\n\n[classifier]", "hidden = [16]\nperplexity = 1\n\n[classifier]")),
         "representations[0].perplexity = 1",
     ),
+    "unknown representation init": (
+        config_case(BASE, ("hidden = [16]\n\n[classifier]", 'hidden = [16]\ninit = "jax"\n\n[classifier]')),
+        "representations[0].init = 'jax': expected one of keras, torch",
+    ),
     "unknown representation key": (
         config_case(BASE, ("latent_dim = 3", "latent_dim = 3\nlatnt = 2")),
         "representations[0].latnt: unknown key",
@@ -438,6 +442,10 @@ CASES = {
     "classifier learning rate inf": (
         config_case(BASE, ("batch_size = 20", "batch_size = 20\nlearning_rate = inf")),
         "classifier.learning_rate = inf",
+    ),
+    "unknown classifier init": (
+        config_case(BASE, ("batch_size = 20", "batch_size = 20\ninit = 'glorot'")),
+        "classifier.init = 'glorot': expected one of keras, torch",
     ),
     "unknown classifier key": (
         config_case(BASE, ("batch_size = 20", "batch_size = 20\nlayers = 2")),

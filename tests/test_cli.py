@@ -26,21 +26,48 @@ def test_run_through_the_cli(ray_instance, write_config, tmp_path, capsys):
 
 
 def test_a_collapsed_vae_is_named_under_the_answer(ray_instance, write_config, tmp_path, capsys):
-    """A conv VAE of 2 epochs on 8x8 digits uses none of its latent dimensions: the run still ends, and
-    its last line says which representation collapsed and what to change; a run on an uncollapsed one
-    has no such line."""
+    """A conv VAE of 2 epochs on 8x8 digits learns next to nothing: with Keras' init its decoder barely beats
+    the mean image, with PyTorch's it uses none of its latent dimensions. The run still ends, and its last
+    line says which representation collapsed, how, and what works; a run on a healthy one has no such line."""
     config = write_config(name="collapse")
     text = config.read_text().replace('kind = "dense-vae"', 'kind = "conv-vae"')
     config.write_text(text.replace("hidden = [32, 16]\n", ""))
     results = tmp_path / "results"
     assert main(["run", str(config), "--results", str(results), "--quiet"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert re.fullmatch(r"warning: representation conv-vae-d4-e2-s0-\w+: 0 of 4 latent dimensions used .*", lines[-1])
+    ignored = r"its reconstructions are (barely|no) better than the pool's mean image \(cross-entropy [\d.]+ per image"
+    assert re.fullmatch(
+        rf"warning: representation conv-vae-d4-e2-s0-\w+: {ignored} .*init = \"keras\" \(their default.*", lines[-1]
+    )
     assert sum(line.startswith("warning:") for line in lines) == 1
+    config.write_text(config.read_text().replace("epochs = 2\n", 'epochs = 2\ninit = "torch"\n', 1))
+    assert main(["run", str(config), "--results", str(results), "--quiet"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert re.fullmatch(r"warning: representation conv-vae-d4-e2-s0-\w+: 0 of 4 latent dimensions used .*", last)
     healthy = write_config(name="healthy")
     healthy.write_text(healthy.read_text().replace("epochs = 2\n", "epochs = 40\n", 1))
     assert main(["run", str(healthy), "--results", str(results), "--quiet"]) == 0
     assert "warning:" not in capsys.readouterr().out
+
+
+def test_plan_says_when_the_pool_is_too_small_for_the_kind(write_config, tmp_path, capsys):
+    """The conv VAE is known not to learn from ~1,000 pool images in 2 epochs, nor with PyTorch's init on
+    a small pool: `plan` says so under the job; a dense VAE gets no note."""
+    config = write_config(name="small-pool")
+    text = config.read_text().replace('kind = "dense-vae"', 'kind = "conv-vae"').replace("hidden = [32, 16]\n", "")
+    config.write_text(text)
+    results = tmp_path / "results"
+    assert main(["plan", str(config), "--results", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(
+        r"conv-vae-d4-e2-s0-\w+ \(to train\)\n    note: \d+ pool images x 2 epochs is known to be too little", out
+    )
+    config.write_text(text.replace("epochs = 2\n", 'epochs = 40\ninit = "torch"\n', 1))
+    assert main(["plan", str(config), "--results", str(results)]) == 0
+    assert 'note: with init = "torch" on ' in capsys.readouterr().out
+    assert main(["plan", str(write_config(name="dense")), "--results", str(results)]) == 0
+    assert "note:" not in capsys.readouterr().out
+    assert not results.exists()
 
 
 def test_the_folder_opens_in_duckdb_and_polars(ray_instance, write_config, tmp_path):
@@ -169,3 +196,35 @@ def test_a_classifier_grid_on_every_pool_label_is_one_table(ray_instance, write_
     table = pd.read_csv(results / "small" / "report" / "classifiers.csv")
     assert sorted(table["classifier"]) == ["MLP 16-16, dropout 0.2", "MLP 32, dropout 0.2"]
     assert table.drop(columns="classifier").to_numpy().min() > 0.6  # every label of digits' pixels (chance: 0.1)
+
+
+STORED_BEFORE_INIT = __import__("pathlib").Path(__file__).parent / "stored" / "before-init"
+
+
+@pytest.mark.parametrize(
+    ("representation_init", "classifier_init", "stored"),
+    [("torch", None, 4), ("torch", "keras", 4), (None, None, 0), ("torch", "torch", 0), ("keras", None, 0)],
+)
+def test_a_store_made_before_the_init_key_keeps_its_ids(tmp_path, capsys, representation_init, classifier_init, stored):
+    """The committed store was run before `init` existed (PyTorch's initialisation of the autoencoders,
+    glorot for the MLP): a config saying init = "torch" for its representations finds all 4 trials stored
+    and their representations in the cache; Keras' initialisation (the default now) or another classifier
+    init plans them anew. Nothing in the stored folder changes."""
+    import shutil
+
+    shutil.copytree(STORED_BEFORE_INIT / "results", tmp_path / "results")
+    text = (STORED_BEFORE_INIT / "sweep.toml").read_text()
+    if representation_init:
+        text = text.replace("epochs = 1\n", f'epochs = 1\ninit = "{representation_init}"\n')
+    if classifier_init:
+        text = text.replace("[classifier]\n", f'[classifier]\ninit = "{classifier_init}"\n')
+    config = tmp_path / "sweep.toml"
+    config.write_text(text)
+    before = sorted(p.name for p in (tmp_path / "results" / "stored" / "trials").iterdir())
+    assert main(["plan", str(config), "--results", str(tmp_path / "results")]) == 0
+    output = capsys.readouterr().out
+    assert f"stored: {stored} finished (skipped)" in output
+    assert f"to run: {4 - stored} trials" in output
+    cached = output.count("(cached)")
+    assert cached == (2 if representation_init == "torch" else 0)
+    assert sorted(p.name for p in (tmp_path / "results" / "stored" / "trials").iterdir()) == before

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..data import DATASETS, SPLIT_RULES, DatasetKind
 from ..engine.kinds import REPRESENTATION_KINDS
-from ..engine.specs import SCHEDULED, BudgetSpec, ClassifierSpec, RepresentationSpec, StrategySpec
+from ..engine.specs import INITIALISATIONS, SCHEDULED, BudgetSpec, ClassifierSpec, RepresentationSpec, StrategySpec
 from ..strategies import BATCH_SELECTION, UNCERTAINTY
 from . import readers as read
 from .readers import ConfigError
@@ -126,6 +126,7 @@ _REPRESENTATION_READERS: dict[str, Callable[[str, Any], Any]] = {
     "width": lambda p, v: read.number(p, v, 1e-3, 64.0),
     "perplexity": lambda p, v: read.number(p, v, 1.0001, 1e6),
     "kl_weight": lambda p, v: read.number(p, v, 0.0, 1e6),
+    "init": lambda p, v: read.choice(p, v, INITIALISATIONS),
 }
 
 
@@ -272,6 +273,7 @@ _CLASSIFIER_READERS: dict[str, Callable[[str, Any], Any]] = {
     "epochs": lambda p, v: read.integer(p, v, 1, 100_000),
     "batch_size": lambda p, v: read.integer(p, v, 1, 1 << 20),
     "learning_rate": lambda p, v: read.number(p, v, 1e-12, 10.0),
+    "init": lambda p, v: read.choice(p, v, INITIALISATIONS),
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from .kinds import REPRESENTATION_KINDS, Features, RepresentationKind, has_posterior, kind_problem
+from .kinds import REPRESENTATION_KINDS, Features, RepresentationKind, has_posterior, kind_problem, pool_advice
 from .latent_set import LatentSet
 from .oracle import Oracle
 from .specs import (
@@ -70,6 +70,7 @@ __all__ = [
     "canonical_hash",
     "has_posterior",
     "kind_problem",
+    "pool_advice",
     "scheduled_value",
     *_LAZY,
 ]

@@ -28,7 +28,9 @@ class RepresentationKind:
     log-variances (`always`, `never`, or `from-data`: when the data set brings them); uses: the
     RepresentationSpec fields it reads (the others do not enter its id); paper: one of the second paper's
     autoencoders (the `initial` experiment's); image_rule: a check of the image shape (None if fine, else
-    what it needs); latent_default: the latent size when a config gives none.
+    what it needs); latent_default: the latent size when a config gives none; pool_rule: what is known
+    (measured, benchmarks/representation_quality.py) about training it on this many pool images with this
+    spec, None when nothing (the plan prints it); init_default: the initialisation when a spec names none.
     """
 
     trained: bool = True
@@ -38,6 +40,8 @@ class RepresentationKind:
     paper: bool = False
     image_rule: Callable[[tuple[int, ...]], str | None] | None = None
     latent_default: int = 30
+    pool_rule: Callable[[Any, int], str | None] | None = None
+    init_default: str = "keras"
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class Features:
 
 REPRESENTATION_KINDS: Registry[Callable[..., Any]] = Registry("representation kind", RepresentationKind)
 
-_TRAINING = ("latent_dim", "epochs", "seed", "batch_size", "learning_rate")
+_TRAINING = ("latent_dim", "epochs", "seed", "batch_size", "learning_rate", "init")
 
 
 def _flatten(examples: np.ndarray) -> np.ndarray:
@@ -85,7 +89,23 @@ def _even_square(shape: tuple[int, ...]) -> str | None:
     return None
 
 
-@REPRESENTATION_KINDS.register("conv-vae", posterior="always", uses=(*_TRAINING, "kl_weight"), image_rule=_even_square)
+def _conv_vae_pool(spec, n_pool: int) -> str | None:
+    if spec.init == "torch" and n_pool <= 10_000:
+        return (
+            f'with init = "torch" on {n_pool} pool images it is known to stay collapsed (7,200 MNIST digits: 10 '
+            'epochs at the mean digit\'s loss); init = "keras" learns there'
+        )
+    if n_pool * spec.epochs < 7_200:
+        return (
+            f"{n_pool} pool images x {spec.epochs} epochs is known to be too little (1,000 Fashion-MNIST images x 5 "
+            "epochs: its decoder ignored z; 2,400 x 3 learnt): more epochs or pool images"
+        )
+    return None
+
+
+@REPRESENTATION_KINDS.register(
+    "conv-vae", posterior="always", uses=(*_TRAINING, "kl_weight"), image_rule=_even_square, pool_rule=_conv_vae_pool
+)
 def conv_vae(spec, image_shape):
     """The convolutional VAE of thesis Table 4.1, BCE + kl_weight * KL."""
     from ..models.vae import ConvVAE, vae_loss
@@ -99,10 +119,24 @@ def _side_divisible_by_4(shape: tuple[int, ...]) -> str | None:
     return None
 
 
-_PAPER = dict(uses=(*_TRAINING, "width"), paper=True, image_rule=_side_divisible_by_4, latent_default=2)
+def _paper_pool(spec, n_pool: int) -> str | None:
+    if n_pool * spec.epochs < 21_600:
+        return (
+            f"{n_pool} pool images x {spec.epochs} epochs is known to be too little for the second paper's deep "
+            "autoencoders (7,200 Fashion-MNIST images: at the mean image's loss for 2-3 epochs, learnt by 10): "
+            "more epochs or pool images"
+        )
+    return None
 
 
-@REPRESENTATION_KINDS.register("cae", **_PAPER)
+_PAPER = dict(
+    uses=(*_TRAINING, "width"), paper=True, image_rule=_side_divisible_by_4, latent_default=2, pool_rule=_paper_pool
+)
+
+
+# under Keras' initialisation the CAE's first steps saturate its sigmoid output, where its squared error has no
+# gradient: it never leaves a blank reconstruction (benchmarks/representation_quality.py; README)
+@REPRESENTATION_KINDS.register("cae", **_PAPER, init_default="torch")
 def cae(spec, image_shape):
     """The second paper's convolutional autoencoder (3.1.1), squared error (eq. 1)."""
     from ..models.paper_autoencoders import PaperAutoencoder, cae_loss
@@ -141,6 +175,12 @@ def kind_problem(kind_name: str, splits) -> str | None:
             shape = "x".join(map(str, splits.image_shape))
             return f"needs {need}; {splits.name} has {shape}"
     return None
+
+
+def pool_advice(spec, n_pool: int) -> str | None:
+    """What is known about training `spec`'s kind on `n_pool` pool images (None when nothing)."""
+    rule = REPRESENTATION_KINDS.declared(spec.kind).pool_rule
+    return rule(spec, n_pool) if rule is not None else None
 
 
 def has_posterior(kind_name: str, splits) -> bool:

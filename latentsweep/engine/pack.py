@@ -242,7 +242,8 @@ def iterate_pack(
     def fit(active: list[_Member], iteration: int) -> tuple[StackedMLP, np.ndarray, torch.Tensor, torch.Tensor]:
         index = torch.tensor(np.stack([m.labelled for m in active]), device=torch_device)
         x, y = pool[index], torch.tensor(np.stack([m.labels for m in active]), device=torch_device)
-        model = StackedMLP(shape, [stream_key(m.spec.seed, "mlp", iteration) for m in active], torch_device)
+        keys = [stream_key(m.spec.seed, "mlp", iteration) for m in active]
+        model = StackedMLP(shape, keys, torch_device, init=classifier.init)
         finite = model.fit(x, y, classifier.epochs, classifier.batch_size, classifier.learning_rate).cpu().numpy()
         return model, finite, x, y
 

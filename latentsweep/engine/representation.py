@@ -10,7 +10,16 @@ import torch
 from torch import nn
 
 from ..data import Splits
-from ..models import TrainingHistory, encode, pick_device, reconstruction_errors, train_vae, used_latent_dimensions
+from ..models import (
+    TrainingHistory,
+    encode,
+    initialise,
+    pick_device,
+    reconstruction_errors,
+    reconstruction_loss,
+    train_vae,
+    used_latent_dimensions,
+)
 from .kinds import REPRESENTATION_KINDS, Features
 from .latent_set import LatentSet
 from .specs import RepresentationSpec, canonical_form
@@ -26,12 +35,14 @@ class TrainedRepresentation:
 
 
 def build_autoencoder(spec: RepresentationSpec, image_shape: tuple[int, ...]) -> tuple[nn.Module, object]:
-    """A freshly initialised autoencoder for `spec` and its loss; the weights depend on `spec.seed` alone."""
+    """A freshly initialised autoencoder for `spec` and its loss, initialised as `spec.init` says (Keras'
+    glorot-uniform kernels and zero biases, or PyTorch's defaults); the weights depend on `spec.seed` alone."""
     if not spec.trained:
         raise ValueError(f"{spec.kind!r} is not an autoencoder")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(spec.seed)
-        return REPRESENTATION_KINDS[spec.kind](spec, image_shape)
+        model, loss = REPRESENTATION_KINDS[spec.kind](spec, image_shape)
+        return initialise(model, spec.init), loss
 
 
 def train_representation(splits: Splits, spec: RepresentationSpec, device: str | None = None) -> TrainedRepresentation:
@@ -75,6 +86,7 @@ def train_representation(splits: Splits, spec: RepresentationSpec, device: str |
     )
     train_seconds = time.perf_counter() - started
     pool_mu, pool_logvar = encode(model, splits.pool, torch_device)
+    own_bce, mean_image_bce, perfect_bce = reconstruction_loss(model, splits.pool, torch_device)
     val_mu, _ = encode(model, splits.val, torch_device)
     test_mu, _ = encode(model, splits.test, torch_device)
     metadata = {
@@ -84,11 +96,15 @@ def train_representation(splits: Splits, spec: RepresentationSpec, device: str |
         "epochs": spec.epochs,
         "kl_weight": spec.kl_weight,
         "used_latent_dimensions": used_latent_dimensions(pool_mu),
+        "reconstruction_bce": own_bce,
+        "mean_image_bce": mean_image_bce,
+        "perfect_bce": perfect_bce,
         "train_loss": history.train_loss,
         "val_loss": history.val_loss,
         "epoch_seconds": history.seconds,
         "train_seconds": train_seconds,
         "device": str(torch_device),
+        "threads": torch.get_num_threads(),  # CPU weight gradients depend on it: same count, same weights
     }
     latent = LatentSet(
         pool=pool_mu,

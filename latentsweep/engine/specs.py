@@ -18,6 +18,8 @@ from ..errors import SpecError
 from ..strategies import BATCH_SELECTION, DISTANCES, INITIAL_SELECTION, REPRESENTATIVENESS, UNCERTAINTY, BatchParams
 from .kinds import REPRESENTATION_KINDS
 
+INITIALISATIONS = ("keras", "torch")  # models/initialisation.py: Keras' glorot-uniform, zero biases; PyTorch's own
+
 PASSIVE = "random"  # the uncertainty name of passive learning: random batches, no model needed
 
 # Strategy fields that change linearly over the AL iterations, and the field holding each one's end value.
@@ -264,13 +266,16 @@ _FIELDS = frozenset(f.name for f in dataclasses.fields(StrategySpec)) - {"params
 
 @dataclass(frozen=True)
 class ClassifierSpec:
-    """The MLP of thesis 4.2.2: hidden layers, dropout, RMSprop learning rate, batch size, epochs."""
+    """The MLP of thesis 4.2.2: hidden layers, dropout, RMSprop learning rate, batch size, epochs, and its
+    initialisation (`keras`: glorot-uniform weights, zero biases, as the thesis' Keras; `torch`: PyTorch's
+    nn.Linear default)."""
 
     hidden: tuple[int, ...] = (512, 512)
     dropout: float = 0.2
     epochs: int = 20
     batch_size: int = 100
     learning_rate: float = 1e-3
+    init: str = field(default="keras", metadata={"id_neutral": "keras"})  # the MLP has always been glorot
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(self.hidden))
@@ -280,6 +285,7 @@ class ClassifierSpec:
             list(self.hidden),
             "layer sizes in 1..65536",
         )
+        _require(self.init in INITIALISATIONS, "init", self.init, f"one of {', '.join(INITIALISATIONS)}")
         _require(_finite_in(self.dropout, 0.0, 1.0) and self.dropout < 1.0, "dropout", self.dropout,
                  "a probability in [0, 1)")  # fmt: skip
         _require(1 <= self.epochs <= 100_000, "epochs", self.epochs, "an integer in 1..100000")
@@ -311,7 +317,8 @@ class RepresentationSpec:
     """How examples become feature vectors: a kind of `engine.kinds.REPRESENTATION_KINDS` (pixels, your
     embeddings, or an autoencoder trained once: the thesis' dense / conv VAE, the second paper's CAE,
     VAE and t-SNE-style AE) and the settings it declares it uses; the others return to their defaults,
-    so they never change its id."""
+    so they never change its id. `init`: Keras' initialisation (the papers' framework) or PyTorch's; None
+    takes the kind's declared default (`keras`, but `torch` for the CAE, which saturates under Keras')."""
 
     kind: str = "conv-vae"
     latent_dim: int = 30
@@ -323,10 +330,18 @@ class RepresentationSpec:
     width: float = 1.0
     perplexity: float = 30.0
     kl_weight: float = 1.0
+    # trained before this key with PyTorch's initialisation: `torch` keeps those ids; unused (None) otherwise
+    init: str | None = field(default=None, metadata={"id_neutral": "torch", "unused": None})
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(self.hidden))
         _known(REPRESENTATION_KINDS, "kind", self.kind)
+        declared = REPRESENTATION_KINDS.declared(self.kind)
+        uses = declared.uses
+        if self.init is None and "init" in uses:
+            object.__setattr__(self, "init", declared.init_default)
+        _require(self.init in INITIALISATIONS or (self.init is None and "init" not in uses), "init", self.init,
+                 f"one of {', '.join(INITIALISATIONS)}")  # fmt: skip
         _require(1 <= self.latent_dim <= 4096, "latent_dim", self.latent_dim, "an integer in 1..4096")
         _require(0 <= self.epochs <= 100_000, "epochs", self.epochs, "an integer in 0..100000")
         _require(0 <= self.seed < 1 << 63, "seed", self.seed, "an integer in 0..2^63-1")
@@ -343,11 +358,9 @@ class RepresentationSpec:
         _require(_finite_in(self.perplexity, 1.0, 1e6) and self.perplexity > 1, "perplexity", self.perplexity,
                  "a number > 1")  # fmt: skip
         _require(_finite_in(self.kl_weight, 0.0, 1e6), "kl_weight", self.kl_weight, "a number >= 0")
-        uses = REPRESENTATION_KINDS.declared(self.kind).uses
-        defaults = {f.name: f.default for f in dataclasses.fields(RepresentationSpec) if f.name != "kind"}
-        for name, default in defaults.items():
-            if name not in uses:
-                object.__setattr__(self, name, default)
+        for f in dataclasses.fields(RepresentationSpec):
+            if f.name != "kind" and f.name not in uses:
+                object.__setattr__(self, f.name, f.metadata.get("unused", f.default))
 
     @property
     def trained(self) -> bool:
@@ -388,21 +401,23 @@ class TrialSpec:
 
 
 def canonical_form(spec) -> dict:
-    """The spec (a dataclass, or a dict of them) as plain JSON-able data. Fields that are None and empty
-    parameter lists are left out, so a field added later with such a default keeps every id."""
+    """The spec (a dataclass, or a dict of them) as plain JSON-able data. Fields that are None, empty
+    parameter lists and fields at their `id_neutral` value (metadata: what reproduces the code from
+    before the field existed) are left out, so a field added later keeps every stored id."""
     return json.loads(json.dumps(spec, sort_keys=True, default=_plain))
 
 
 def _plain(value):
     if dataclasses.is_dataclass(value):
-        return {
-            f.name: getattr(value, f.name)
-            for f in dataclasses.fields(value)
-            if getattr(value, f.name) is not None and getattr(value, f.name) != ()
-        }
+        fields = dataclasses.fields(value)
+        return {f.name: getattr(value, f.name) for f in fields if not _neutral(f, getattr(value, f.name))}
     if isinstance(value, Mapping):
         return dict(value)
     return str(value)  # paths
+
+
+def _neutral(f: dataclasses.Field, value: Any) -> bool:
+    return value is None or value == () or ("id_neutral" in f.metadata and value == f.metadata["id_neutral"])
 
 
 def canonical_hash(spec) -> str:

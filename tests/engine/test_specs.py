@@ -50,3 +50,19 @@ def test_budget_and_labels():
     assert conv.key("abc").startswith("conv-vae-d30-e5-s0-")
     assert conv.key("abc") == RepresentationSpec(kind="conv-vae", latent_dim=30, epochs=5).key("abc")
     assert conv.key("abc") != conv.key("abd")
+
+
+def test_init_defaults_per_kind_and_enters_the_id_only_off_its_neutral_value():
+    from latentsweep.engine import canonical_form
+
+    assert RepresentationSpec(kind="conv-vae").init == "keras"
+    assert RepresentationSpec(kind="cae").init == "torch"  # Keras' init saturates the CAE (README)
+    assert RepresentationSpec(kind="pixels").init is None  # trains nothing: no initialisation
+    assert RepresentationSpec(kind="pixels", init="keras") == RepresentationSpec(kind="pixels")
+    assert canonical_form(RepresentationSpec(kind="conv-vae"))["init"] == "keras"
+    assert "init" not in canonical_form(RepresentationSpec(kind="conv-vae", init="torch"))  # as before the key
+    assert "init" not in canonical_form(RepresentationSpec(kind="cae"))
+    assert "init" not in canonical_form(ClassifierSpec())  # the MLP was glorot before the key
+    assert canonical_form(ClassifierSpec(init="torch"))["init"] == "torch"
+    with pytest.raises(SpecError, match="init = 'jax'"):
+        RepresentationSpec(kind="dense-vae", init="jax")
