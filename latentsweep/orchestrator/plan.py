@@ -16,7 +16,16 @@ import numpy as np
 
 from ..config import ConfigError, SweepConfig
 from ..data import DATASETS, Splits, missing_classes
-from ..engine import PASSIVE, BudgetSpec, ClassifierSpec, StrategySpec, TrialSpec, has_posterior, kind_problem
+from ..engine import (
+    PASSIVE,
+    BudgetSpec,
+    ClassifierSpec,
+    StrategySpec,
+    TrialSpec,
+    has_posterior,
+    kind_problem,
+    pool_advice,
+)
 from ..errors import DataError, listing
 from ..models import MLPShape
 from .representations import RepresentationJob, representation_job
@@ -173,6 +182,9 @@ def describe_plan(plan: SweepPlan, packs: list[list[TrialSpec]], cap: int, cache
         state = "cached" if job.cache_key in cached else ("to train" if job.spec.trained else "to read")
         extra = f", representativeness: {', '.join(sorted(job.measures))}" if job.measures else ""
         lines.append(f"  {job.representation_id} ({state}{extra})")
+        advice = pool_advice(job.spec, sum(counts["pool"])) if job.spec.trained and state == "to train" else None
+        if advice:
+            lines.append(f"    note: {advice}")
     runs = len(config.strategies) + len(config.baselines)
     classifiers = f" x {len(config.classifiers)} classifiers" if len(config.classifiers) > 1 else ""
     lines.append(

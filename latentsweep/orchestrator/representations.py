@@ -90,8 +90,10 @@ def run_representation_stage(
     stores what is new in the cache. `on_done(job, latent, error, trained_seconds)` after each job."""
     outcome = StageOutcome()
     cached = {job.cache_key: cache.load(job.cache_key) for job in jobs}
-    to_train = [job for job in jobs if cached[job.cache_key] is None]
-    cpus = max(1.0, min(resources["max_node_CPU"], math.floor(resources["CPU"] / max(1, len(to_train)))))
+    # every training gets a whole node's CPUs, however many representations are trained in this run: oneDNN's
+    # weight gradients depend on the thread count, so the same spec must always train with the same count
+    # (README, "Reproducible training"); trainings on a one-node machine then run one after another
+    cpus = max(1.0, math.floor(resources["max_node_CPU"]))
     task = ray.remote(build_representation).options(num_cpus=cpus, num_gpus=gpus, max_retries=max_attempts - 1)
     splits_refs: dict[str, ray.ObjectRef] = {}
     pending: dict[ray.ObjectRef, RepresentationJob] = {}

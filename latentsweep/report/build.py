@@ -180,7 +180,7 @@ def _active_learning(results: SweepResults, report, sections, at, baseline, frac
 
 def _initial_selection(results: SweepResults, report, sections) -> None:
     query_sets = results.query_sets
-    variants = list(dict.fromkeys(query_sets.variant))
+    variants = sorted(set(query_sets.variant))  # not the stored order: that follows which training ended first
     sizes = sorted(set(query_sets["size"]), reverse=True)
     accuracy, entropy = table_one(query_sets, variants, sizes)
     _csv(report, accuracy, "table1_accuracy")
