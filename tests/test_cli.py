@@ -26,9 +26,9 @@ def test_run_through_the_cli(ray_instance, write_config, tmp_path, capsys):
 
 
 def test_a_collapsed_vae_is_named_under_the_answer(ray_instance, write_config, tmp_path, capsys):
-    """A conv VAE of 2 epochs on 8x8 digits learns next to nothing: with Keras' init its decoder barely beats
-    the mean image, with PyTorch's it uses none of its latent dimensions. The run still ends, and its last
-    line says which representation collapsed, how, and what works; a run on a healthy one has no such line."""
+    """A conv VAE of 2 epochs on 8x8 digits learns next to nothing (its decoder barely beats the mean image;
+    with PyTorch's init it uses no latent dimension: tests/orchestrator/test_tuner.py). The run still ends, and
+    its last line says which representation collapsed, how, and what works; a healthy one has no such line."""
     config = write_config(name="collapse")
     text = config.read_text().replace('kind = "dense-vae"', 'kind = "conv-vae"')
     config.write_text(text.replace("hidden = [32, 16]\n", ""))
@@ -40,10 +40,6 @@ def test_a_collapsed_vae_is_named_under_the_answer(ray_instance, write_config, t
         rf"warning: representation conv-vae-d4-e2-s0-\w+: {ignored} .*init = \"keras\" \(their default.*", lines[-1]
     )
     assert sum(line.startswith("warning:") for line in lines) == 1
-    config.write_text(config.read_text().replace("epochs = 2\n", 'epochs = 2\ninit = "torch"\n', 1))
-    assert main(["run", str(config), "--results", str(results), "--quiet"]) == 0
-    last = capsys.readouterr().out.strip().splitlines()[-1]
-    assert re.fullmatch(r"warning: representation conv-vae-d4-e2-s0-\w+: 0 of 4 latent dimensions used .*", last)
     healthy = write_config(name="healthy")
     healthy.write_text(healthy.read_text().replace("epochs = 2\n", "epochs = 40\n", 1))
     assert main(["run", str(healthy), "--results", str(results), "--quiet"]) == 0
