@@ -8,6 +8,7 @@ as an explicit step, never as a side effect of reading a config.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import re
@@ -30,16 +31,26 @@ def _failure(plugin: str, error: BaseException) -> PluginError:
     return PluginError(f"plugins: {plugin}: {type(error).__name__}: {message}")
 
 
+def _module_name(path: Path) -> str:
+    """The module name of a plugin file: from its file name, and where another file of that name is loaded
+    already in this process, from its full path too (else the second would silently not load)."""
+    name = f"latentsweep_plugin_{re.sub(r'[^A-Za-z0-9_]', '_', path.stem)}"
+    loaded = sys.modules.get(name)
+    if loaded is None or Path(getattr(loaded, "__file__", "") or "").resolve() == path.resolve():
+        return name
+    return f"{name}_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]}"
+
+
 def load_plugins(plugins: tuple[str, ...] | list[str]) -> None:
     """Imports each plugin once per process: a module name, or a path to a .py file."""
     for plugin in plugins:
         if plugin.endswith(".py"):
             path = Path(plugin)
-            name = f"latentsweep_plugin_{re.sub(r'[^A-Za-z0-9_]', '_', path.stem)}"
-            if name in sys.modules:
-                continue
             if not path.is_file():
                 raise PluginError(f"plugins: {plugin}: file not found")
+            name = _module_name(path)
+            if name in sys.modules:
+                continue
             spec = importlib.util.spec_from_file_location(name, path)
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
