@@ -57,3 +57,17 @@ def test_a_fused_kernel_that_refuses_the_device_falls_back(monkeypatch):
     optimiser.step([torch.ones(3)])
     expected = 1 - 1e-3 / (0.1**0.5 + 1e-7)  # v = 0.1 g^2 after one step from zero
     torch.testing.assert_close(weights, torch.full((3,), expected))
+
+
+@pytest.mark.parametrize("error", [RuntimeError, NotImplementedError, TypeError])
+def test_a_kernel_that_refuses_the_call_means_the_five_passes(error, monkeypatch):
+    """A torch whose fused kernel exists but fails or takes other arguments (TypeError) falls back."""
+
+    def refuses(*args, **kwargs):
+        raise error("not here")
+
+    monkeypatch.setattr(torch, "_fused_adam_", refuses)
+    assert rmsprop._fused_kernel_runs("cpu") is False
+    parameter = torch.ones(3)
+    FusedRMSprop([parameter], 0.1).step([torch.ones(3)])
+    assert torch.all(parameter < 1.0)
