@@ -23,7 +23,7 @@ from ..config import InitialExperimentConfig
 from ..data import Splits, load_splits, unbalance_pool
 from ..engine import canonical_hash
 from ..errors import LatentsweepError
-from ..results import RepresentationCache, ResultStore
+from ..results import SCHEMA_VERSION, RepresentationCache, ResultStore
 from ..strategies import InitialPool
 from .cluster import cluster_resources, ray_session, worker_count
 from .executor import Executor, ExecutorStatus, Job
@@ -216,7 +216,7 @@ def _evaluate(config, variants, latents, settings, store, done, display, status,
                         "indices": np.asarray(indices).tolist(),
                         "sampling_seconds": sampling_seconds,
                         "seconds": result.seconds,
-                        "schema_version": 1,
+                        "schema_version": SCHEMA_VERSION,
                     }
                 ],
             )

@@ -5,6 +5,7 @@ import textwrap
 import pandas as pd
 
 from latentsweep.cli import main
+from latentsweep.results import SCHEMA_VERSION
 
 EXPERIMENT = """
 name = "table1"
@@ -51,6 +52,7 @@ def test_table_one_from_a_config(ray_instance, tmp_path, capsys):
     assert (rows["indices"].map(len) == rows["size"]).all()
     assert (rows["class_counts"].map(sum) == rows["size"]).all()
     assert rows["test_accuracy"].between(0, 1).all()
+    assert (rows["schema_version"] == SCHEMA_VERSION).all()  # the store's version, not 1
     header = "| autoencoder | sampler | balanced 60 | balanced 20 | unbalanced 60 | unbalanced 20 |"
     assert header in output and "| tsne-ae | multi-normal-cluster |" in output
     report = (results / "table1" / "report" / "report.md").read_text()
