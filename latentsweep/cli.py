@@ -54,8 +54,33 @@ def _positive(text: str) -> int:
     return value
 
 
+def versions() -> str:
+    """latentsweep's version and those of the libraries a result depends on, read without importing them."""
+    from importlib import metadata
+
+    from . import __version__
+
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return f"latentsweep {__version__} (torch {version('torch')}, ray {version('ray')}, optuna {version('optuna')})"
+
+
+class _Version(argparse.Action):
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print the versions of latentsweep, torch, ray, optuna")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(versions())
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="latentsweep", description="Active-learning sweeps in autoencoder latent spaces, on Ray.")
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(command, workers=True, output=True):

@@ -224,3 +224,18 @@ def test_a_store_made_before_the_init_key_keeps_its_ids(tmp_path, capsys, repres
     cached = output.count("(cached)")
     assert cached == (2 if representation_init == "torch" else 0)
     assert sorted(p.name for p in (tmp_path / "results" / "stored" / "trials").iterdir()) == before
+
+
+def test_version_names_the_package_and_the_libraries_results_depend_on(capsys):
+    from importlib import metadata
+
+    import latentsweep
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    expected = (
+        f"latentsweep {latentsweep.__version__} (torch {metadata.version('torch')}, ray {metadata.version('ray')}, "
+        f"optuna {metadata.version('optuna')})\n"
+    )
+    assert capsys.readouterr().out == expected
