@@ -28,14 +28,13 @@ class DatasetKind:
     needs_path: read from files the user names (`data.path`); default_path: where it is read from
     otherwise; validation_size: the default, a count or a fraction of the training part; split: the
     default split rule (`first` for standard files in their published order, `stratified` for files
-    of your own); holds: `images` [N, H, W] or `vectors` [N, d]; path_kind: what `data.path` names.
+    of your own); path_kind: what `data.path` names.
     """
 
     needs_path: bool = True
     default_path: Path | None = None
     validation_size: int | float = 0.1
     split: str = "stratified"
-    holds: str = "images"
     path_kind: str = "a file or folder"
 
 
@@ -62,6 +61,4 @@ DATASETS.register(
     "svhn", split="first", validation_size=5000, path_kind="a folder with train_32x32.mat and test_32x32.mat"
 )(lambda path, name: load_svhn(path))
 DATASETS.register("npz", path_kind="an .npz file with x, y (and optionally x_test, y_test)")(load_npz)
-DATASETS.register("embeddings", holds="vectors", path_kind="an .npz, a folder of .npy files or a .parquet file")(
-    load_embeddings
-)
+DATASETS.register("embeddings", path_kind="an .npz, a folder of .npy files or a .parquet file")(load_embeddings)

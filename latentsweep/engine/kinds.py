@@ -16,8 +16,6 @@ import numpy as np
 
 from ..strategies.registry import Registry
 
-POSTERIOR_RULES = ("never", "always", "from-data")
-
 
 @dataclass(frozen=True)
 class RepresentationKind:

@@ -14,7 +14,7 @@ import optuna
 
 from ..config import ConfigError
 from ..config.sweep import strategy
-from ..config.tune import PAIRS, Choice, Range, TuneConfig
+from ..config.tune import PAIRS, Choice, TuneConfig
 from ..engine import StrategySpec
 
 optuna.logging.set_verbosity(logging.WARNING)
@@ -126,12 +126,6 @@ def suggest(trial: optuna.trial.BaseTrial, config: TuneConfig) -> StrategySpec:
                     high = min(high, 1.0 - float(values.get(other, 0.0)))
             values[name] = trial.suggest_float(name, dimension.low, max(dimension.low, high), log=dimension.log)
     return strategy("tune", values)
-
-
-def as_range(dimension: Range | Choice) -> str:
-    if isinstance(dimension, Choice):
-        return "{" + ", ".join(map(str, dimension.options)) + "}"
-    return f"[{dimension.low:g}, {dimension.high:g}]" + (" log" if dimension.log else "")
 
 
 def recover_orphans(study: optuna.Study) -> int:
