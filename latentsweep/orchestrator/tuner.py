@@ -71,10 +71,12 @@ class TuneOutcome:
     search_seconds: float = 0.0
     interrupted: bool = False
     warnings: list[str] = field(default_factory=list)
+    trials_failed: int = 0  # active-learning trials (a search trial's seeds, the final comparison) stored failed now
 
     @property
     def exit_code(self) -> int:
-        return 130 if self.interrupted else 0
+        """130 interrupted, 1 when active-learning trials failed in this run (README, exit codes), else 0."""
+        return 130 if self.interrupted else (1 if self.trials_failed else 0)
 
     def summary(self) -> str:
         lines = [
@@ -91,6 +93,11 @@ class TuneOutcome:
             lines.append(self.final_table)
         if self.figures:
             lines.append(f"figures: {self.figures[0].parent}")
+        if self.trials_failed:
+            lines.append(
+                f"{self.trials_failed} active-learning trials failed in this run: their errors are in the trials "
+                "table's error column"
+            )
         lines.append(f"results in {self.folder}; open the study with: optuna-dashboard {self.storage}")
         lines += [f"warning: {line}" for line in self.warnings]
         return "\n".join(lines)
@@ -188,6 +195,12 @@ def run_tune(config: TuneConfig, options: TuneOptions, display: Display | None =
     return outcome
 
 
+def _failed_for_good(trial) -> bool:
+    """A trial failed by its seeds' errors: it counts against the budget as a finished one does (else a study
+    whose every trial fails asks for trials for ever); a suggestion refused or a crash's orphan does not."""
+    return trial.user_attrs.get("error") is not None
+
+
 def _conclude(study: optuna.Study, outcome: TuneOutcome, store: ResultStore) -> None:
     states = collections.Counter(t.state for t in study.get_trials(deepcopy=False))
     outcome.complete = states[optuna.trial.TrialState.COMPLETE]
@@ -230,7 +243,8 @@ class _Search:
         self.in_flight = config.settings.in_flight or n_workers
         self.stored = store.stored_status()
         done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-        self.finished = len(study.get_trials(deepcopy=False, states=done))
+        trials = study.get_trials(deepcopy=False)
+        self.finished = sum(1 for t in trials if t.state in done or _failed_for_good(t))
 
     def _tags(self, spec: TrialSpec) -> dict:
         if spec.id in self.final_tag:
@@ -273,7 +287,7 @@ class _Search:
 
     def _tell(self, trial, value: float | None = None, state=None) -> None:
         self.study.tell(trial, value, state=state)
-        if state in (None, optuna.trial.TrialState.PRUNED):
+        if state in (None, optuna.trial.TrialState.PRUNED) or _failed_for_good(trial):
             self.finished += 1
         self.status.units_done = self.status.done = self.finished
 
@@ -361,6 +375,8 @@ class _Search:
             self.executor.stop(running.job_key, [s.id for s in running.specs])
 
     def _stored(self, result: TrialResult) -> None:
+        if result.error:
+            self.outcome.trials_failed += 1
         if result.spec.id in self.final_tag:
             return
         number = self.by_spec.get(result.spec.id)

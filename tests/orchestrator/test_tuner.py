@@ -201,6 +201,29 @@ def test_a_study_on_a_collapsed_vae_ends_with_a_warning(ray_instance, tmp_path, 
     assert "0 of 8 latent dimensions used" in lines[-1]
 
 
+def test_a_study_whose_trials_fail_exits_1_and_says_so(ray_instance, tmp_path, capsys):
+    """The README's exit codes hold for tune too: active-learning trials that failed in the run make it 1."""
+    (tmp_path / "broken_in_tune.py").write_text(
+        "from latentsweep.strategies import BATCH_SELECTION\n\n"
+        '@BATCH_SELECTION.register("test-broken-in-tune")\n'
+        "def broken(candidates, k, rng, params):\n"
+        '    raise ValueError("this selector is broken")\n'
+    )
+    config = write_tune(
+        tmp_path, trials=2, pruner="none", fixed='batch = "test-broken-in-tune"', space="gamma = [0.0, 1.0]"
+    )
+    config.write_text('plugins = ["broken_in_tune.py"]\n' + config.read_text())
+    assert main(["tune", str(config), "--results", str(tmp_path / "r"), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "0 complete, 0 pruned, 2 failed" in out
+    # the batch rule ignores gamma: the second search trial is the first's strategy, read back, not run again
+    assert "1 run now (1 read back from the store" in out
+    assert "2 active-learning trials failed in this run" in out  # its 2 seeds
+    trials = pd.read_parquet(tmp_path / "r" / "study" / "trials")
+    assert len(trials) == 2 and (trials["status"] == "failed").all()
+    assert trials["error"].str.contains("this selector is broken").all()
+
+
 def test_a_killed_study_continues_and_reruns_its_orphan_once(ray_instance, tmp_path, capsys):
     config = write_tune(tmp_path, trials=5, pruner="none", space="gamma = [0.0, 1.0]")
     (tmp_path / "slow.py").write_text(SLOW_EVENTS)
