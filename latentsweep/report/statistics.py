@@ -23,8 +23,11 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
     return float(array.mean()), float(array.std(ddof=1)) if array.size > 1 else math.nan
 
 
-def confidence_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float]:
-    """The t confidence interval of the mean (NaN for fewer than two values)."""
+def confidence_interval(
+    values: Sequence[float], level: float = 0.95, *, bounds: tuple[float, float] | None = None
+) -> tuple[float, float]:
+    """The t confidence interval of the mean (NaN for fewer than two values), clipped to `bounds` where the
+    quantity has a range (an accuracy's [0, 1]: with few seeds the t interval runs past it)."""
     from scipy import stats
 
     array = np.asarray(values, dtype=np.float64)
@@ -35,6 +38,8 @@ def confidence_interval(values: Sequence[float], level: float = 0.95) -> tuple[f
     if sem == 0:
         return float(mean), float(mean)
     low, high = stats.t.interval(level, array.size - 1, loc=mean, scale=sem)
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
     return float(low), float(high)
 
 

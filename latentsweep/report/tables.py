@@ -38,7 +38,7 @@ def summary_table(
         key = key if isinstance(key, tuple) else (key,)
         test_mean, test_std = mean_std(group["final_test_accuracy"])
         auc_mean, _ = mean_std(group["val_accuracy_auc"])
-        low, high = confidence_interval(group["val_accuracy_auc"])
+        low, high = confidence_interval(group["val_accuracy_auc"], bounds=(0.0, 1.0))  # an accuracy's area
         row = dict(zip(keys, key, strict=True))
         row["strategy"] = row.pop("row")
         row.update(n=len(group), test_mean=test_mean, test_std=test_std)

@@ -24,6 +24,16 @@ def test_t_interval_by_hand():
     assert low == pytest.approx(2 - half, rel=1e-5) and high == pytest.approx(2 + half, rel=1e-5)
 
 
+def test_an_interval_of_a_bounded_quantity_stays_in_its_range():
+    # mean 0.95, s = 0.05, sem = 0.05 / sqrt(3), t(0.975, 2) = 4.302653: [0.825792, 1.074208] unclipped
+    half = 4.302653 * 0.05 / math.sqrt(3)
+    low, high = confidence_interval([0.90, 0.95, 1.0], bounds=(0.0, 1.0))
+    assert low == pytest.approx(0.95 - half, rel=1e-5) and high == 1.0
+    assert confidence_interval([0.90, 0.95, 1.0])[1] == pytest.approx(0.95 + half, rel=1e-5)
+    # n = 2: mean 0.8, sem 0.1, t(0.975, 1) = 12.7062: [-0.4706, 2.0706], the whole range once clipped
+    assert confidence_interval([0.7, 0.9], bounds=(0.0, 1.0)) == (0.0, 1.0)
+
+
 def test_paired_comparison_equals_scipy_on_the_same_pairs():
     a = [0.81, 0.83, 0.80, 0.85, 0.84, 0.82, 0.86]
     b = [0.79, 0.80, 0.81, 0.80, 0.82, 0.79, 0.83]
