@@ -211,12 +211,10 @@ def _conclude(study: optuna.Study, outcome: TuneOutcome, store: ResultStore) -> 
         return
     outcome.best_value, outcome.best_params = best.value, dict(best.params)
     outcome.best_strategy = best.user_attrs.get("strategy", "")
+    from ..report.tuning import param_importances, study_figures
+
     if outcome.complete >= 2:
-        try:
-            outcome.importances = optuna.importance.get_param_importances(study)
-        except (RuntimeError, ValueError, ZeroDivisionError):  # e.g. every trial with the same value
-            outcome.importances = {}
-    from ..report.tuning import study_figures
+        outcome.importances = param_importances(study)
 
     outcome.figures = study_figures(study, store.folder / "figures")
 

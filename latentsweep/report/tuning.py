@@ -11,6 +11,22 @@ from pathlib import Path
 from .figures import save_figure
 
 
+def param_importances(study) -> dict[str, float]:
+    """Optuna's parameter importances, {} when they say nothing: too few or too alike trials, where Optuna
+    returns equal shares (and warns into the user's terminal) or fails. Optuna's warnings stay here."""
+    import optuna
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            importances = optuna.importance.get_param_importances(study)
+        except (RuntimeError, ValueError, ZeroDivisionError):  # e.g. every trial with the same value
+            return {}
+    if len(importances) > 1 and len({round(v, 12) for v in importances.values()}) == 1:
+        return {}
+    return dict(importances)
+
+
 def study_figures(study, folder: Path) -> list[Path]:
     """Writes the study's figures into `folder`; returns their paths (none before two finished trials)."""
     import optuna
@@ -26,10 +42,7 @@ def study_figures(study, folder: Path) -> list[Path]:
         axes = plots.plot_optimization_history(study)
         paths += save_figure(axes.figure, folder / "optimization_history")
         names = sorted({name for t in finished for name in t.params})
-        try:
-            importances = optuna.importance.get_param_importances(study)
-        except (RuntimeError, ValueError, ZeroDivisionError):
-            importances = {}
+        importances = param_importances(study)
         if importances:
             axes = plots.plot_param_importances(study)
             paths += save_figure(axes.figure, folder / "param_importances")

@@ -50,3 +50,28 @@ def test_two_varied_parameters_get_a_contour(tmp_path):
     paths = study_figures(study_with(space, [0.1, 0.5, 0.2, 0.4]), tmp_path)
     assert {"contour.png", "contour.svg"} <= {path.name for path in paths}
     assert all(path.stat().st_size > 1000 for path in paths)
+
+
+def _enqueued(values_of) -> optuna.Study:
+    study = optuna.create_study()
+    for i in range(12):
+        study.enqueue_trial({"x": i / 12, "y": (i * 7 % 12) / 12})
+        study.optimize(lambda t: values_of(t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=1)
+    return study
+
+
+def test_importances_rank_what_matters_and_say_nothing_when_optuna_splits_them_equally(recwarn):
+    import warnings
+
+    from latentsweep.report.tuning import param_importances
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    warnings.simplefilter("always")
+    ranked = param_importances(_enqueued(lambda x, y: 10 * x + 0.01 * y))
+    assert list(ranked) == ["x", "y"] and ranked["x"] > 0.9
+    two = optuna.create_study()
+    for x, y in ((0.0, 0.0), (0.5, 0.5)):  # x and y moved together: no way to tell them apart
+        two.enqueue_trial({"x": x, "y": y})
+        two.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), n_trials=1)
+    assert param_importances(two) == {}  # Optuna gives 0.5 and 0.5 here: no information
+    assert not [w for w in recwarn if "optuna" in (w.filename or "")]  # none of Optuna's warnings escape
