@@ -265,9 +265,10 @@ def _initial(args) -> int:
     changes = {k: v for k, v in (("address", args.address), ("workers", args.workers)) if v}
     if changes:
         config = dataclasses.replace(config, ray=dataclasses.replace(config.ray, **changes))
+    from .orchestrator.cluster import address_source
     from .orchestrator.initial_experiment import run_initial_experiment
 
-    outcome = run_initial_experiment(config, args.results, _display(args))
+    outcome = run_initial_experiment(config, args.results, _display(args), address_source=address_source(args.address))
     if outcome.interrupted:
         print("interrupted: every query set evaluated so far is stored; run again to finish")
         return 130

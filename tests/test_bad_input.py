@@ -955,3 +955,15 @@ def test_an_unreachable_address_gives_up_in_bounded_time(tmp_path):
     assert len(lines) == 1 and "--address 127.0.0.1:1: no Ray cluster answered" in lines[0]
     assert time.monotonic() - started < 120
     assert not (tmp_path / "r").exists()
+
+
+def test_an_unreachable_address_from_the_config_names_the_key_not_a_flag(tmp_path):
+    config = tmp_path / "stored.toml"
+    config.write_text(textwrap.dedent(BASE) + '\n[ray]\naddress = "127.0.0.1:1"\n')
+    command = [sys.executable, "-m", "latentsweep.cli", "run", str(config), "--results", str(tmp_path / "r")]
+    environment = {**os.environ, "LATENTSWEEP_CONNECT_SECONDS": "5"}
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300, env=environment)
+    assert completed.returncode == 2, completed.stderr[-2000:]
+    lines = [line for line in completed.stderr.splitlines() if line.startswith("latentsweep: error:")]
+    assert len(lines) == 1 and "ray.address 127.0.0.1:1: no Ray cluster answered" in lines[0]
+    assert "--address" not in lines[0]

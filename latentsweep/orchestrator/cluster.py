@@ -89,16 +89,21 @@ def start_local(num_cpus: int | None = None) -> None:
     ray.init(**local_options(num_cpus))
 
 
+def address_source(flag: str | None) -> str:
+    """How an error names the address a command uses: the flag when given, else the config key."""
+    return "--address" if flag else "ray.address"
+
+
 @contextlib.contextmanager
-def ray_session(address: str | None) -> Iterator[None]:
+def ray_session(address: str | None, *, source: str = "--address") -> Iterator[None]:
     """Uses the Ray instance this process already has, else starts a local one (loopback, token) or joins
     the cluster at `address`, and shuts it down after. An address that does not answer within
-    CONNECT_SECONDS is a ConfigError naming it."""
+    CONNECT_SECONDS is a ConfigError naming it and where it came from (`source`: the flag or the key)."""
     if ray.is_initialized():
         yield
         return
     if address:
-        _connect(address)
+        _connect(address, source)
         try:
             yield
         finally:
@@ -137,7 +142,7 @@ def stop_monitor() -> int:
     return killed
 
 
-def _connect(address: str) -> None:
+def _connect(address: str, source: str) -> None:
     """ray.init(address) bounded in time: Ray retries an unreachable address for minutes."""
     failure: list[BaseException] = []
 
@@ -153,11 +158,11 @@ def _connect(address: str) -> None:
     thread.join(CONNECT_SECONDS)
     if thread.is_alive():
         raise ConfigError(
-            f"--address {address}: no Ray cluster answered within {time.monotonic() - started:.0f} s "
+            f"{source} {address}: no Ray cluster answered within {time.monotonic() - started:.0f} s "
             "(is `ray start --head` running there, and is its port reachable?)"
         )
     if failure:
-        raise ConfigError(f"--address {address}: cannot join the Ray cluster ({error_text(failure[0])})")
+        raise ConfigError(f"{source} {address}: cannot join the Ray cluster ({error_text(failure[0])})")
 
 
 def cluster_resources() -> dict:

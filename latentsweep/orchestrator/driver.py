@@ -28,7 +28,7 @@ from ..data import Splits, load_splits
 from ..engine import LatentSet, TrialResult, TrialSpec
 from ..results import Checkpoint, RepresentationCache, ResultStore
 from ..results.compact import SUGGEST_AFTER
-from .cluster import cluster_resources, ray_session, resolve_gpus, worker_count
+from .cluster import address_source, cluster_resources, ray_session, resolve_gpus, worker_count
 from .executor import Executor, ExecutorStatus
 from .ledger import TrialLedger
 from .plan import SweepPlan, describe_plan, make_packs, make_plan, pack_cap
@@ -146,7 +146,10 @@ def run_sweep(config: SweepConfig, options: RunOptions, display: Display | None 
         return outcome
     display = display or make_display(options.display)
     status = SweepStatus(name=config.name)
-    with prepared.store.lock(), ray_session(options.address or config.ray.address):
+    with (
+        prepared.store.lock(),
+        ray_session(options.address or config.ray.address, source=address_source(options.address)),
+    ):
         resources = cluster_resources()
         n_workers = worker_count(config.ray, resources, options.workers)
         gpus = resolve_gpus(config.ray, resources, n_workers)  # refuses before anything is written

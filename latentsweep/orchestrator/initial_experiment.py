@@ -85,7 +85,12 @@ def experiment_data(config: InitialExperimentConfig) -> dict[str, Splits]:
 
 
 def run_initial_experiment(
-    config: InitialExperimentConfig, results: Path, display_mode: str = "auto", display: Display | None = None
+    config: InitialExperimentConfig,
+    results: Path,
+    display_mode: str = "auto",
+    display: Display | None = None,
+    *,
+    address_source: str = "ray.address",
 ) -> ExperimentOutcome:
     started = time.monotonic()
     variants = experiment_data(config)
@@ -102,7 +107,7 @@ def run_initial_experiment(
         "learning_rate": config.classifier.learning_rate,
         "test_limit": config.classifier.test_limit,
     }
-    with store.lock(), ray_session(config.ray.address):
+    with store.lock(), ray_session(config.ray.address, source=address_source):
         store.open({"name": config.name, "kind": "initial-query-selection", "data": config.data.describe()})
         done = set(store.stored_columns("query_sets", ["evaluation_id"])["evaluation_id"].to_pylist())
         resources = cluster_resources()

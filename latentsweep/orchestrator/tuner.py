@@ -27,7 +27,7 @@ from ..config.tune import TuneConfig
 from ..data import Splits, load_splits
 from ..engine import PASSIVE, StrategySpec, TrialResult, TrialSpec, has_posterior, kind_problem
 from ..results import RepresentationCache, ResultStore
-from .cluster import cluster_resources, ray_session, resolve_gpus, worker_count
+from .cluster import address_source, cluster_resources, ray_session, resolve_gpus, worker_count
 from .executor import Executor, ExecutorStatus, Job
 from .ledger import TrialLedger
 from .objective import SeedOutcome, objective_value, read_seeds, report_step
@@ -160,7 +160,7 @@ def run_tune(config: TuneConfig, options: TuneOptions, display: Display | None =
     outcome = TuneOutcome(folder=store.folder, study=config.study_name)
     display = display or make_display(options.display)
     status = SweepStatus(name=f"tune {config.study_name}", unit="trials")
-    with store.lock(), ray_session(options.address or config.ray.address):
+    with store.lock(), ray_session(options.address or config.ray.address, source=address_source(options.address)):
         resources = cluster_resources()
         n_workers = worker_count(config.ray, resources, options.workers)
         representation_gpus, worker_gpus = resolve_gpus(config.ray, resources, n_workers)
