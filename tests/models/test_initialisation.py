@@ -18,7 +18,7 @@ def test_keras_init_is_glorot_uniform_with_zero_biases():
         assert float(layer.weight.detach().abs().max()) <= limit
         assert float(layer.weight.detach().abs().max()) > 0.9 * limit  # uniform over the whole interval
         assert torch.count_nonzero(layer.bias) == 0
-    assert float(dense.weight.std()) == pytest.approx(math.sqrt(6 / 400) / math.sqrt(3), rel=0.02)
+    assert float(dense.weight.detach().std()) == pytest.approx(math.sqrt(6 / 400) / math.sqrt(3), rel=0.02)
 
 
 def test_torch_init_leaves_pytorch_defaults_and_bad_names_are_refused():
