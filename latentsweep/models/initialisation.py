@@ -11,16 +11,22 @@ from __future__ import annotations
 from torch import nn
 
 _LAYERS = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
+INITIALISATIONS = ("keras", "torch")  # engine.specs keeps the same pair without importing torch
+
+
+def check_initialisation(init: str) -> str:
+    """`init` if it names an initialisation, else a ValueError naming it."""
+    if init not in INITIALISATIONS:
+        raise ValueError(f"init = {init!r}: expected one of {', '.join(INITIALISATIONS)}")
+    return init
 
 
 def initialise(model: nn.Module, init: str) -> nn.Module:
     """Re-initialises every dense and (transposed) convolution layer of `model` in place: `keras`
     (glorot-uniform kernels, zero biases) or `torch` (the layers' own initialisation, left as it is).
     Draws from torch's global generator, so the caller seeds it."""
-    if init == "torch":
+    if check_initialisation(init) == "torch":
         return model
-    if init != "keras":
-        raise ValueError(f"init = {init!r}: expected 'keras' or 'torch'")
     for module in model.modules():
         if isinstance(module, _LAYERS):
             nn.init.xavier_uniform_(module.weight)  # fans over the receptive field, as Keras counts them

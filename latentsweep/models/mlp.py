@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from . import counter_random
+from .initialisation import check_initialisation
 from .rmsprop import FusedRMSprop
 
 # counters that separate the purposes of one member's stream: initial weights use 0, 1, ... (one per
@@ -60,8 +61,7 @@ class StackedMLP:
         # every parameter is a view of one flat buffer, so an optimiser step is a few passes over one tensor
         self._flat = torch.zeros(len(keys) * sum(a * b + b for a, b in shape.layers), device=device)
         self.weights, self.biases = _views(self._flat, len(keys), shape.layers)
-        if init not in ("keras", "torch"):
-            raise ValueError(f"init = {init!r}: expected 'keras' or 'torch'")
+        check_initialisation(init)
         for counter, (weight, bias, (fan_in, fan_out)) in enumerate(
             zip(self.weights, self.biases, shape.layers, strict=True)
         ):

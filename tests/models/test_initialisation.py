@@ -53,3 +53,10 @@ def test_mlp_init_bounds_and_pack_independence(init):
             assert float(bias.abs().max()) <= limit
     for packed, single in zip(pack.weights + pack.biases, alone.weights + alone.biases, strict=True):
         assert torch.equal(packed[1], single[0])
+
+
+def test_the_config_layer_and_the_models_name_the_same_initialisations():
+    from latentsweep.engine.specs import INITIALISATIONS as CONFIGURED
+    from latentsweep.models.initialisation import INITIALISATIONS
+
+    assert CONFIGURED == INITIALISATIONS  # the specs keep their copy so that the config loads no torch
