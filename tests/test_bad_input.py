@@ -967,3 +967,17 @@ def test_an_unreachable_address_from_the_config_names_the_key_not_a_flag(tmp_pat
     lines = [line for line in completed.stderr.splitlines() if line.startswith("latentsweep: error:")]
     assert len(lines) == 1 and "ray.address 127.0.0.1:1: no Ray cluster answered" in lines[0]
     assert "--address" not in lines[0]
+
+
+def test_gpus_asked_for_on_a_machine_without_any_are_refused_before_ray_starts(tmp_path):
+    config = tmp_path / "stored.toml"
+    config.write_text(textwrap.dedent(BASE) + "\n[ray]\ngpus_per_worker = 1\n")
+    command = [sys.executable, "-m", "latentsweep.cli", "run", str(config), "--results", str(tmp_path / "r")]
+    ray_dir = tmp_path / "ray"
+    ray_dir.mkdir()
+    environment = {**os.environ, "RAY_TMPDIR": str(ray_dir), "CUDA_VISIBLE_DEVICES": ""}
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300, env=environment)
+    assert completed.returncode == 2, completed.stderr[-2000:]
+    lines = [line for line in completed.stderr.splitlines() if line.startswith("latentsweep: error:")]
+    assert len(lines) == 1 and "ray.gpus_per_worker = 1.0: this machine has no GPUs" in lines[0]
+    assert not any(ray_dir.iterdir())  # no Ray session was started

@@ -177,6 +177,24 @@ def cluster_resources() -> dict:
     }
 
 
+def check_local_gpus(ray_config: RayConfig, address: str | None) -> None:
+    """Before a local Ray instance starts (no address, none running): a GPU request on a machine without
+    GPUs is refused now, rather than after Ray's start of 6-8 s."""
+    if address or ray.is_initialized():
+        return
+    import torch
+
+    if torch.cuda.is_available() and torch.cuda.device_count() > 0:
+        return
+    for key in ("representation_gpus", "gpus_per_worker"):
+        value = getattr(ray_config, key)
+        if value != "auto" and value > 0:
+            raise ConfigError(
+                f"ray.{key} = {value!r}: this machine has no GPUs for a local Ray instance (it would wait "
+                "forever); use 0 or 'auto', or --address a cluster with GPUs"
+            )
+
+
 def resolve_gpus(ray_config: RayConfig, resources: dict, n_workers: int) -> tuple[float, float]:
     """(GPUs per representation job, GPUs per trial worker); a GPU request on a GPU-less cluster fails now."""
     gpus = resources["GPU"]

@@ -28,7 +28,7 @@ from ..data import Splits, load_splits
 from ..engine import LatentSet, TrialResult, TrialSpec
 from ..results import Checkpoint, RepresentationCache, ResultStore
 from ..results.compact import SUGGEST_AFTER
-from .cluster import address_source, cluster_resources, ray_session, resolve_gpus, worker_count
+from .cluster import address_source, check_local_gpus, cluster_resources, ray_session, resolve_gpus, worker_count
 from .executor import Executor, ExecutorStatus
 from .ledger import TrialLedger
 from .plan import SweepPlan, describe_plan, make_packs, make_plan, pack_cap
@@ -144,6 +144,7 @@ def run_sweep(config: SweepConfig, options: RunOptions, display: Display | None 
     if not prepared.plan.to_run and not options.fresh:
         outcome.skipped = len(prepared.plan.trials)
         return outcome
+    check_local_gpus(config.ray, options.address or config.ray.address)
     display = display or make_display(options.display)
     status = SweepStatus(name=config.name)
     with (

@@ -25,7 +25,7 @@ from ..engine import canonical_hash
 from ..errors import LatentsweepError
 from ..results import SCHEMA_VERSION, RepresentationCache, ResultStore
 from ..strategies import InitialPool
-from .cluster import cluster_resources, ray_session, worker_count
+from .cluster import check_local_gpus, cluster_resources, ray_session, worker_count
 from .executor import Executor, ExecutorStatus, Job
 from .plan import check_data
 from .progress import Display, SweepStatus, make_display
@@ -107,6 +107,7 @@ def run_initial_experiment(
         "learning_rate": config.classifier.learning_rate,
         "test_limit": config.classifier.test_limit,
     }
+    check_local_gpus(config.ray, config.ray.address)
     with store.lock(), ray_session(config.ray.address, source=address_source):
         store.open({"name": config.name, "kind": "initial-query-selection", "data": config.data.describe()})
         done = set(store.stored_columns("query_sets", ["evaluation_id"])["evaluation_id"].to_pylist())

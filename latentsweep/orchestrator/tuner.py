@@ -27,7 +27,7 @@ from ..config.tune import TuneConfig
 from ..data import Splits, load_splits
 from ..engine import PASSIVE, StrategySpec, TrialResult, TrialSpec, has_posterior, kind_problem
 from ..results import RepresentationCache, ResultStore
-from .cluster import address_source, cluster_resources, ray_session, resolve_gpus, worker_count
+from .cluster import address_source, check_local_gpus, cluster_resources, ray_session, resolve_gpus, worker_count
 from .executor import Executor, ExecutorStatus, Job
 from .ledger import TrialLedger
 from .objective import SeedOutcome, objective_value, read_seeds, report_step
@@ -158,6 +158,7 @@ def run_tune(config: TuneConfig, options: TuneOptions, display: Display | None =
     store.check()
     url = options.storage or config.settings.storage
     outcome = TuneOutcome(folder=store.folder, study=config.study_name)
+    check_local_gpus(config.ray, options.address or config.ray.address)
     display = display or make_display(options.display)
     status = SweepStatus(name=f"tune {config.study_name}", unit="trials")
     with store.lock(), ray_session(options.address or config.ray.address, source=address_source(options.address)):
