@@ -86,7 +86,7 @@ def train_representation(splits: Splits, spec: RepresentationSpec, device: str |
     )
     train_seconds = time.perf_counter() - started
     pool_mu, pool_logvar = encode(model, splits.pool, torch_device)
-    own_bce, mean_image_bce, perfect_bce = reconstruction_loss(model, splits.pool, torch_device)
+    own_bce, mean_image_bce, perfect_bce = reconstruction_loss(model, splits.pool, torch_device, codes=pool_mu)
     val_mu, _ = encode(model, splits.val, torch_device)
     test_mu, _ = encode(model, splits.test, torch_device)
     metadata = {

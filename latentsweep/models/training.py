@@ -145,17 +145,25 @@ def reconstruction_errors(model: nn.Module, images: np.ndarray, device: torch.de
 
 
 @torch.no_grad()
-def reconstruction_loss(model: nn.Module, images: np.ndarray, device: torch.device) -> tuple[float, float, float]:
+def reconstruction_loss(
+    model: nn.Module, images: np.ndarray, device: torch.device, *, codes: np.ndarray | None = None
+) -> tuple[float, float, float]:
     """Binary cross-entropy summed over pixels, mean per image, of (the model's reconstructions decoding z =
     mu, the pool's mean image [s, s], the images themselves): a decoder that ignores z can do no better than
-    the mean image, a perfect one reaches the third (the grey pixels' own entropy, 0 on binary images)."""
+    the mean image, a perfect one reaches the third (the grey pixels' own entropy, 0 on binary images).
+    `codes` [N, d]: the images' mu when the caller has encoded them already (not encoded twice)."""
     model.eval()
     bce = functional.binary_cross_entropy_with_logits
     mean = torch.from_numpy(images.mean(axis=0, dtype=np.float64).astype(np.float32)).to(device)
     mean_logits = torch.logit(mean.clamp(1e-6, 1 - 1e-6))
     own = baseline = floor = 0.0
-    for batch in _batches(images, np.arange(images.shape[0]), 1000, device):
-        code, _ = model.encode(batch)
+    for index, batch in enumerate(_batches(images, np.arange(images.shape[0]), 1000, device)):
+        if codes is None:
+            code, _ = model.encode(batch)
+        else:
+            code = torch.from_numpy(np.ascontiguousarray(codes[index * 1000 : (index + 1) * 1000])).to(
+                device, batch.dtype
+            )
         own += bce(model.decode_logits(code).float(), batch, reduction="sum").item()
         baseline += bce(mean_logits.expand_as(batch), batch, reduction="sum").item()
         floor += bce(torch.logit(batch.float().clamp(1e-6, 1 - 1e-6)), batch, reduction="sum").item()

@@ -184,26 +184,29 @@ def check_local_gpus(ray_config: RayConfig, address: str | None) -> None:
         return
     import torch
 
-    if torch.cuda.is_available() and torch.cuda.device_count() > 0:
-        return
+    if not (torch.cuda.is_available() and torch.cuda.device_count() > 0):
+        _refuse_gpu_requests(
+            ray_config, "this machine has no GPUs for a local Ray instance", "or --address a cluster with GPUs"
+        )
+
+
+def _refuse_gpu_requests(ray_config: RayConfig, where: str, also: str = "") -> None:
+    """A ConfigError naming the first GPU request in `ray_config`, where there are no GPUs (it would wait forever)."""
     for key in ("representation_gpus", "gpus_per_worker"):
         value = getattr(ray_config, key)
         if value != "auto" and value > 0:
             raise ConfigError(
-                f"ray.{key} = {value!r}: this machine has no GPUs for a local Ray instance (it would wait "
-                "forever); use 0 or 'auto', or --address a cluster with GPUs"
+                f"ray.{key} = {value!r}: {where} (it would wait forever); use 0 or 'auto'{', ' + also if also else ''}"
             )
 
 
 def resolve_gpus(ray_config: RayConfig, resources: dict, n_workers: int) -> tuple[float, float]:
     """(GPUs per representation job, GPUs per trial worker); a GPU request on a GPU-less cluster fails now."""
     gpus = resources["GPU"]
+    if gpus == 0:
+        _refuse_gpu_requests(ray_config, "the Ray cluster has no GPUs")
     for key in ("representation_gpus", "gpus_per_worker"):
         value = getattr(ray_config, key)
-        if value != "auto" and value > 0 and gpus == 0:
-            raise ConfigError(
-                f"ray.{key} = {value!r}: the Ray cluster has no GPUs (it would wait forever); use 0 or 'auto'"
-            )
         if value != "auto" and value > gpus:
             raise ConfigError(f"ray.{key} = {value!r}: the Ray cluster has only {gpus:g} GPUs")
     representation = ray_config.representation_gpus

@@ -114,3 +114,5 @@ def test_reconstruction_loss_against_the_mean_image_and_a_perfect_one_by_hand():
     second = [-math.log(2 / 3), -math.log(1 / 3), -math.log(2 / 3)]
     assert mean == pytest.approx((sum(first) + sum(second)) / 3, rel=1e-5)
     assert perfect == pytest.approx(math.log(2) / 3, rel=1e-4)  # only the grey pixel has entropy: log 2
+    codes = np.zeros((3, 1), np.float32)  # the mu the caller already has: the same three numbers
+    assert reconstruction_loss(_Fixed([[0.0, 0.0]]), images, torch.device("cpu"), codes=codes) == (own, mean, perfect)
