@@ -77,7 +77,7 @@ def main() -> None:
     for distance in sorted(DISTANCES):
         candidates = Candidates(uncertainty=uncertainty, features=mu, logvar=logvar)
         started = time.perf_counter()
-        BATCH_SELECTION["greedy"](candidates, 100, rng, BatchParams(alpha=0.3, distance=distance))
+        BATCH_SELECTION["greedy"](candidates, 100, rng, BatchParams(values={"alpha": 0.3, "distance": distance}))
         print(f"  {distance:24s} {time.perf_counter() - started:7.3f} s")
 
 

@@ -51,7 +51,7 @@ def main() -> None:
     print(f"{'strategy':38s} {'subsample':>9s} {'candidates':>10s} {'seconds':>8s}")
     for name, (fields, subsamples) in STRATEGIES.items():
         for subsample in subsamples:
-            strategy = StrategySpec(**fields, subsample=subsample).canonical()
+            strategy = StrategySpec.build({**fields, "subsample": subsample}).canonical()
             spec = TrialSpec("synthetic", "latent-55k-30", strategy, classifier, budget, seed=0)
             result = run_trial(latent, spec)
             assert result.status == "ok", result.error

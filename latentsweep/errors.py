@@ -12,7 +12,15 @@ class DataError(LatentsweepError, ValueError):
 
 
 class SpecError(LatentsweepError, ValueError):
-    """A trial, strategy or model setting is invalid; the message names the field and the value."""
+    """A trial, strategy or model setting is invalid; the message names the field and the value.
+
+    `field` is the name of the offending field or parameter (None when the error is about the whole
+    spec): the config layer puts its key path in front of it, without reading the message.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class TrainingDivergedError(LatentsweepError, RuntimeError):

@@ -226,6 +226,36 @@ def test_a_store_made_before_the_init_key_keeps_its_ids(tmp_path, capsys, repres
     assert sorted(p.name for p in (tmp_path / "results" / "stored" / "trials").iterdir()) == before
 
 
+STORED_BEFORE_PARAMS = __import__("pathlib").Path(__file__).parent / "stored" / "before-params"
+
+
+def test_a_store_made_before_the_parameter_model_is_complete_and_unchanged(tmp_path, capsys):
+    """The committed store was run by the code in which greedy's distance, alpha and beta and the three
+    schedules were strategy fields (greedy with cosine and two schedules, BALD's mc_samples, BatchBALD's
+    configurations, BADGE, subsamples): today's code plans every one of its trials as stored, `run` has
+    nothing to do, and the strategy columns today's code would write equal the stored ones."""
+    import shutil
+
+    import pandas as pd
+
+    from latentsweep.config import load_config
+    from latentsweep.results.schema import _strategy_columns
+
+    shutil.copytree(STORED_BEFORE_PARAMS, tmp_path / "stored")
+    config, results = tmp_path / "stored" / "sweep.toml", tmp_path / "stored" / "results"
+    before = {p.name: p.read_bytes() for p in (results / "stored" / "trials").iterdir()}
+    assert main(["run", str(config), "--results", str(results)]) == 0
+    assert "nothing to do: all 7 planned trials are already stored" in capsys.readouterr().out
+    assert {p.name: p.read_bytes() for p in (results / "stored" / "trials").iterdir()} == before
+    stored = pd.concat(pd.read_parquet(results / "stored" / "trials" / name) for name in before)
+    for strategy in load_config(config).strategies:
+        row = stored[stored["strategy"] == strategy.label()]
+        assert len(row) == 1, strategy.label()
+        for column, value in _strategy_columns(strategy).items():
+            kept = row[column].iloc[0]
+            assert (pd.isna(kept) and value is None) or kept == value, (strategy.label(), column, kept, value)
+
+
 def test_version_names_the_package_and_the_libraries_results_depend_on(capsys):
     from importlib import metadata
 

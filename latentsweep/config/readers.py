@@ -6,7 +6,6 @@ readers check one value each and raise `ConfigError("<key path> = <value>: expec
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -19,6 +18,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from ..errors import LatentsweepError, SpecError
+from ..registry import Param
 
 
 class ConfigError(LatentsweepError, ValueError):
@@ -136,17 +136,31 @@ def seeds(path: str, value: Any) -> tuple[int, ...]:
 
 
 def build(path: str, make: Callable[..., Any], **fields) -> Any:
-    """Calls a spec constructor, re-raising its validation error under the config path."""
+    """Calls a spec constructor, re-raising its validation error under the config path: `path.field`
+    when the error names the field it is about (`SpecError.field`), else `path: message`."""
     try:
         return make(**fields)
     except SpecError as error:
-        message = str(error)
-        known = set(fields) | {name for name, _ in fields.get("params", ())}
-        if dataclasses.is_dataclass(make):
-            known |= {f.name for f in dataclasses.fields(make)}
-        if message.split(" ", 1)[0] in known:
-            raise ConfigError(f"{path}.{message}") from None
-        raise ConfigError(f"{path}: {message}") from None
+        if error.field is not None:
+            raise ConfigError(f"{path}.{error}") from None
+        raise ConfigError(f"{path}: {error}") from None
+
+
+def param(path: str, value: Any, declared: Param) -> Any:
+    """A value of a declared parameter: its type first (the messages above), then its range or choices."""
+    if declared.kind is bool:
+        if not isinstance(value, bool):
+            raise fail(path, value, "true or false")
+    elif declared.kind is str:
+        string(path, value)
+    elif declared.kind is int:
+        integer(path, value)
+    else:
+        value = number(path, value)
+    problem = declared.problem(value)
+    if problem is not None:
+        raise ConfigError(f"{path} = {value!r}: {problem}")
+    return value
 
 
 def read_document(path: str | Path) -> dict:

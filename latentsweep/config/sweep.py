@@ -18,8 +18,16 @@ from typing import Any
 
 from ..data import DATASETS, SPLIT_RULES, DatasetKind
 from ..engine.kinds import REPRESENTATION_KINDS
-from ..engine.specs import INITIALISATIONS, SCHEDULED, BudgetSpec, ClassifierSpec, RepresentationSpec, StrategySpec
-from ..strategies import BATCH_SELECTION, UNCERTAINTY
+from ..engine.specs import (
+    BUDGET_PARAMS,
+    CLASSIFIER_PARAMS,
+    LAYER_LIMIT,
+    REPRESENTATION_PARAMS,
+    BudgetSpec,
+    ClassifierSpec,
+    RepresentationSpec,
+)
+from ..engine.strategy import StrategySpec, strategy_keys
 from . import readers as read
 from .readers import ConfigError
 
@@ -115,33 +123,35 @@ def _validation_size(value: Any) -> int | float:
     raise read.fail("data.validation_size", value, "a count >= 1 or a fraction in (0, 1)")
 
 
-_REPRESENTATION_READERS: dict[str, Callable[[str, Any], Any]] = {
-    "kind": read.string,
-    "latent_dim": lambda p, v: read.integer(p, v, 1, 4096),
-    "epochs": lambda p, v: read.integer(p, v, 0, 100_000),
-    "seed": lambda p, v: read.integer(p, v, 0, read.SEED_LIMIT),
-    "hidden": lambda p, v: read.integers(p, v, 1, 1 << 16),
-    "batch_size": lambda p, v: read.integer(p, v, 1, 1 << 20),
-    "learning_rate": lambda p, v: read.number(p, v, 1e-12, 10.0),
-    "width": lambda p, v: read.number(p, v, 1e-3, 64.0),
-    "perplexity": lambda p, v: read.number(p, v, 1.0001, 1e6),
-    "kl_weight": lambda p, v: read.number(p, v, 0.0, 1e6),
-    "init": lambda p, v: read.choice(p, v, INITIALISATIONS),
-}
+def _representation_keys() -> set[str]:
+    """Keys of a [[representations]] table: the spec's settings and every kind's own parameters."""
+    own = {name for kind in REPRESENTATION_KINDS for name in REPRESENTATION_KINDS.declared(kind).params}
+    return {"kind", "hidden", *REPRESENTATION_PARAMS, *own}
 
 
 def representation_spec(path: str, entry: Any, paper_only: bool = False) -> RepresentationSpec:
     """One [[representations]] (or [[autoencoders]]) table as a validated RepresentationSpec; latent_dim
     defaults to the kind's own default."""
     entry = read.table(path, entry)
-    read.check_keys(path, entry, set(_REPRESENTATION_READERS))
+    read.check_keys(path, entry, _representation_keys())
     if "kind" not in entry:
         raise ConfigError(f"{path}.kind: missing; expected one of {', '.join(sorted(REPRESENTATION_KINDS))}")
-    fields = {k: _REPRESENTATION_READERS[k](f"{path}.{k}", v) for k, v in entry.items()}
     kinds = sorted(k for k in REPRESENTATION_KINDS if REPRESENTATION_KINDS.declared(k).paper or not paper_only)
-    read.choice(f"{path}.kind", fields["kind"], kinds)
-    fields.setdefault("latent_dim", REPRESENTATION_KINDS.declared(fields["kind"]).latent_default)
-    return read.build(path, RepresentationSpec, **fields)
+    kind = read.choice(f"{path}.kind", entry["kind"], kinds)
+    declared = REPRESENTATION_KINDS.declared(kind).params
+    fields: dict[str, Any] = {"kind": kind}
+    own = {}
+    for key, value in entry.items():
+        if key == "hidden":
+            fields[key] = read.integers(f"{path}.{key}", value, 1, LAYER_LIMIT)
+        elif key in REPRESENTATION_PARAMS:
+            fields[key] = read.param(f"{path}.{key}", value, REPRESENTATION_PARAMS[key])
+        elif key in declared:
+            own[key] = read.param(f"{path}.{key}", value, declared[key])
+        elif key != "kind":
+            raise ConfigError(f"{path}.{key}: not a parameter of kind {kind!r}")
+    fields.setdefault("latent_dim", REPRESENTATION_KINDS.declared(kind).latent_default)
+    return read.build(path, RepresentationSpec, **fields, params=tuple(own.items()))
 
 
 def read_representations(key: str, value: Any, paper_only: bool = False) -> tuple[RepresentationSpec, ...]:
@@ -191,41 +201,23 @@ def read_ray(value: Any, allowed: set[str] | None = None) -> RayConfig:
 
 # -- strategies ----------------------------------------------------------------------------------
 
-_NUMBER = {"gamma", "subsample", "alpha", "beta", *SCHEDULED.values()}
-
-
-def strategy_keys() -> set[str]:
-    """Keys a strategy table may have: the strategy fields and every parameter a registered uncertainty
-    measure or batch rule declares for itself."""
-    keys = {f.name for f in dataclasses.fields(StrategySpec)} - {"params"}
-    for registry in (UNCERTAINTY, BATCH_SELECTION):
-        for entry in registry:
-            keys |= set(registry.declared(entry).params)
-    return keys
-
 
 def _strategy_value(path: str, key: str, value: Any) -> Any:
-    if key in _NUMBER:
-        return read.number(path, value)
-    if key == "representativeness":
-        return None if read.string(path, value) == "none" else value
-    if key in ("uncertainty", "batch", "distance", "initial"):
+    """A strategy key's value read by its declaration: a name, or a declared parameter's value."""
+    declared = strategy_keys()[key]
+    if declared is None:
         return read.string(path, value)
-    if isinstance(value, bool | int | float | str):
-        return value
-    raise read.fail(path, value, "a number, a string or a boolean")
+    return read.param(path, value, declared)
 
 
-def strategy(path: str, entry: dict) -> StrategySpec:
-    """One strategy table as its canonical StrategySpec."""
-    read.check_keys(path, entry, strategy_keys())
+def strategy(path: str, entry: dict, *, drop_unused: bool = False) -> StrategySpec:
+    """One strategy table as its canonical StrategySpec (`drop_unused`: as a grid combination, leaving out
+    parameters the chosen entries do not declare)."""
+    keys = strategy_keys()
+    read.check_keys(path, entry, set(keys))
     fields = {key: _strategy_value(f"{path}.{key}", key, value) for key, value in entry.items()}
-    own = {key: fields.pop(key) for key in list(fields) if key not in _SPEC_FIELDS}
-    spec = read.build(path, StrategySpec, **fields, params=tuple(own.items()))
+    spec = read.build(path, lambda: StrategySpec.build(fields, drop_unused=drop_unused))
     return read.build(path, spec.canonical)
-
-
-_SPEC_FIELDS = {f.name for f in dataclasses.fields(StrategySpec)} - {"params"}
 
 
 def read_strategies(value: Any) -> tuple[StrategySpec, ...]:
@@ -235,7 +227,7 @@ def read_strategies(value: Any) -> tuple[StrategySpec, ...]:
     planned: list[StrategySpec] = []
     if "grid" in strategies:
         grid = read.table("strategies.grid", strategies["grid"])
-        read.check_keys("strategies.grid", grid, strategy_keys())
+        read.check_keys("strategies.grid", grid, set(strategy_keys()))
         axes = {}
         for key, values in grid.items():
             values = values if isinstance(values, list) else [values]
@@ -248,7 +240,7 @@ def read_strategies(value: Any) -> tuple[StrategySpec, ...]:
             fields = dict(zip(axes, combination, strict=True))
             shown = ", ".join(f"{k} = {v!r}" for k, v in fields.items())
             try:
-                planned.append(strategy("strategies.grid", fields))
+                planned.append(strategy("strategies.grid", fields, drop_unused=True))
             except ConfigError as error:
                 raise ConfigError(f"{error} (in the grid combination {shown})") from None
     if "list" in strategies:
@@ -267,21 +259,20 @@ def read_strategies(value: Any) -> tuple[StrategySpec, ...]:
 # -- the sweep -----------------------------------------------------------------------------------
 
 
-_CLASSIFIER_READERS: dict[str, Callable[[str, Any], Any]] = {
-    "hidden": lambda p, v: read.integers(p, v, 1, 1 << 16),
-    "dropout": lambda p, v: read.number(p, v, 0.0, 0.99),
-    "epochs": lambda p, v: read.integer(p, v, 1, 100_000),
-    "batch_size": lambda p, v: read.integer(p, v, 1, 1 << 20),
-    "learning_rate": lambda p, v: read.number(p, v, 1e-12, 10.0),
-    "init": lambda p, v: read.choice(p, v, INITIALISATIONS),
-}
+_CLASSIFIER_KEYS = {"hidden", *CLASSIFIER_PARAMS}
+
+
+def _classifier_value(path: str, key: str, value: Any) -> Any:
+    if key == "hidden":
+        return read.integers(path, value, 1, LAYER_LIMIT)
+    return read.param(path, value, CLASSIFIER_PARAMS[key])
 
 
 def read_classifier(value: Any, path: str = "classifier") -> ClassifierSpec:
     """One [classifier] table."""
     classifier = read.table(path, value)
-    read.check_keys(path, classifier, set(_CLASSIFIER_READERS))
-    fields = {k: _CLASSIFIER_READERS[k](f"{path}.{k}", v) for k, v in classifier.items()}
+    read.check_keys(path, classifier, _CLASSIFIER_KEYS)
+    fields = {k: _classifier_value(f"{path}.{k}", k, v) for k, v in classifier.items()}
     return read.build(path, ClassifierSpec, **fields)
 
 
@@ -296,7 +287,7 @@ def read_classifiers(value: Any) -> tuple[ClassifierSpec, ...]:
     if "grid" not in table:
         return (read_classifier(table),)
     grid = read.table("classifier.grid", table["grid"])
-    read.check_keys("classifier.grid", grid, set(_CLASSIFIER_READERS))
+    read.check_keys("classifier.grid", grid, _CLASSIFIER_KEYS)
     fixed = {k: v for k, v in table.items() if k != "grid"}
     axes = {
         key: read.array(f"classifier.grid.{key}", values) if key == "hidden" or isinstance(values, list) else [values]
@@ -310,9 +301,8 @@ def read_classifiers(value: Any) -> tuple[ClassifierSpec, ...]:
 
 def read_budget(value: Any) -> BudgetSpec:
     budget = read.table("budget", value)
-    limits = {"initial": (1, 10_000_000), "batch": (1, 10_000_000), "iterations": (0, 100_000)}
-    read.check_keys("budget", budget, set(limits))
-    fields = {k: read.integer(f"budget.{k}", v, *limits[k]) for k, v in budget.items()}
+    read.check_keys("budget", budget, set(BUDGET_PARAMS))
+    fields = {k: read.param(f"budget.{k}", v, BUDGET_PARAMS[k]) for k, v in budget.items()}
     return read.build("budget", BudgetSpec, **fields)
 
 

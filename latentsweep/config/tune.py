@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..engine.specs import SCHEDULED, BudgetSpec, ClassifierSpec, RepresentationSpec, StrategySpec
-from ..strategies import BATCH_SELECTION, DISTANCES, INITIAL_SELECTION, REPRESENTATIVENESS, UNCERTAINTY
+from ..engine.specs import BudgetSpec, ClassifierSpec, RepresentationSpec
+from ..engine.strategy import END, NAMES, StrategySpec, simplex_groups, strategy_keys
+from ..strategies import BATCH_SELECTION
 from . import readers as read
 from .readers import ConfigError
 from .sweep import (
@@ -36,14 +37,23 @@ from .sweep import (
     read_ray,
     read_representations,
     strategy,
-    strategy_keys,
     with_plugins,
 )
 
 SAMPLERS = ("tpe", "gp", "cmaes", "random", "qmc")
 PRUNERS = ("median", "hyperband", "wilcoxon", "none")
 OBJECTIVES = ("auc", "final", "at")
-PAIRS = (("alpha", "beta"), ("alpha_end", "beta_end"))  # weights whose sum is at most 1
+
+
+def pairs() -> tuple[tuple[str, str], ...]:
+    """Pairs of weights a batch rule declares must sum to at most 1 (alpha and beta, and their ends)."""
+    return tuple(group for group in simplex_groups() if len(group) == 2)
+
+
+def representativeness_weights() -> set[str]:
+    """Parameters (and their ends) that weigh a representativeness measure inside some batch rule."""
+    names = {BATCH_SELECTION.declared(entry).representativeness_weight for entry in BATCH_SELECTION} - {None}
+    return names | {name + END for name in names}
 
 
 @dataclass(frozen=True)
@@ -104,24 +114,6 @@ class TuneConfig:
         return tuple(range(start, start + self.settings.final_seeds))
 
 
-_UNIT = {"gamma", "alpha", "beta", *SCHEDULED.values()}  # weights in [0, 1]
-_NAMES: dict[str, Any] = {
-    "uncertainty": (UNCERTAINTY, ("random",)),
-    "representativeness": (REPRESENTATIVENESS, ("none",)),
-    "batch": (BATCH_SELECTION, ()),
-    "distance": (DISTANCES, ()),
-    "initial": (INITIAL_SELECTION, ()),
-}
-
-
-def _declared_defaults() -> dict[str, Any]:
-    defaults = {}
-    for registry in (UNCERTAINTY, BATCH_SELECTION):
-        for entry in registry:
-            defaults.update(registry.declared(entry).params)
-    return defaults
-
-
 def _dimension(path: str, key: str, value: Any) -> Range | Choice:
     """One searched field: a range or a choice, checked against what the field accepts."""
     if isinstance(value, dict):
@@ -149,31 +141,33 @@ def _dimension(path: str, key: str, value: Any) -> Range | Choice:
 
 
 def _range(path: str, key: str, low: float, high: float, log: bool) -> Range:
-    if key in _NAMES:
-        raise read.fail(path, [low, high], f"names to choose from (one of {', '.join(sorted(_NAMES[key][0]))})")
+    """A searched range, within the range the parameter declares (`registry.Param`)."""
+    declared = strategy_keys()[key]
+    if declared is None:
+        raise read.fail(path, [low, high], f"names to choose from (one of {', '.join(sorted(NAMES[key][0]))})")
+    if not declared.numeric:
+        raise read.fail(path, [low, high], f"choices: {key!r} is not a number")
     if low > high:
         raise read.fail(path, [low, high], "a range [low, high] with low <= high")
-    limits = (0.0, 1.0) if key in _UNIT else ((1e-9, 1.0) if key == "subsample" else (None, None))
-    if (limits[0] is not None and low < limits[0]) or (limits[1] is not None and high > limits[1]):
-        raise read.fail(path, [low, high], f"a range within [{limits[0]:g}, {limits[1]:g}]")
+    if not declared.accepts(low) or not declared.accepts(high):
+        raise read.fail(path, [low, high], f"a range within {declared.expected().split(' in ', 1)[-1]}")
     if log and low <= 0:
         raise read.fail(path, [low, high], "a range of positive numbers on a log scale")
-    default = _declared_defaults().get(key)
-    integer = isinstance(default, int) and not isinstance(default, bool)
-    if key not in _UNIT and key != "subsample" and not isinstance(default, int | float):
-        raise read.fail(path, [low, high], f"choices: {key!r} is not a number")
-    return Range(low, high, log, integer)
+    return Range(low, high, log, declared.kind is int)
 
 
 def _choice(path: str, key: str, values: list) -> Choice:
     for index, item in enumerate(values):
         if not isinstance(item, bool | int | float | str):
             raise read.fail(f"{path}[{index}]", item, "a name or a number")
-        if key in _NAMES:
-            registry, extra = _NAMES[key]
+        declared = strategy_keys()[key]
+        if declared is None:
+            registry, extra = NAMES[key]
             if not isinstance(item, str) or (item not in registry and item not in extra):
                 known = ", ".join(sorted([*registry, *extra]))
                 raise ConfigError(f"{path}[{index}] = {item!r}: unknown name; known: {known}")
+        else:
+            read.param(f"{path}[{index}]", item, declared)
     return Choice(tuple(dict.fromkeys(values)))
 
 
@@ -181,12 +175,12 @@ def _space(value: Any, fixed: dict) -> dict:
     space = read.table("tune.space", value)
     if not space:
         raise ConfigError("tune.space: expected at least one searched field (e.g. gamma = [0.0, 1.0])")
-    read.check_keys("tune.space", space, strategy_keys())
+    read.check_keys("tune.space", space, set(strategy_keys()))
     for key in space:
         if key in fixed:
             raise ConfigError(f"tune.space.{key}: also in tune.fixed; a field is either fixed or searched")
     dimensions = {key: _dimension(f"tune.space.{key}", key, item) for key, item in space.items()}
-    for first, second in PAIRS:
+    for first, second in pairs():
         both = first in dimensions and second in dimensions
         for key in (first, second):
             if both and dimensions[key] != Range(0.0, 1.0):
@@ -202,23 +196,24 @@ def _check_corners(fixed: dict, space: dict) -> None:
     valid strategies (else the space itself is wrong)."""
     choices = {k: v.options for k, v in space.items() if isinstance(v, Choice)}
     base = {**fixed, **{k: v.low for k, v in space.items() if isinstance(v, Range)}}
-    for first, second in PAIRS:
+    for first, second in pairs():
         if first in space and second in space:
             base[first] = base[second] = 0.0
     base.update({key: options[0] for key, options in choices.items()})
-    for name in ("beta", "beta_end"):
-        if name in space and isinstance(space[name], Range):
+    weights = [name for name in space if name in representativeness_weights()]
+    for name in weights:
+        if isinstance(space[name], Range):
             base[name] = 0.0
-    strategy("tune.fixed with tune.space", dict(base))
+    strategy("tune.fixed with tune.space", dict(base), drop_unused=True)
     for key, options in choices.items():
         for option in options[1:]:
-            strategy(f"tune.space.{key} = {option!r} with tune.fixed", {**base, key: option})
-    if "beta" in space or "beta_end" in space:
+            strategy(f"tune.space.{key} = {option!r} with tune.fixed", {**base, key: option}, drop_unused=True)
+    if weights:
         options = choices.get("representativeness", (fixed.get("representativeness", "none"),))
         if any(option in (None, "none") for option in options):
             raise ConfigError(
-                "tune.space.beta: beta weighs a representativeness measure; fix tune.fixed.representativeness "
-                "or search it without 'none'"
+                f"tune.space.{weights[0]}: {weights[0]} weighs a representativeness measure; fix "
+                "tune.fixed.representativeness or search it without 'none'"
             )
 
 
@@ -274,7 +269,7 @@ def parse_tune_config(document: dict, base: Path = Path("."), source: Path | Non
     budget = read_budget(document.get("budget", {}))
     tune = read.table("tune", document["tune"])
     fixed_table = read.table("tune.fixed", tune.get("fixed", {}))
-    read.check_keys("tune.fixed", fixed_table, strategy_keys())
+    read.check_keys("tune.fixed", fixed_table, set(strategy_keys()))
     space = _space(tune.get("space", {}), fixed_table)
     _check_corners(dict(fixed_table), space)
     reference = strategy(

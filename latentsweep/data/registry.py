@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..strategies.registry import Registry
+from ..registry import Registry
 from .dataset import LabelledData
 from .digits import load_digits
 from .embeddings import load_embeddings

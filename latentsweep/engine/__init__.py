@@ -11,18 +11,8 @@ import importlib
 from .kinds import REPRESENTATION_KINDS, Features, RepresentationKind, has_posterior, kind_problem, pool_advice
 from .latent_set import LatentSet
 from .oracle import Oracle
-from .specs import (
-    PASSIVE,
-    SCHEDULED,
-    BudgetSpec,
-    ClassifierSpec,
-    RepresentationSpec,
-    StrategySpec,
-    TrialSpec,
-    canonical_form,
-    canonical_hash,
-    scheduled_value,
-)
+from .specs import BudgetSpec, ClassifierSpec, RepresentationSpec, TrialSpec, canonical_form, canonical_hash
+from .strategy import PASSIVE, STRATEGY_PARAMS, StrategySpec, scheduled_value, strategy_keys
 
 _LAZY = {
     "TRIAL_ERRORS": "pack",
@@ -56,7 +46,7 @@ def __getattr__(name: str):
 __all__ = [
     "PASSIVE",
     "REPRESENTATION_KINDS",
-    "SCHEDULED",
+    "STRATEGY_PARAMS",
     "BudgetSpec",
     "ClassifierSpec",
     "Features",
@@ -72,5 +62,6 @@ __all__ = [
     "kind_problem",
     "pool_advice",
     "scheduled_value",
+    "strategy_keys",
     *_LAZY,
 ]

@@ -8,13 +8,13 @@ module and the config that reads it load no torch); a kind that trains nothing r
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..strategies.registry import Registry
+from ..registry import Registry, check_choice, declared_params
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,8 @@ class RepresentationKind:
     autoencoders (the `initial` experiment's); image_rule: a check of the image shape (None if fine, else
     what it needs); latent_default: the latent size when a config gives none; pool_rule: what is known
     (measured, benchmarks/representation_quality.py) about training it on this many pool images with this
-    spec, None when nothing (the plan prints it); init_default: the initialisation when a spec names none.
+    spec, None when nothing (the plan prints it); init_default: the initialisation when a spec names none;
+    params: parameters of its own (name -> `Param` or default; the spec's `value(name)` reads them).
     """
 
     trained: bool = True
@@ -40,6 +41,23 @@ class RepresentationKind:
     latent_default: int = 30
     pool_rule: Callable[[Any, int], str | None] | None = None
     init_default: str = "keras"
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", declared_params(self.params))
+        check_choice("holds", self.holds, HOLDS)
+        check_choice("posterior", self.posterior, POSTERIORS)
+        check_choice("init_default", self.init_default, ("keras", "torch"))
+        if isinstance(self.uses, str) or not all(isinstance(name, str) for name in self.uses):
+            raise TypeError(f"uses {self.uses!r}: expected a tuple of RepresentationSpec field names")
+
+    def defaults(self) -> dict[str, Any]:
+        """The parameters it declares for itself, at their defaults."""
+        return {name: param.default for name, param in self.params.items()}
+
+
+HOLDS = ("images", "vectors", "any")
+POSTERIORS = ("always", "never", "from-data")
 
 
 @dataclass(frozen=True)

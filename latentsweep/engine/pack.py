@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..errors import SpecError
-from ..models import MLPShape, StackedMLP, pick_device
+from ..models import MLPShape, StackedMLP, ieee_floats, pick_device
 from ..models.counter_random import stream_key
 from ..strategies import (
     BATCH_SELECTION,
@@ -168,7 +168,8 @@ def initial_batch(latent: LatentSet, spec: TrialSpec, size: int) -> np.ndarray:
     if spec.strategy.initial == "random":
         return np.sort(rng.choice(latent.pool.shape[0], size=size, replace=False))
     pool = InitialPool(latent.pool, latent.pool_reconstruction_error)
-    chosen = INITIAL_SELECTION[spec.strategy.initial](pool, size, rng, InitialParams(clusters=latent.n_classes))
+    with ieee_floats():
+        chosen = INITIAL_SELECTION[spec.strategy.initial](pool, size, rng, InitialParams(clusters=latent.n_classes))
     return np.sort(np.asarray(chosen, dtype=np.int64))
 
 
@@ -214,10 +215,11 @@ def iterate_pack(
     host = socket.gethostname()
     budget, classifier = specs[0].budget, specs[0].classifier
     strategies = [s.strategy for s in specs]
-    latent = latent.with_scores(
-        {s.representativeness for s in strategies if s.uses_representativeness()},
-        frozenset().union(*(s.distances() for s in strategies)),
-    )
+    with ieee_floats():
+        latent = latent.with_scores(
+            {s.representativeness for s in strategies if s.uses_representativeness()},
+            frozenset().union(*(s.distances() for s in strategies)),
+        )
     pool = _as_tensor(latent.pool, torch_device)
     val, val_labels = _as_tensor(latent.val, torch_device), _as_tensor(latent.val_labels, torch_device, torch.int64)
     shape = MLPShape(latent.n_features, classifier.hidden, latent.n_classes, classifier.dropout)
@@ -349,7 +351,10 @@ def _select(
             continue
         member_started = time.perf_counter()
         try:
-            chosen = _select_one(latent, member, candidates[id(member)], outputs.get(id(member), {}), batch, iteration)
+            with ieee_floats():
+                chosen = _select_one(
+                    latent, member, candidates[id(member)], outputs.get(id(member), {}), batch, iteration
+                )
             labels = member.oracle.query(chosen)
         except catch as error:
             member.result.error = describe_error(error)
@@ -424,7 +429,7 @@ def _select_one(
     uncertainty = np.zeros(candidates.shape[0])
     if strategy.scores():
         measure = UNCERTAINTY.declared(strategy.uncertainty)
-        own = {name: strategy.value(name) for name in measure.params}
+        own = {name: strategy.at(name, iteration, iterations) for name in measure.params}
         uncertainty = UNCERTAINTY[strategy.uncertainty](*(outputs[need] for need in measure.needs), **own)
     needs = strategy.rule().needs
     scored = Candidates(
@@ -437,6 +442,6 @@ def _select_one(
         gradient_embedding=outputs.get("gradient_embedding"),
         labelled_features=latent.pool[member.labelled] if "labelled_features" in needs else None,
     )
-    params = strategy.batch_params(iteration, iterations, latent.distance_bounds.get(strategy.distance))
+    params = strategy.batch_params(iteration, iterations, latent.distance_bounds)
     chosen = BATCH_SELECTION[strategy.batch](scored, batch, member.rng, params)
     return candidates[chosen]

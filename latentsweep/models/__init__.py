@@ -1,6 +1,6 @@
 """Neural models (PyTorch): VAEs of thesis 3.2 / Table 4.1 and the stacked MLP classifier."""
 
-from .device import configure_worker, pick_device, set_torch_threads
+from .device import configure_worker, ieee_floats, pick_device, set_torch_threads
 from .initialisation import initialise
 from .mlp import MLPShape, StackedMLP
 from .rmsprop import FusedRMSprop
@@ -17,6 +17,7 @@ __all__ = [
     "configure_worker",
     "encode",
     "evaluate_loss",
+    "ieee_floats",
     "initialise",
     "pick_device",
     "reconstruction_errors",

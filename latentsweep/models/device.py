@@ -1,6 +1,9 @@
-"""Where torch runs, and with how many threads."""
+"""Where torch runs, with how many threads, and how its floats treat denormals."""
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
 
 import torch
 
@@ -30,6 +33,25 @@ def configure_worker(n_threads: int) -> None:
     running averages of dead ReLU units decay into denormals, whose arithmetic is many times slower on
     CPUs; flushing changes results by less than float noise), and freed activations kept by the C
     allocator for the next step (allocator.py)."""
+    global _flushing
     set_torch_threads(n_threads)
-    torch.set_flush_denormal(True)
+    _flushing = torch.set_flush_denormal(True)
     keep_freed_memory()
+
+
+_flushing = False  # whether configure_worker turned flush-to-zero on in this process
+
+
+@contextlib.contextmanager
+def ieee_floats() -> Iterator[None]:
+    """Denormal floats as IEEE arithmetic has them while numpy / scipy code runs (the strategies): the
+    flush-to-zero mode `configure_worker` sets is process-wide, and under it scipy's cKDTree.query on
+    digits' pixels dies with SIGSEGV (typiclust, probcover, k-center). Training keeps the fast mode."""
+    if not _flushing:
+        yield
+        return
+    torch.set_flush_denormal(False)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(True)

@@ -14,7 +14,7 @@ import optuna
 
 from ..config import ConfigError
 from ..config.sweep import strategy
-from ..config.tune import PAIRS, Choice, TuneConfig
+from ..config.tune import Choice, TuneConfig, pairs
 from ..engine import StrategySpec
 
 optuna.logging.set_verbosity(logging.WARNING)
@@ -103,7 +103,7 @@ def suggest(trial: optuna.trial.BaseTrial, config: TuneConfig) -> StrategySpec:
     triangle alpha + beta <= 1 exactly."""
     values = dict(config.fixed)
     paired = set()
-    for first, second in PAIRS:
+    for first, second in pairs():
         if first in config.space and second in config.space:
             total = trial.suggest_float(f"{first}+{second}", 0.0, 1.0)
             share = trial.suggest_float(f"{first}/({first}+{second})", 0.0, 1.0)
@@ -120,12 +120,12 @@ def suggest(trial: optuna.trial.BaseTrial, config: TuneConfig) -> StrategySpec:
             )
         else:
             high = dimension.high
-            for first, second in PAIRS:  # one weight searched, the other fixed: keep their sum <= 1
+            for first, second in pairs():  # one weight searched, the other fixed: keep their sum <= 1
                 if name in (first, second):
                     other = second if name == first else first
                     high = min(high, 1.0 - float(values.get(other, 0.0)))
             values[name] = trial.suggest_float(name, dimension.low, max(dimension.low, high), log=dimension.log)
-    return strategy("tune", values)
+    return strategy("tune", values, drop_unused=True)
 
 
 def recover_orphans(study: optuna.Study) -> int:

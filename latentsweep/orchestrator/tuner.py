@@ -123,13 +123,19 @@ def _check_needs(config: TuneConfig, splits: Splits) -> None:
     """A searched choice that needs posterior variances the representation lacks is refused now."""
     if has_posterior(config.representation.kind, splits):
         return
-    from ..strategies import DISTANCES, REPRESENTATIVENESS
+    from ..engine import strategy_keys
+    from ..registry import Registry
+    from ..strategies import REPRESENTATIVENESS
 
-    for name, registry in (("representativeness", REPRESENTATIVENESS), ("distance", DISTANCES)):
+    keys = strategy_keys()
+    for name in sorted({*config.space, *config.fixed}):
+        registry = REPRESENTATIVENESS if name == "representativeness" else getattr(keys.get(name), "choices", None)
+        if not isinstance(registry, Registry):
+            continue
         dimension = config.space.get(name)
         options = getattr(dimension, "options", ()) + ((config.fixed[name],) if name in config.fixed else ())
         for option in options:
-            if option in registry and registry.declared(option).needs_posterior:
+            if option in registry and getattr(registry.declared(option), "needs_posterior", False):
                 raise ConfigError(
                     f"tune: {name} {option!r} needs posterior variances, which representations[0] "
                     f"({config.representation.kind}) does not have"

@@ -140,6 +140,14 @@ def representation_kind(representation_id: str) -> str | None:
     return max(matches, key=len) if matches else None
 
 
+def _strategy_columns(strategy) -> dict:
+    """The strategy's stored form as columns: its own parameters as `strategy_params` JSON."""
+    columns = strategy.stored_form()
+    params = columns.pop("params")
+    columns["strategy_params"] = json.dumps(dict(params), sort_keys=True) if params else None
+    return columns
+
+
 def trial_tables(result, sweep: str, attempts: int = 1, tags: dict | None = None) -> dict[str, pa.Table]:
     """The rows of one finished (or failed, or pruned) TrialResult, one table per result kind; `tags` fills
     the `study` and `optuna_trial` columns of trials a tuner ran."""
@@ -157,19 +165,7 @@ def trial_tables(result, sweep: str, attempts: int = 1, tags: dict | None = None
         "representation_kind": representation_kind(spec.representation),
         "seed": spec.seed,
         "strategy": strategy.label(),
-        "uncertainty": strategy.uncertainty,
-        "representativeness": strategy.representativeness,
-        "gamma": strategy.gamma,
-        "batch": strategy.batch,
-        "subsample": strategy.subsample,
-        "distance": strategy.distance,
-        "alpha": strategy.alpha,
-        "beta": strategy.beta,
-        "initial": strategy.initial,
-        "gamma_end": strategy.gamma_end,
-        "alpha_end": strategy.alpha_end,
-        "beta_end": strategy.beta_end,
-        "strategy_params": json.dumps(dict(strategy.params), sort_keys=True) if strategy.params else None,
+        **_strategy_columns(strategy),
         "classifier_hidden": list(spec.classifier.hidden),
         "classifier_dropout": spec.classifier.dropout,
         "classifier_epochs": spec.classifier.epochs,

@@ -17,6 +17,7 @@ own, posterior log-variances, a distance bound, reconstruction errors.
 This package imports numpy and scipy only: never ray, torch or optuna.
 """
 
+from ..registry import NoDeclaration, Param, Registry, UnknownNameError
 from .batch_selection import (
     BATCH_SELECTION,
     BatchParams,
@@ -33,7 +34,6 @@ from .bayesian import bald, batchbald, max_entropy_mc, mutual_information
 from .distances import DISTANCES, Distance, distance_bound, prepared
 from .embedding_batches import badge, gradient_embedding_distances, k_center_greedy_batch, typiclust_batch
 from .initial import INITIAL_SELECTION, InitialParams, InitialPool, InitialSampler, class_entropy
-from .registry import NoDeclaration, Registry, UnknownNameError
 from .representativeness import REPRESENTATIVENESS, RepresentativenessMeasure
 from .uncertainty import UNCERTAINTY, UncertaintyMeasure, entropy, least_confident, margin
 
@@ -51,6 +51,7 @@ __all__ = [
     "InitialPool",
     "InitialSampler",
     "NoDeclaration",
+    "Param",
     "Registry",
     "RepresentativenessMeasure",
     "UncertaintyMeasure",

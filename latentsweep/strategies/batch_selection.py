@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .distances import distance_bound, prepared
-from .registry import Registry
+from ..registry import Param, Registry, check_needs, declared_params
+from .distances import DISTANCES, distance_bound, prepared
+from .needs import NEEDS
 
 
 @dataclass(frozen=True)
@@ -48,31 +49,45 @@ class Candidates:
 
 @dataclass(frozen=True)
 class BatchParams:
-    """A batch rule's settings: the greedy weights alpha, beta and a distance with its normalising bound,
-    and `extra`, the values of parameters a rule declared for itself (name -> value).
+    """A batch rule's settings at one selection: `values`, the values of the parameters it declares
+    (name -> value, schedules applied), and `distance_scale`, the normalising bound of its distance over
+    the whole pool (None: take the bound from the candidates themselves, `distance_bound`)."""
 
-    distance_scale None means: take the bound from the candidates themselves (`distance_bound`).
-    """
-
-    alpha: float = 0.0
-    beta: float = 0.0
-    distance: str = "euclidean"
+    values: Mapping[str, Any] = field(default_factory=dict)
     distance_scale: float | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values.get(name, default)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
 
 
 @dataclass(frozen=True)
 class BatchRule:
-    """What a batch rule declares: its parameters (name -> default, in the order its label shows them;
-    a name that is a strategy field such as alpha, beta or distance reads that field, any other name is
-    the rule's own), which parameter weighs the representativeness scores directly (so a measure is used
-    even at gamma 1), and whether it needs the distance's normalising bound of the whole pool."""
+    """What a batch rule declares: its parameters (name -> `Param` or a default, in the order its label
+    shows them), which parameter weighs the representativeness scores directly (so a measure is used even
+    at gamma 1), groups of weights whose sum is at most 1 (`simplex`: searched over that triangle by
+    `tune`), whether it needs its distance's normalising bound over the whole pool (the parameter whose
+    choices are `DISTANCES`), what else it needs (`NEEDS`) and whether it reads the scores at all."""
 
     params: Mapping[str, Any] = field(default_factory=dict)
     representativeness_weight: str | None = None
+    simplex: tuple[tuple[str, ...], ...] = ()
     needs_distance_bound: bool = False
     needs: tuple[str, ...] = ()
     uses_scores: bool = True
+
+    def __post_init__(self) -> None:
+        params = declared_params(self.params)
+        object.__setattr__(self, "params", params)
+        object.__setattr__(self, "needs", check_needs(self.needs, NEEDS))
+        object.__setattr__(self, "simplex", tuple(tuple(group) for group in self.simplex))
+        for name in [self.representativeness_weight, *(n for g in self.simplex for n in g)]:
+            if name is not None and (name not in params or params[name].kind is not float):
+                raise TypeError(f"{name!r} is not a float parameter it declares ({', '.join(params) or 'none'})")
+        if self.needs_distance_bound and not any(p.choices is DISTANCES for p in params.values()):
+            raise TypeError("needs_distance_bound without a parameter whose choices are DISTANCES")
 
 
 BatchSelectionFn = Callable[[Candidates, int, np.random.Generator, BatchParams], np.ndarray]
@@ -122,8 +137,13 @@ def random_partitions(candidates: Candidates, k: int, rng: np.random.Generator, 
 
 @BATCH_SELECTION.register(
     "greedy",
-    params={"distance": "euclidean", "alpha": 0.0, "beta": 0.0},
+    params={
+        "distance": Param("euclidean", choices=DISTANCES),
+        "alpha": Param(0.0, 0.0, 1.0, short="a"),
+        "beta": Param(0.0, 0.0, 1.0, short="b"),
+    },
     representativeness_weight="beta",
+    simplex=(("alpha", "beta"),),
     needs_distance_bound=True,
 )
 def greedy_diverse_batch(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
@@ -138,21 +158,22 @@ def greedy_diverse_batch(candidates: Candidates, k: int, rng: np.random.Generato
     k = min(k, n)
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    if params.alpha < 0 or params.beta < 0 or params.alpha + params.beta > 1 + 1e-12:
-        raise ValueError(f"greedy needs alpha, beta >= 0 and alpha + beta <= 1, got {params.alpha}, {params.beta}")
-    if candidates.representativeness is None and params.beta > 0:
+    alpha, beta, distance_name = params.get("alpha", 0.0), params.get("beta", 0.0), params.get("distance", "euclidean")
+    if alpha < 0 or beta < 0 or alpha + beta > 1 + 1e-12:
+        raise ValueError(f"greedy needs alpha, beta >= 0 and alpha + beta <= 1, got {alpha}, {beta}")
+    if candidates.representativeness is None and beta > 0:
         raise ValueError("greedy with beta > 0 needs a representativeness measure")
     features = np.asarray(candidates.features, dtype=np.float64)
     logvar = None if candidates.logvar is None else np.asarray(candidates.logvar, dtype=np.float64)
-    distance = prepared(params.distance, features, logvar)
+    distance = prepared(distance_name, features, logvar)
     scale = params.distance_scale
     if scale is None:
-        scale = distance_bound(params.distance, features, logvar)
+        scale = distance_bound(distance_name, features, logvar)
     representativeness = (
         np.zeros(n) if candidates.representativeness is None else np.asarray(candidates.representativeness)
     )
-    static = params.alpha * np.asarray(candidates.uncertainty, dtype=np.float64) + params.beta * representativeness
-    diversity_weight = 1.0 - params.alpha - params.beta
+    static = alpha * np.asarray(candidates.uncertainty, dtype=np.float64) + beta * representativeness
+    diversity_weight = 1.0 - alpha - beta
 
     chosen = [int(np.argmax(candidates.informativeness))]
     taken = np.zeros(n, dtype=bool)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..registry import Param
 from .batch_selection import BATCH_SELECTION, BatchParams, Candidates
 from .uncertainty import UNCERTAINTY
 
-MC = {"mc_samples": 20}  # stochastic forward passes per prediction
+MC = {"mc_samples": Param(20, 1, 10_000)}  # stochastic forward passes per prediction
 
 
 def _entropy(probs: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -97,7 +98,7 @@ def _sample_configurations(
 
 
 @BATCH_SELECTION.register(
-    "batchbald", params={**MC, "configurations": 1000}, needs=("mc_probabilities",), uses_scores=False
+    "batchbald", params={**MC, "configurations": Param(1000, 1, 10**9)}, needs=("mc_probabilities",), uses_scores=False
 )
 def batchbald(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
     """Greedy BatchBALD over MC-dropout samples: exact joint entropies up to `configurations` label
@@ -107,7 +108,7 @@ def batchbald(candidates: Candidates, k: int, rng: np.random.Generator, params: 
     k = min(k, n)
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    limit = int(params.extra.get("configurations", 1000))
+    limit = int(params.get("configurations", 1000))
     conditional = _entropy(samples).mean(axis=0)  # E_w H(y_i | w), additive over the batch
     chosen: list[int] = []
     joint, weights = np.ones((1, t)), None  # the empty batch: one configuration of probability 1

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .registry import Registry
+from ..registry import Registry
 
 DistanceFn = Callable[[np.ndarray, "np.ndarray | None", int], np.ndarray]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..registry import Param
 from .batch_selection import BATCH_SELECTION, BatchParams, Candidates
 from .initial import farthest_first, kmeans_labels, most_typical, typicality
 
@@ -78,7 +79,9 @@ def k_center_greedy_batch(candidates: Candidates, k: int, rng: np.random.Generat
     return np.array(farthest_first(features, nearest, k), dtype=np.int64)
 
 
-@BATCH_SELECTION.register("typiclust", params={"neighbours": 20}, needs=("labelled_features",), uses_scores=False)
+@BATCH_SELECTION.register(
+    "typiclust", params={"neighbours": Param(20, 1, 100_000)}, needs=("labelled_features",), uses_scores=False
+)
 def typiclust_batch(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
     """TypiClust during the loop: k-means of labelled + candidates into L + k clusters; the most typical
     candidate of each of the k largest clusters without a labelled example (then of the next ones)."""
@@ -93,7 +96,7 @@ def typiclust_batch(candidates: Candidates, k: int, rng: np.random.Generator, pa
     covered = set(labels[n:].tolist())
     sizes = {c: int((labels == c).sum()) for c in np.unique(labels[:n])}
     order = sorted(sizes, key=lambda c: (c in covered, -sizes[c], c))  # uncovered and large first
-    neighbours = int(params.extra.get("neighbours", 20))
+    neighbours = int(params.get("neighbours", 20))
     chosen = most_typical(features, labels[:n], order[:k], neighbours)
     if len(chosen) < k:  # fewer clusters than k: the next most typical candidates
         rest = np.setdiff1d(np.arange(n), chosen)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .registry import Registry
+from ..registry import Registry
 
 RepresentativenessFn = Callable[[np.ndarray, "np.ndarray | None"], np.ndarray]
 

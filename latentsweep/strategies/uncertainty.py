@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .registry import Registry
+from ..registry import Registry, check_needs, declared_params
+from .needs import MODEL_OUTPUTS, NEEDS
 
 UncertaintyFn = Callable[[np.ndarray], np.ndarray]
 
@@ -24,6 +25,10 @@ class UncertaintyMeasure:
 
     needs: tuple[str, ...] = ("probabilities",)
     params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "needs", check_needs(self.needs, {k: NEEDS[k] for k in MODEL_OUTPUTS}))
+        object.__setattr__(self, "params", declared_params(self.params))
 
 
 UNCERTAINTY: Registry[UncertaintyFn] = Registry("uncertainty measure", UncertaintyMeasure)

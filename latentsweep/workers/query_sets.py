@@ -8,7 +8,7 @@ import numpy as np
 
 from ..data import Splits
 from ..engine import QuerySetEvaluation, canonical_hash, evaluate_query_set
-from ..models import configure_worker
+from ..models import configure_worker, ieee_floats
 from ..strategies import INITIAL_SELECTION, InitialParams, InitialPool
 
 
@@ -26,8 +26,9 @@ def sample_and_evaluate(
     started = time.perf_counter()
     if pool is None:
         pool = InitialPool(np.zeros((len(splits.pool_labels), 1)))
-    indices = INITIAL_SELECTION[sampler](
-        pool, size, sampler_rng(sampler, size, seed), InitialParams(clusters=splits.n_classes)
-    )
+    with ieee_floats():
+        indices = INITIAL_SELECTION[sampler](
+            pool, size, sampler_rng(sampler, size, seed), InitialParams(clusters=splits.n_classes)
+        )
     sampling_seconds = time.perf_counter() - started
     return indices, sampling_seconds, evaluate_query_set(splits, indices, seed=seed, **settings)

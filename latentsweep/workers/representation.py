@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..data import Splits
 from ..engine import LatentSet, RepresentationSpec, train_representation
-from ..models import configure_worker
+from ..models import configure_worker, ieee_floats
 from ..results.representation_cache import state_dict_bytes
 
 
@@ -46,5 +46,6 @@ def build_representation(
         weights = None if trained.model is None else state_dict_bytes(trained.model)
     else:
         latent = cached
-    latent = latent.with_scores(measures, distances)
+    with ieee_floats():
+        latent = latent.with_scores(measures, distances)
     return RepresentationOutput(latent, weights, cached is None, time.perf_counter() - started)

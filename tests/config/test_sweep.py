@@ -2,6 +2,7 @@ import pytest
 
 from latentsweep.config import ConfigError, load_config, parse_config
 from latentsweep.engine import StrategySpec
+from latentsweep.errors import SpecError
 
 BASE = {"name": "t", "data": {"dataset": "digits"}, "representations": [{"kind": "dense-vae"}]}
 
@@ -30,16 +31,18 @@ def test_grid_expands_and_plans_equivalent_combinations_once():
 
 
 def test_canonical_strategy_resets_unused_settings():
-    assert StrategySpec(uncertainty="margin", alpha=0.3).canonical() == StrategySpec(uncertainty="margin")
-    assert StrategySpec(uncertainty="random", batch="greedy", subsample=0.2).canonical() == StrategySpec(
-        uncertainty="random"
-    )
-    kept = StrategySpec(uncertainty="margin", representativeness="kl-to-prior", gamma=1.0, batch="greedy", beta=0.2)
-    assert kept.canonical() == kept
+    build = StrategySpec.build
+    assert build({"alpha": 0.3}, drop_unused=True).canonical() == StrategySpec(uncertainty="margin")
+    with pytest.raises(SpecError, match="alpha = 0.3: not a parameter of 'margin' or 'top-k'"):
+        build({"alpha": 0.3})  # outside a grid, a parameter the chosen entries lack is a mistake
+    passive = build({"uncertainty": "random", "batch": "greedy", "subsample": 0.2}).canonical()
+    assert passive == StrategySpec(uncertainty="random")
+    kept = build(dict(representativeness="kl-to-prior", batch="greedy", beta=0.2)).canonical()
+    assert kept.canonical() == kept and kept.value("beta") == 0.2
     # a schedule whose end equals its start is no schedule; one that ends elsewhere keeps the measure in use
-    assert StrategySpec(uncertainty="margin", gamma_end=1.0).canonical() == StrategySpec(uncertainty="margin")
-    moving = StrategySpec(uncertainty="margin", representativeness="density-cosine", gamma=1.0, gamma_end=0.5)
-    assert moving.canonical() == moving
+    assert build({"gamma_end": 1.0}).canonical() == StrategySpec(uncertainty="margin")
+    moving = build(dict(representativeness="density-cosine", gamma=1.0, gamma_end=0.5)).canonical()
+    assert moving.canonical() == moving and moving.end("gamma") == 0.5
 
 
 def test_grid_and_list_combine_without_duplicates():
@@ -86,7 +89,10 @@ def test_grid_and_list_combine_without_duplicates():
         ),
         ({"strategies": {"list": [{"uncertainty": "margin", "gamma": 2}]}}, r"strategies.list\[0\].gamma = 2.0"),
         ({"strategies": {"grid": {"uncertainty": ["margn"]}}}, "strategies.grid.uncertainty = 'margn': unknown name"),
-        ({"strategies": {"grid": {"subsample": [0.1, 1.5]}}}, r"strategies.grid.subsample = 1.5: expected a fraction"),
+        (
+            {"strategies": {"grid": {"subsample": [0.1, 1.5]}}},
+            r"strategies.grid.subsample\[1\] = 1.5: expected a number in \(0, 1\]",
+        ),
         ({"name": "../elsewhere"}, r"name = '../elsewhere': expected"),
         ({"name": "/tmp/abs"}, r"name = '/tmp/abs': expected"),
         ({"seeds": [-5]}, r"seeds\[0\] = -5: expected an integer in 0..9223372036854775807"),

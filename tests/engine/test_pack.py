@@ -3,6 +3,7 @@ import pytest
 
 from latentsweep.engine import StrategySpec, TrialSpec, run_pack, run_trial
 from latentsweep.errors import SpecError
+from latentsweep.registry import Param
 from latentsweep.strategies import BATCH_SELECTION
 
 from .conftest import SMALL_BUDGET, SMALL_CLASSIFIER
@@ -10,7 +11,12 @@ from .conftest import SMALL_BUDGET, SMALL_CLASSIFIER
 
 def spec(seed=0, **strategy):
     return TrialSpec(
-        "digits", "projection", StrategySpec(**strategy), classifier=SMALL_CLASSIFIER, budget=SMALL_BUDGET, seed=seed
+        "digits",
+        "projection",
+        StrategySpec.build(strategy).canonical(),
+        classifier=SMALL_CLASSIFIER,
+        budget=SMALL_BUDGET,
+        seed=seed,
     )
 
 
@@ -136,19 +142,18 @@ def test_schedules_move_gamma_alpha_and_beta_linearly_over_the_iterations(digits
     seen = []
 
     def recording(candidates, k, rng, params):
-        seen.append((candidates.gamma, params.alpha, params.beta))
+        seen.append((candidates.gamma, params["alpha"], params["beta"]))
         return BATCH_SELECTION["top-k"](candidates, k, rng, params)
 
-    BATCH_SELECTION.register("test-recording", params={"alpha": 0.0, "beta": 0.0}, representativeness_weight="beta")(
-        recording
-    )
+    weights = {"alpha": Param(0.0, 0.0, 1.0, short="a"), "beta": Param(0.0, 0.0, 1.0, short="b")}
+    BATCH_SELECTION.register("test-recording", params=weights, representativeness_weight="beta")(recording)
     try:
         strategy = dict(
             uncertainty="margin", representativeness="density-cosine", batch="test-recording",
             gamma=0.2, gamma_end=0.8, alpha=0.5, alpha_end=0.2, beta=0.1, beta_end=0.4,
         )  # fmt: skip
         result = run_trial(digits_latent, spec(**strategy))
-        label = StrategySpec(**strategy).label()
+        label = StrategySpec.build(strategy).label()
     finally:
         del BATCH_SELECTION["test-recording"]
     assert result.status == "ok", result.error
@@ -169,7 +174,7 @@ def test_schedules_move_gamma_alpha_and_beta_linearly_over_the_iterations(digits
     ],
 )
 def test_todays_strategies_run_in_the_loop_alone_and_in_a_pack_alike(digits_latent, strategy):
-    trial = spec(seed=4, **StrategySpec(**strategy).canonical().__dict__)
+    trial = spec(seed=4, **strategy)
     alone = run_trial(digits_latent, trial)
     assert alone.status == "ok", alone.error
     assert alone.queried_indices().shape == (60,) and np.unique(alone.queried_indices()).size == 60

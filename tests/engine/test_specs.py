@@ -8,8 +8,11 @@ from latentsweep.errors import SpecError
     ("fields", "message"),
     [
         (dict(gamma=1.5), r"gamma = 1.5: expected a number in \[0, 1\]"),
-        (dict(alpha=0.6, beta=0.5, representativeness="kl-to-prior"), "alpha \\+ beta = 1.1: expected at most 1"),
-        (dict(subsample=0.0), r"subsample = 0.0: expected a fraction in \(0, 1\]"),
+        (
+            dict(batch="greedy", alpha=0.6, beta=0.5, representativeness="kl-to-prior"),
+            "alpha \\+ beta = 1.1: expected at most 1",
+        ),
+        (dict(subsample=0.0), r"subsample = 0.0: expected a number in \(0, 1\]"),
         (
             dict(uncertainty="margn"),
             "uncertainty = 'margn': unknown name; known: bald, entropy, least-confident, margin",
@@ -20,7 +23,7 @@ from latentsweep.errors import SpecError
 )
 def test_bad_strategies_name_the_field_and_value(fields, message):
     with pytest.raises(SpecError, match=message):
-        StrategySpec(**fields)
+        StrategySpec.build(fields)
 
 
 def test_other_specs_validate_too():

@@ -47,7 +47,7 @@ def test_greedy_by_hand_trades_uncertainty_for_distance():
     # scale = 2 * 11 = 22; after 0: objective 0.5 u + 0.5 d/22 = [-, 0.4227, 0.4773, 0.45] -> 2;
     # then d = [0, 1, 0, 1] / 22: 0.4227 vs 0.2227 -> 1
     candidates = Candidates(uncertainty=UNCERTAINTY, features=POINTS)
-    params = BatchParams(alpha=0.5, beta=0.0, distance="euclidean")
+    params = BatchParams(values={"alpha": 0.5, "beta": 0.0, "distance": "euclidean"})
     np.testing.assert_array_equal(greedy_diverse_batch(candidates, 3, rng(), params), [0, 2, 1])
     np.testing.assert_array_equal(top_k(candidates, 3, rng(), params), [0, 1, 2])
 
@@ -56,14 +56,14 @@ def test_greedy_with_alpha_plus_beta_one_ignores_distance():
     candidates = Candidates(
         uncertainty=UNCERTAINTY, representativeness=np.array([0.0, 0.0, 1.0, 0.0]), features=POINTS, gamma=1.0
     )
-    params = BatchParams(alpha=0.5, beta=0.5, distance="euclidean")
+    params = BatchParams(values={"alpha": 0.5, "beta": 0.5, "distance": "euclidean"})
     # 0 first (best informativeness), then 0.5 u + 0.5 r: [-, 0.4, 0.75, 0.2]
     np.testing.assert_array_equal(greedy_diverse_batch(candidates, 4, rng(), params), [0, 2, 1, 3])
 
 
 def test_greedy_with_pure_diversity_is_farthest_point_traversal():
     candidates = Candidates(uncertainty=UNCERTAINTY, features=POINTS)
-    params = BatchParams(alpha=0.0, beta=0.0, distance="sq-euclidean", distance_scale=121.0)
+    params = BatchParams(values={"alpha": 0.0, "beta": 0.0, "distance": "sq-euclidean"}, distance_scale=121.0)
     # start 0; farthest from {0} is 3 (121); then min d to {0, 3}: 1 -> 1, 2 -> 1, tie -> lower index 1
     np.testing.assert_array_equal(greedy_diverse_batch(candidates, 3, rng(), params), [0, 3, 1])
 
@@ -71,13 +71,13 @@ def test_greedy_with_pure_diversity_is_farthest_point_traversal():
 def test_greedy_rejects_weights_above_one():
     candidates = Candidates(uncertainty=UNCERTAINTY, features=POINTS)
     with pytest.raises(ValueError, match="alpha"):
-        greedy_diverse_batch(candidates, 2, rng(), BatchParams(alpha=0.7, beta=0.4))
+        greedy_diverse_batch(candidates, 2, rng(), BatchParams(values={"alpha": 0.7, "beta": 0.4}))
 
 
 def test_greedy_beta_needs_representativeness():
     candidates = Candidates(uncertainty=UNCERTAINTY, features=POINTS)
     with pytest.raises(ValueError, match="representativeness"):
-        greedy_diverse_batch(candidates, 2, rng(), BatchParams(alpha=0.2, beta=0.2))
+        greedy_diverse_batch(candidates, 2, rng(), BatchParams(values={"alpha": 0.2, "beta": 0.2}))
 
 
 def test_random_partitions_with_one_part_is_the_best_candidate():

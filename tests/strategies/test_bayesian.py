@@ -74,10 +74,10 @@ def test_sampled_configurations_estimate_the_exact_choice():
     rng = np.random.default_rng(3)
     samples = rng.dirichlet(np.ones(4) * 0.5, size=(30, 40))
     exact = BATCH_SELECTION["batchbald"](
-        candidates(samples), 4, np.random.default_rng(1), BatchParams(extra={"configurations": 10**6})
+        candidates(samples), 4, np.random.default_rng(1), BatchParams(values={"configurations": 10**6})
     )
     sampled = BATCH_SELECTION["batchbald"](
-        candidates(samples), 4, np.random.default_rng(1), BatchParams(extra={"configurations": 2000})
+        candidates(samples), 4, np.random.default_rng(1), BatchParams(values={"configurations": 2000})
     )
     assert exact[:2].tolist() == sampled[:2].tolist()  # 4^2 = 16 configurations: still exact
     assert len(set(exact) & set(sampled)) >= 3  # beyond, the estimate picks (nearly) the same batch

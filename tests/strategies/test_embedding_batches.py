@@ -36,7 +36,9 @@ def test_typiclust_takes_typical_points_of_clusters_without_labels():
     features = np.concatenate(blobs)
     labelled = blobs[0][:3] + 0.01  # the first blob is covered already
     candidates = Candidates(uncertainty=np.zeros(90), features=features, labelled_features=labelled)
-    chosen = BATCH_SELECTION["typiclust"](candidates, 2, np.random.default_rng(1), BatchParams(extra={"neighbours": 5}))
+    chosen = BATCH_SELECTION["typiclust"](
+        candidates, 2, np.random.default_rng(1), BatchParams(values={"neighbours": 5})
+    )
     assert sorted(int(i) // 30 for i in chosen) == [1, 2]  # one from each uncovered blob
     for index in chosen:  # the most typical: close to its blob's centre
         blob = blobs[int(index) // 30]
