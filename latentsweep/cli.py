@@ -1,4 +1,4 @@
-"""The command line: run | plan | tune | initial (and the commands built on the store).
+"""The command line: run | plan | tune | initial | check (and the commands built on the store).
 
 Exit codes: 0 success, 1 some trials failed, 2 bad input (one line naming the key, file or option and
 what was expected, before any work; no traceback), 130 interrupted.
@@ -106,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="print the expanded plan without running anything")
     common(plan, output=False)
     plan.add_argument("--load-plugins", action="store_true", help="import the config's plugins (code) to check names")
+    check = commands.add_parser("check", help="run the conformance checks on the entries a config's plugins register")
+    check.add_argument("config", type=Path, help="a config file (TOML) naming plugins")
+    check.add_argument("--all", action="store_true", help="check every registered entry, not only the plugins'")
     report = commands.add_parser("report", help="tables, statistics and figures of a sweep folder")
     report.add_argument("folder", type=Path, help="a sweep folder: RESULTS/NAME")
     report.add_argument("--out", type=Path, help="where to write (default: FOLDER/report)")
@@ -255,6 +258,14 @@ def _plan(args) -> int:
     return 0
 
 
+def _check(args) -> int:
+    from .check import check_config
+
+    outcome = check_config(args.config, every_entry=args.all)
+    print("\n".join(outcome.lines))
+    return outcome.exit_code
+
+
 def _initial(args) -> int:
     import dataclasses
 
@@ -292,6 +303,7 @@ COMMANDS = {
     "report": _report,
     "explore": _explore,
     "compact": _compact,
+    "check": _check,
 }
 
 

@@ -41,6 +41,25 @@ def _module_name(path: Path) -> str:
     return f"{name}_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]}"
 
 
+def module_names(plugins: tuple[str, ...] | list[str]) -> set[str]:
+    """The names of the modules `load_plugins` imported for `plugins` (after it ran)."""
+    names = set()
+    for plugin in plugins:
+        if plugin.endswith(".py"):
+            path = Path(plugin).resolve()
+            names |= {
+                n for n, m in list(sys.modules.items()) if _file(m) == path and n.startswith("latentsweep_plugin_")
+            }
+        else:
+            names.add(plugin)
+    return names
+
+
+def _file(module) -> Path | None:
+    file = getattr(module, "__file__", None)
+    return Path(file).resolve() if file else None
+
+
 def load_plugins(plugins: tuple[str, ...] | list[str]) -> None:
     """Imports each plugin once per process: a module name, or a path to a .py file."""
     for plugin in plugins:

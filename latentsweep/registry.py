@@ -72,16 +72,22 @@ class Param:
     short: str | None = None
 
     def __post_init__(self) -> None:
+        problem = self._problem()
+        if problem:
+            raise DeclarationError(f"Param(default={self.default!r}): {problem}")
+
+    def _problem(self) -> str | None:
         if type(self.default) not in _TYPES:
-            raise TypeError(f"default {self.default!r}: expected a bool, int, float or str")
+            return f"default {self.default!r}: expected a bool, int, float or str"
         if (self.low is not None or self.high is not None) and not self.numeric:
-            raise TypeError(f"default {self.default!r}: low/high need a number default")
+            return f"default {self.default!r}: low/high need a number default"
         if self.choices is not None and not isinstance(self.default, str):
-            raise TypeError(f"default {self.default!r}: choices need a str default")
+            return f"default {self.default!r}: choices need a str default"
         if self.low is not None and self.high is not None and self.low > self.high:
-            raise TypeError(f"range [{self.low}, {self.high}]: low > high")
+            return f"range [{self.low}, {self.high}]: low > high"
         if not self.accepts(self.default):
-            raise TypeError(f"default {self.default!r} is not {self.expected()}")
+            return f"default {self.default!r} is not {self.expected()}"
+        return None
 
     @property
     def kind(self) -> type:
@@ -172,8 +178,8 @@ def declared_params(params: Mapping[str, Any]) -> dict[str, Param]:
             raise TypeError(f"parameter name {name!r}: names ending in _end are the ends of schedules")
         try:
             found[name] = value if isinstance(value, Param) else Param(value)
-        except TypeError as error:
-            raise TypeError(f"parameter {name!r}: {error}") from None
+        except DeclarationError as error:
+            raise TypeError(f"parameter {name!r}: {str(error).split(': ', 1)[1]}") from None
     return found
 
 

@@ -118,21 +118,62 @@ def test_bad_options_exit_2(tmp_path, capsys):
 
 TEMPERED_RULE = '''
 import numpy as np
+from latentsweep.registry import Param
 from latentsweep.strategies import BATCH_SELECTION
 
 
-@BATCH_SELECTION.register("test-tempered", params={"temperature": 1.0})
+@BATCH_SELECTION.register("test-tempered", params={"temperature": Param(1.0, 0.01, 100.0, short="T")})
 def tempered(candidates, k, rng, params):
     """k candidates drawn with probability proportional to exp(informativeness / temperature)."""
-    scores = candidates.informativeness / params.extra["temperature"]
+    if candidates.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    scores = candidates.informativeness / params["temperature"]
     weights = np.exp(scores - scores.max())
     return rng.choice(candidates.size, size=min(k, candidates.size), replace=False, p=weights / weights.sum())
 '''
+
+TUNE_TEMPERED = """
+plugins = ["tempered.py"]
+name = "tempered-study"
+seeds = 1
+
+[data]
+dataset = "digits"
+
+[[representations]]
+kind = "pixels"
+
+[classifier]
+hidden = [16]
+epochs = 2
+batch_size = 20
+
+[budget]
+initial = 20
+batch = 10
+iterations = 2
+
+[tune]
+trials = 2
+sampler = "random"
+pruner = "none"
+final_seeds = 1
+
+[tune.fixed]
+batch = "test-tempered"
+
+[tune.space]
+temperature = {low = 0.05, high = 2.0, log = true}
+temperature_end = [0.01, 1.0]
+"""
 
 
 def test_a_new_batch_rule_with_a_parameter_is_one_function_and_one_registration(
     ray_instance, write_config, tmp_path, capsys
 ):
+    """The plugin above is all it takes: `check` tests it, the parameter is planned, scheduled over the
+    budget (temperature_end), stored, and searched by Optuna; a value outside its declared range is
+    refused with its key path."""
     (tmp_path / "tempered.py").write_text(TEMPERED_RULE)
     path = write_config(
         seeds=1,
@@ -145,28 +186,84 @@ def test_a_new_batch_rule_with_a_parameter_is_one_function_and_one_registration(
         [[strategies.list]]
         uncertainty = "margin"
         batch = "test-tempered"   # the default temperature: the same strategy as 1.0, planned once
+
+        [[strategies.list]]
+        uncertainty = "margin"
+        batch = "test-tempered"
+        temperature = 1.0
+        temperature_end = 0.2
         """,
     )
     path.write_text('plugins = ["tempered.py"]\n' + path.read_text())
     results = tmp_path / "results"
     assert main(["plan", str(path), "--results", str(results)]) == 2  # plan runs no plugin code unless asked
     assert "it may come from plugins" in capsys.readouterr().err
+    assert main(["check", str(path)]) == 0
+    checked = capsys.readouterr().out
+    assert "ok    batch:test-tempered:batch_same_seed_same_output" in checked
+    assert "ok    batch:test-tempered:declared_parameters_make_strategies" in checked
+    assert "1 entries checked: 4 checks passed, 0 failed" in checked
     assert main(["plan", str(path), "--results", str(results), "--load-plugins"]) == 0
     plan = capsys.readouterr().out
-    assert "trials: 2 = 1 representations x 2 strategies x 1 seeds" in plan
-    assert "margin/test-tempered[temperature=0.1]" in plan and "margin/test-tempered[temperature=1]" in plan
+    assert "trials: 3 = 1 representations x 3 strategies x 1 seeds" in plan
+    assert "margin/test-tempered[T=0.1]" in plan and "margin/test-tempered[T=1->0.2]" in plan
     assert main(["run", str(path), "--results", str(results), "--quiet"]) == 0
     trials = pd.read_parquet(results / "small" / "trials").sort_values("strategy")
     assert trials["strategy"].tolist() == [
-        "margin/test-tempered[temperature=0.1]",
-        "margin/test-tempered[temperature=1]",
+        "margin/test-tempered[T=0.1]",
+        "margin/test-tempered[T=1->0.2]",
+        "margin/test-tempered[T=1]",
     ]
-    assert [json.loads(p) for p in trials["strategy_params"]] == [{"temperature": 0.1}, {"temperature": 1.0}]
+    assert [json.loads(p) for p in trials["strategy_params"]] == [
+        {"temperature": 0.1},
+        {"temperature": 1.0, "temperature_end": 0.2},
+        {"temperature": 1.0},
+    ]
     assert set(trials["status"]) == {"ok"} and trials["trial_id"].is_unique
-    # a parameter on a rule that does not declare it is refused with its key path
-    path.write_text(path.read_text().replace('batch = "test-tempered"   #', 'batch = "top-k"\ntemperature = 2.0  #'))
+    # a parameter on a rule that does not declare it, or outside its range, is refused with its key path
+    text = path.read_text()
+    path.write_text(text.replace('batch = "test-tempered"   #', 'batch = "top-k"\ntemperature = 2.0  #'))
     assert main(["plan", str(path), "--results", str(results), "--load-plugins"]) == 2
     assert "strategies.list[0].temperature = 2.0: not a parameter of 'margin' or 'top-k'" in capsys.readouterr().err
+    path.write_text(text.replace("temperature_end = 0.2", "temperature_end = 0.0"))
+    assert main(["plan", str(path), "--results", str(results), "--load-plugins"]) == 2
+    assert "strategies.list[1].temperature_end = 0.0: expected a number in [0.01, 100]" in capsys.readouterr().err
+    # and Optuna searches it, its schedule's end too
+    tune = tmp_path / "tune.toml"
+    tune.write_text(TUNE_TEMPERED)
+    assert main(["tune", str(tune), "--results", str(results), "--quiet"]) == 0
+    capsys.readouterr()
+    tuned = pd.read_parquet(results / "tempered-study" / "trials")
+    searched = [json.loads(p) for p in tuned["strategy_params"] if isinstance(p, str)]
+    assert any(0.05 <= p["temperature"] <= 2.0 and 0.01 <= p.get("temperature_end", 1.0) <= 1.0 for p in searched)
+
+
+BROKEN_DECLARATIONS = {
+    "needs": ('needs=("probs",)', "batch selection 'test-typo': needs 'probs': unknown; known: gradient_embedding"),
+    "range": ('params={"t": Param(1.0, 2.0, 0.5)}', "Param(default=1.0): range [2.0, 0.5]: low > high"),
+    "type": ('params={"t": [1, 2]}', "parameter 't': default [1, 2]: expected a bool, int, float or str"),
+    "key": ("uses_score=False", "batch selection 'test-typo': unknown declaration 'uses_score'; declarations: params"),
+}
+
+
+@pytest.mark.parametrize("broken", sorted(BROKEN_DECLARATIONS))
+def test_a_typo_in_a_declaration_fails_at_import_with_one_line(write_config, tmp_path, capsys, broken):
+    declaration, expected = BROKEN_DECLARATIONS[broken]
+    (tmp_path / "typo.py").write_text(
+        "import numpy as np\nfrom latentsweep.registry import Param\n"
+        "from latentsweep.strategies import BATCH_SELECTION\n"
+        f'BATCH_SELECTION.register("test-typo", {declaration})(lambda c, k, rng, p: np.arange(k))\n'
+    )
+    path = write_config(seeds=1)
+    path.write_text('plugins = ["typo.py"]\n' + path.read_text())
+    for argv in (["check"], ["run", "--results", str(tmp_path / "results")]):
+        assert main([argv[0], str(path), *argv[1:]]) == 2
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and "plugins: " in error and "DeclarationError" in error, error
+        assert expected in error, error
+    from latentsweep.strategies import BATCH_SELECTION
+
+    assert "test-typo" not in BATCH_SELECTION
 
 
 def test_importing_the_config_loads_neither_torch_nor_ray():
