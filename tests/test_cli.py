@@ -276,6 +276,17 @@ def test_importing_the_config_loads_neither_torch_nor_ray():
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
+def test_a_classifier_grid_names_the_classifier_of_every_row_it_prints(ray_instance, write_config, tmp_path, capsys):
+    """Two MLPs that differ only in epochs: every summary row says which one it is (it said nothing)."""
+    path = write_config(seeds=1, strategies='[[strategies.list]]\nuncertainty = "margin"\n')
+    text = path.read_text().replace('kind = "dense-vae"', 'kind = "pixels"')
+    path.write_text(text + "\n[classifier.grid]\nepochs = [1, 2]\n")
+    assert main(["run", str(path), "--results", str(tmp_path / "results")]) == 0
+    printed = capsys.readouterr().out
+    for epochs in (1, 2):
+        assert re.search(rf"MLP 32, dropout 0.2, epochs {epochs}: margin/top-k +0\.\d+", printed), printed
+
+
 def test_a_classifier_grid_on_every_pool_label_is_one_table(ray_instance, write_config, tmp_path):
     path = write_config(seeds=1, strategies="")
     text = path.read_text().replace("hidden = [32]\n", "").replace('kind = "dense-vae"', 'kind = "pixels"')

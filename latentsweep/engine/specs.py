@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +83,27 @@ class ClassifierSpec:
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", layers("hidden", self.hidden))
         _checked(self, CLASSIFIER_PARAMS)
+
+    def label(self, varying: Collection[str] = ()) -> str:
+        """'MLP 512-512, dropout 0.2', and each other field named in `varying` (what differs between the
+        classifiers of one sweep), e.g. 'MLP 32, dropout 0.2, epochs 5, init torch'."""
+        text = f"MLP {'-'.join(map(str, self.hidden))}, dropout {self.dropout:g}"
+        for name in ("epochs", "batch_size", "learning_rate", "init"):
+            if name in varying:
+                value = getattr(self, name)
+                text += f", {_CLASSIFIER_SHORT[name]} {value:g}" if isinstance(value, float) else f", {name} {value}"
+        return text
+
+
+_CLASSIFIER_SHORT = {"learning_rate": "lr"}
+
+
+def varying_fields(specs: Collection[Any]) -> set[str]:
+    """The fields whose values differ between `specs` (dataclasses of one type)."""
+    specs = list(specs)
+    if len(specs) < 2:
+        return set()
+    return {f.name for f in dataclasses.fields(specs[0]) if len({repr(getattr(s, f.name)) for s in specs}) > 1}
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ import ray
 from ..config import SweepConfig
 from ..data import Splits, load_splits
 from ..engine import LatentSet, TrialResult, TrialSpec
+from ..engine.specs import varying_fields
 from ..results import Checkpoint, RepresentationCache, ResultStore
 from ..results.compact import SUGGEST_AFTER
 from .cluster import address_source, check_local_gpus, cluster_resources, ray_session, resolve_gpus, worker_count
@@ -274,15 +275,22 @@ class _SweepRun:
         self.ledger.run_jobs(self.executor, jobs, tick)
         self.outcome.idle_share = executor_status.idle_share
 
+    def _label(self, spec: TrialSpec) -> str:
+        """The strategy's label, with the representation and the classifier where the sweep has several."""
+        label = spec.strategy.label()
+        if len(self.config.classifiers) > 1:
+            label = f"{spec.classifier.label(varying_fields(self.config.classifiers))}: {label}"
+        if len(self.config.representations) > 1:
+            label = f"{spec.representation}: {label}"
+        return label
+
     def _counted(self, result: TrialResult) -> None:
         if result.error:
             self.outcome.failed += 1
-            self.outcome.failures.append(f"{result.spec.strategy.label()} seed {result.spec.seed}: {result.error}")
+            self.outcome.failures.append(f"{self._label(result.spec)} seed {result.spec.seed}: {result.error}")
             return
         self.outcome.succeeded += 1
-        label = result.spec.strategy.label()
-        if len(self.config.representations) > 1:
-            label = f"{result.spec.representation}: {label}"
+        label = self._label(result.spec)
         self.by_strategy[label].append(result.final_val_accuracy)
         board = [(k, sum(v) / len(v), len(v)) for k, v in self.by_strategy.items()]
         self.status.leaderboard = sorted(board, key=lambda row: -row[1])

@@ -262,5 +262,7 @@ def short_table(summary: pd.DataFrame) -> str:
     for _, row in summary.iterrows():
         std = f" +- {row.test_std:.4f}" if math.isfinite(row.test_std) else ""
         prefix = f"{row.representation}: " if summary.representation.nunique() > 1 else ""
+        if "classifier" in summary and summary.classifier.nunique() > 1:
+            prefix += f"{row.classifier}: "
         lines.append(f"  {prefix}{row.strategy:50s} {row.test_mean:.4f}{std}  (n={row.n})")
     return "test accuracy, mean +- corrected std over seeds:\n" + "\n".join(lines)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..engine.specs import ClassifierSpec, varying_fields
 from ..errors import LatentsweepError
 from ..results import ResultStore
 
@@ -41,9 +42,24 @@ def _row_label(row) -> str:
     return row["strategy"]
 
 
-def classifier_label(row) -> str:
-    hidden = "-".join(str(int(h)) for h in row["classifier_hidden"])
-    return f"MLP {hidden}, dropout {row['classifier_dropout']:g}"
+def classifier_spec(row) -> ClassifierSpec:
+    """The classifier of a trials row (stores from before `classifier_init` used Keras' initialisation)."""
+    init = row.get("classifier_init")
+    return ClassifierSpec(
+        hidden=tuple(int(h) for h in row["classifier_hidden"]),
+        dropout=float(row["classifier_dropout"]),
+        epochs=int(row["classifier_epochs"]),
+        batch_size=int(row["classifier_batch_size"]),
+        learning_rate=float(row["classifier_learning_rate"]),
+        init=init if isinstance(init, str) else "keras",
+    )
+
+
+def classifier_labels(trials: pd.DataFrame) -> pd.Series:
+    """Each trial's classifier as `ClassifierSpec.label` names it, with every field that varies in the sweep."""
+    specs = trials.apply(classifier_spec, axis=1)
+    varying = varying_fields(set(specs))
+    return specs.map(lambda spec: spec.label(varying))
 
 
 def load_results(folder: str | Path) -> SweepResults:
@@ -62,7 +78,7 @@ def load_results(folder: str | Path) -> SweepResults:
     trials = store.table("trials").to_pandas()
     if not trials.empty:
         trials["row"] = trials.apply(_row_label, axis=1)
-        trials["classifier"] = trials.apply(classifier_label, axis=1)
+        trials["classifier"] = classifier_labels(trials)
     curves = store.table("curves").to_pandas()
     if not curves.empty and not trials.empty:
         columns = ["trial_id", "row", "classifier", "representation", "seed", "status"]

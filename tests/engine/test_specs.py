@@ -69,3 +69,16 @@ def test_init_defaults_per_kind_and_enters_the_id_only_off_its_neutral_value():
     assert canonical_form(ClassifierSpec(init="torch"))["init"] == "torch"
     with pytest.raises(SpecError, match="init = 'jax'"):
         RepresentationSpec(kind="dense-vae", init="jax")
+
+
+def test_a_classifier_label_names_every_field_that_varies_in_its_sweep():
+    from latentsweep.engine.specs import varying_fields
+
+    grid = [ClassifierSpec(hidden=(32,), epochs=5), ClassifierSpec(hidden=(32,), epochs=9, learning_rate=0.01)]
+    varying = varying_fields(grid)
+    assert varying == {"epochs", "learning_rate"}
+    assert [c.label(varying) for c in grid] == [
+        "MLP 32, dropout 0.2, epochs 5, lr 0.001",
+        "MLP 32, dropout 0.2, epochs 9, lr 0.01",
+    ]
+    assert ClassifierSpec().label() == "MLP 512-512, dropout 0.2" and varying_fields(grid[:1]) == set()
