@@ -193,10 +193,10 @@ def _report(args) -> int:
 
 
 def _compact(args) -> int:
-    from .report.data import load_results
-    from .results import ResultStore, compact
+    from .results import ResultStore, check_sweep_folder, compact
 
-    folder = load_results(args.folder).folder  # a sweep folder, or one clear line
+    folder = args.folder
+    check_sweep_folder(folder)  # a sweep folder, or one clear line (no table is read)
     store = ResultStore(folder.parent, folder.name)
     store.check()
     with store.lock():

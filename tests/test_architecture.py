@@ -52,3 +52,12 @@ def test_the_registry_is_a_leaf():
     tree = ast.parse((PACKAGE / "registry.py").read_text())
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 0}
     assert modules == {"errors"}
+
+
+def test_results_files_is_a_leaf_and_the_store_does_not_import_compaction():
+    def siblings(name):
+        tree = ast.parse((PACKAGE / "results" / f"{name}.py").read_text())
+        return {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 1}
+
+    assert siblings("files") == set()
+    assert "compact" not in siblings("store") and "report" not in str(siblings("compact"))

@@ -28,7 +28,7 @@ from ..data import Splits, load_splits
 from ..engine import LatentSet, TrialResult, TrialSpec
 from ..engine.specs import varying_fields
 from ..results import Checkpoint, RepresentationCache, ResultStore
-from ..results.compact import SUGGEST_AFTER
+from ..results.compact import COMPACT_AFTER, compact
 from .cluster import address_source, check_local_gpus, cluster_resources, ray_session, resolve_gpus, worker_count
 from .executor import Executor, ExecutorStatus
 from .ledger import TrialLedger
@@ -61,6 +61,7 @@ class SweepOutcome:
     idle_share: float = 0.0
     interrupted: bool = False
     per_trial_files: int = 0
+    compacted: int = 0
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -81,8 +82,8 @@ class SweepOutcome:
         )
         if self.interrupted:
             text = "interrupted: " + text
-        if self.per_trial_files >= SUGGEST_AFTER:
-            text += f"\n{self.per_trial_files} trial files: `latentsweep compact {self.folder}` makes reading them fast"
+        if self.compacted:
+            text += f"\ncompacted: {self.compacted} per-trial files of finished trials merged, so reading them stays fast"
         return text
 
 
@@ -181,6 +182,8 @@ def run_sweep(config: SweepConfig, options: RunOptions, display: Display | None 
             driver.release()
             display.stop()
         outcome.per_trial_files = len(store.files("trials"))
+        if outcome.per_trial_files >= COMPACT_AFTER and not outcome.interrupted:
+            outcome.compacted = compact(store).merged.get("trials", 0)
     outcome.seconds = time.monotonic() - started
     return outcome
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..engine.specs import ClassifierSpec, varying_fields
 from ..errors import LatentsweepError
-from ..results import ResultStore
+from ..results import ResultStore, StoreError, check_sweep_folder
 
 ALL_LABELS = "all labels"  # how the full-data reference rows are named in tables
 
@@ -66,10 +66,10 @@ def load_results(folder: str | Path) -> SweepResults:
     """Reads a sweep folder (`RESULTS/NAME`); a folder that is not one is a ReportError naming it."""
     folder = Path(folder)
     info_path = folder / "sweep.json"
-    if not folder.is_dir():
-        raise ReportError(f"{folder}: no such sweep folder (expected RESULTS/NAME, as `run` prints)")
-    if not info_path.is_file():
-        raise ReportError(f"{folder}: not a sweep folder (no sweep.json)")
+    try:
+        check_sweep_folder(folder)
+    except StoreError as error:
+        raise ReportError(str(error)) from None
     try:
         info = json.loads(info_path.read_text(encoding="utf-8"))
     except (ValueError, OSError) as error:

@@ -3,7 +3,8 @@ trained representations. Only this package writes result files.
 """
 
 from .checkpoints import Checkpoint, CheckpointStore
-from .compact import CompactOutcome, compact, finish_interrupted
+from .compact import CompactOutcome, compact
+from .files import StoreError, atomic_write, atomic_write_bytes, check_sweep_folder, finish_interrupted
 from .representation_cache import MODEL_CODE_VERSION, RepresentationCache, cache_key, state_dict_bytes
 from .schema import (
     CURVES,
@@ -16,7 +17,7 @@ from .schema import (
     representation_kind,
     trial_tables,
 )
-from .store import ResultStore, StoreError, atomic_write, atomic_write_bytes
+from .store import ResultStore
 
 __all__ = [
     "CURVES",
@@ -35,6 +36,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_bytes",
     "cache_key",
+    "check_sweep_folder",
     "compact",
     "finish_interrupted",
     "learning_curve_area",

@@ -17,9 +17,7 @@ finished trial twice.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,11 +26,11 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from .files import MANIFEST, atomic_write, atomic_write_bytes, finish_interrupted
 from .schema import SCHEMAS
-from .store import ResultStore, StoreError, atomic_write, atomic_write_bytes
+from .store import ResultStore
 
-MANIFEST = ".compact.json"
-SUGGEST_AFTER = 1000  # `run` suggests compacting when a sweep holds this many per-trial files
+COMPACT_AFTER = 1000  # `run` compacts what it finished when a sweep holds this many per-trial files
 PART = re.compile(r"part-(\d+)\.parquet")
 
 
@@ -41,27 +39,6 @@ class CompactOutcome:
     merged: dict[str, int] = field(default_factory=dict)  # table -> per-trial files merged
     parts: list[Path] = field(default_factory=list)
     finished_interrupted: bool = False
-
-
-def finish_interrupted(folder: Path) -> bool:
-    """Rolls an interrupted compaction forward (steps 3 and 4); True when there was one."""
-    manifest = folder / MANIFEST
-    if not manifest.exists():
-        return False
-    try:
-        plan = json.loads(manifest.read_text(encoding="utf-8"))
-        table = folder / plan["table"]
-    except (ValueError, KeyError, OSError) as error:
-        raise StoreError(f"{manifest}: damaged compaction manifest ({type(error).__name__})") from None
-    temporary, final = table / plan["temporary"], table / plan["part"]
-    if temporary.exists():
-        os.replace(temporary, final)
-    if final.exists():
-        for name in plan["files"]:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(table / name)
-    manifest.unlink()
-    return True
 
 
 def _next_part(folder: Path) -> int:
@@ -84,7 +61,7 @@ def compact(store: ResultStore) -> CompactOutcome:
         try:  # one dataset over the files: read in parallel, not one by one
             merged = ds.dataset([str(p) for p in files], schema=SCHEMAS[name], format="parquet").to_table()
         except (pa.ArrowException, OSError):
-            raise store._damaged(name, OSError()) from None
+            raise store.damaged(name, OSError()) from None
         number = _next_part(folder)
         final_name, temporary_name = f"part-{number:05d}.parquet", f"_part-{number:05d}.parquet"
         atomic_write(folder / temporary_name, lambda path, table=merged: pq.write_table(table, path))

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..engine.latent_set import LatentSet
 from ..engine.specs import RepresentationSpec, canonical_hash
-from .store import StoreError
+from .files import StoreError
 
 # Bump when an autoencoder's architecture, training or encoding changes: old cache entries then miss.
 MODEL_CODE_VERSION = 3

@@ -15,63 +15,28 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
-import tempfile
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from ..errors import LatentsweepError
 from .checkpoints import CheckpointStore
+from .files import (
+    StoreError,
+    atomic_write,
+    atomic_write_all,
+    atomic_write_bytes,
+    damaged,
+    finish_interrupted,
+    folder_lock,
+)
 from .schema import SCHEMA_VERSION, SCHEMAS, trial_tables
 
 TABLES = ("trials", "curves", "queries")
-
-
-class StoreError(LatentsweepError):
-    """The results folder is unusable (another schema version, a damaged file, no space, locked)."""
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Writes `path` through `write(temporary)` and a rename: readers see the old file or the new one,
-    never a part. A failed write (a full disk) leaves nothing behind and raises StoreError."""
-    atomic_write_all({path: write})
-
-
-def atomic_write_all(writes: dict[Path, Callable[[Path], None]]) -> None:
-    """Writes every file under a temporary name first, then renames them into place in the given order:
-    a failed write leaves none of them visible (named in the error: the last, the one readers wait for)."""
-    temporaries = []
-    try:
-        for path, write in writes.items():
-            temporaries.append(path.with_name(f"_{path.stem}-{os.getpid()}{path.suffix}"))
-            write(temporaries[-1])
-        for temporary, path in zip(temporaries, writes, strict=True):
-            os.replace(temporary, path)
-    except OSError as error:
-        for temporary in temporaries:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-        raise StoreError(
-            f"{list(writes)[-1]}: cannot be written ({error.strerror or error}); nothing half-written is kept"
-        ) from None
-
-
-def lock_path(folder: Path) -> Path:
-    """Where the lock of a sweep folder lives: outside it (taking the lock writes nothing into the
-    results), keyed by the folder's absolute path, so every driver on this machine finds the same one."""
-    key = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:24]
-    return Path(tempfile.gettempdir()) / "latentsweep-locks" / f"{key}.lock"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    atomic_write(path, lambda temporary: temporary.write_bytes(data))
 
 
 class ResultStore:
@@ -131,8 +96,6 @@ class ResultStore:
                 (self.folder / name).mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"{self.folder}: cannot be created ({error.strerror})") from None
-        from .compact import finish_interrupted
-
         finish_interrupted(self.folder)  # a compaction a crash interrupted is finished first
         for name in (*TABLES, "query_sets"):  # temporaries of a killed driver (never read; the lock is ours)
             for leftover in (self.folder / name).glob("_*"):
@@ -145,27 +108,9 @@ class ResultStore:
                 content.update(config_snapshot)
             atomic_write_bytes(info, json.dumps(content, indent=2, default=str).encode())
 
-    @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """Holds the folder's lock (`lock_path`) while a driver works on it: a second driver is refused at
-        once. The operating system releases it when its holder dies, even by SIGKILL."""
-        from filelock import FileLock, Timeout
-
-        path = lock_path(self.folder)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(path, timeout=0)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise StoreError(
-                f"{self.folder}: another latentsweep is working on this sweep (lock {path}); wait for it to finish"
-            ) from None
-        except OSError as error:
-            raise StoreError(f"{path}: cannot take the lock ({error.strerror})") from None
-        try:
-            yield
-        finally:
-            lock.release()
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        """Holds the folder's lock while a driver works on it (`files.folder_lock`)."""
+        return folder_lock(self.folder)
 
     def set_aside(self) -> Path | None:
         """Renames an existing sweep folder to '<sweep>.old-<UTC time>' (for --fresh); returns the new path."""
@@ -231,7 +176,7 @@ class ResultStore:
         try:
             return self.dataset(name).to_table(columns=columns, filter=filter)
         except (pa.ArrowException, OSError) as error:
-            raise self._damaged(name, error) from None
+            raise self.damaged(name, error) from None
 
     def rows_of(self, name: str, row_ids: list[str], columns: list[str] | None = None) -> pa.Table:
         """The rows of table `name` stored for these ids: their own files, and for compacted ones the
@@ -255,12 +200,6 @@ class ResultStore:
         empty = SCHEMAS[name].empty_table()
         return pa.concat_tables(tables) if tables else (empty if columns is None else empty.select(columns))
 
-    def _damaged(self, name: str, error: BaseException) -> StoreError:
-        for path in self.files(name):
-            try:
-                pq.read_metadata(path)
-            except (pa.ArrowException, OSError):
-                return StoreError(
-                    f"{path}: damaged Parquet file; move it out of {path.parent} (that trial then runs again)"
-                )
-        return StoreError(f"{self.folder / name}: cannot be read ({str(error).splitlines()[0]})")
+    def damaged(self, name: str, error: BaseException) -> StoreError:
+        """The error for table `name` that cannot be read, naming its damaged file."""
+        return damaged(self.files(name), self.folder / name, error)

@@ -8,7 +8,7 @@ import pytest
 
 from latentsweep.engine import BudgetSpec, IterationRecord, StrategySpec, TrialResult, TrialSpec
 from latentsweep.results import ResultStore, compact, finish_interrupted
-from latentsweep.results.compact import MANIFEST
+from latentsweep.results.files import MANIFEST
 
 
 def result(seed, error=None):
