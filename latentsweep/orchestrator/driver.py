@@ -84,8 +84,6 @@ class SweepOutcome:
             text = "interrupted: " + text
         if self.compacted:
             text += f"\ncompacted: {self.compacted} per-trial files of finished trials merged (reading stays fast)"
-                f"\ncompacted: {self.compacted} per-trial files of finished trials merged, so reading them stays fast"
-            )
         return text
 
 
