@@ -83,12 +83,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def common(command, workers=True, output=True):
+    def common(command, workers=True, output=True, address=True):
         command.add_argument("config", type=Path, help="a config file (TOML)")
         command.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results/)")
         if workers:
             command.add_argument("--workers", type=_positive, help="workers (default: one per CPU of the cluster)")
-        command.add_argument("--address", help="a Ray cluster address (default: a local Ray instance on this machine)")
+        if address:
+            command.add_argument("--address", help="a Ray cluster address (default: a local Ray instance here)")
         if output:
             group = command.add_mutually_exclusive_group()
             group.add_argument("--quiet", action="store_true", help="print only the summary")
@@ -104,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     initial = commands.add_parser("initial", help="initial query selection: the second paper's Table 1")
     common(initial)
     plan = commands.add_parser("plan", help="print the expanded plan without running anything")
-    common(plan, output=False)
+    common(plan, output=False, address=False)  # plans on this machine: it starts no Ray
     plan.add_argument("--load-plugins", action="store_true", help="import the config's plugins (code) to check names")
     check = commands.add_parser("check", help="run the conformance checks on the entries a config's plugins register")
     check.add_argument("config", type=Path, help="a config file (TOML) naming plugins")

@@ -60,6 +60,28 @@ def _file(module) -> Path | None:
     return Path(file).resolve() if file else None
 
 
+def check_plugins(plugins: tuple[str, ...] | list[str]) -> None:
+    """What can be known of each plugin without running it: a .py file exists and compiles, a module name
+    is absolute (a.b.c) and its top-level package is installed. A PluginError names the first that fails."""
+    import importlib.util
+
+    for plugin in plugins:
+        if plugin.endswith(".py"):
+            path = Path(plugin)
+            if not path.is_file():
+                raise PluginError(f"plugins: {plugin}: file not found")
+            try:
+                compile(path.read_bytes(), str(path), "exec")
+            except SyntaxError as error:
+                raise PluginError(f"plugins: {plugin}: does not compile (line {error.lineno}: {error.msg})") from None
+            except (OSError, ValueError) as error:
+                raise PluginError(f"plugins: {plugin}: cannot be read ({error})") from None
+        elif not _MODULE.fullmatch(plugin):
+            raise PluginError(f"plugins: {plugin!r}: expected a module name (a.b.c) or a path ending in .py")
+        elif importlib.util.find_spec(plugin.split(".")[0]) is None:
+            raise PluginError(f"plugins: {plugin}: no module {plugin.split('.')[0]!r} is installed")
+
+
 def load_plugins(plugins: tuple[str, ...] | list[str]) -> None:
     """Imports each plugin once per process: a module name, or a path to a .py file."""
     for plugin in plugins:

@@ -28,6 +28,7 @@ from ..engine.specs import (
     RepresentationSpec,
 )
 from ..engine.strategy import StrategySpec, strategy_keys
+from ..plugins import check_plugins
 from . import readers as read
 from .readers import ConfigError
 
@@ -360,6 +361,8 @@ def with_plugins(document: dict, path: Path, load_plugins, parse: Callable) -> A
     plugins = read_plugins(document, path.parent)
     if load_plugins is not None:
         load_plugins(plugins)
+    else:
+        check_plugins(plugins)  # what can be known without running them
     try:
         return parse(document, base=path.parent, source=path)
     except ConfigError as error:
