@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import socket
 import time
-import traceback
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -34,86 +33,21 @@ from ..strategies import (
     InitialPool,
     subsample_candidates,
 )
+from .events import IterationEvent, IterationRecord, MemberState, PackEvent, TrialResult, describe_error
 from .latent_set import LatentSet
 from .oracle import Oracle
+from .outputs import MODEL_OUTPUTS
 from .specs import TrialSpec
 
 # Exceptions that fail one trial and let its pack (and the sweep) go on; anything else stops the pack.
 TRIAL_ERRORS: tuple[type[BaseException], ...] = (ArithmeticError, LookupError, ValueError, RuntimeError, TypeError)
 
 
-@dataclass(frozen=True)
-class IterationRecord:
-    """One row of a learning curve: after querying `queried`, the MLP trained on n_labeled labels."""
-
-    iteration: int
-    n_labeled: int
-    val_accuracy: float
-    train_accuracy: float
-    fit_seconds: float
-    selection_seconds: float
-    queried: np.ndarray
-
-
-@dataclass(frozen=True)
-class MemberState:
-    """What a trial needs to continue after its last finished iteration (a checkpoint): that iteration,
-    the pool indices labelled so far in query order, and its generator's state after the last selection."""
-
-    iteration: int
-    labelled: np.ndarray
-    rng_state: dict
-
-
-@dataclass(frozen=True)
-class IterationEvent:
-    """A member finished an iteration: its curve row and the state to continue from."""
-
-    trial_id: str
-    record: IterationRecord
-    state: MemberState
-
-
-@dataclass
-class TrialResult:
-    """What one trial produced; `error` is set (status 'failed') when it did not finish, `pruned` when it
-    was stopped early on purpose. `iterations` holds the rows of this run (all of them unless resumed)."""
-
-    spec: TrialSpec
-    iterations: list[IterationRecord] = field(default_factory=list)
-    test_accuracy: float = float("nan")
-    seconds: float = 0.0
-    pack_size: int = 1
-    device: str = "cpu"
-    host: str = ""
-    node: str = ""
-    error: str | None = None
-    pruned: bool = False
-
-    @property
-    def trial_id(self) -> str:
-        return self.spec.id
-
-    @property
-    def status(self) -> str:
-        return "failed" if self.error else ("pruned" if self.pruned else "ok")
-
-    @property
-    def final_val_accuracy(self) -> float:
-        return self.iterations[-1].val_accuracy if self.iterations else float("nan")
-
-    def queried_indices(self) -> np.ndarray:
-        """All queried pool indices in query order."""
-        if not self.iterations:
-            return np.zeros(0, dtype=np.int64)
-        return np.concatenate([row.queried for row in self.iterations])
-
-
-PackEvent = IterationEvent | TrialResult
-
-
 @dataclass
 class _Member:
+    """One trial of a pack: its oracle, generator, labelled set (pool indices in query order) and labels,
+    what it queried and how long its selections took in the current iteration, and its result."""
+
     spec: TrialSpec
     oracle: Oracle
     rng: np.random.Generator
@@ -121,14 +55,30 @@ class _Member:
     labelled: np.ndarray
     labels: np.ndarray
     ended: bool = False
+    queried: np.ndarray | None = None
+    selection_seconds: float = 0.0
 
+    def add(self, chosen: np.ndarray) -> None:
+        """Queries the oracle for `chosen` and adds them to the labelled set."""
+        labels = self.oracle.query(chosen)
+        self.labelled = np.concatenate([self.labelled, chosen])
+        self.labels = np.concatenate([self.labels, labels])
+        self.queried = chosen
 
-def describe_error(error: BaseException) -> str:
-    """An exception on one line: its type, message and where it was raised."""
-    where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
-    place = f" (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})" if where else ""
-    message = str(error).splitlines()[0] if str(error) else ""
-    return f"{type(error).__name__}: {message}{place}"
+    def record(self, iteration: int, val_accuracy: float, train_accuracy: float, fit_seconds: float) -> IterationEvent:
+        """The iteration's curve row, kept in the result, as an event with the state to continue from."""
+        record = IterationRecord(
+            iteration=iteration,
+            n_labeled=int(self.labelled.shape[0]),
+            val_accuracy=val_accuracy,
+            train_accuracy=train_accuracy,
+            fit_seconds=fit_seconds,
+            selection_seconds=self.selection_seconds,
+            queried=self.queried,
+        )
+        self.result.iterations.append(record)
+        state = MemberState(iteration, self.labelled.copy(), self.rng.bit_generator.state)
+        return IterationEvent(self.spec.id, record, state)
 
 
 def check_pack(latent: LatentSet, specs: Sequence[TrialSpec]) -> None:
@@ -209,207 +159,168 @@ def iterate_pack(
     that member and the others go on; other exceptions propagate.
     """
     check_pack(latent, specs)
-    resume = resume or {}
-    started = time.perf_counter()
-    torch_device = pick_device(device)
-    host = socket.gethostname()
-    budget, classifier = specs[0].budget, specs[0].classifier
-    strategies = [s.strategy for s in specs]
-    with ieee_floats():
-        latent = latent.with_scores(
-            {s.representativeness for s in strategies if s.uses_representativeness()},
-            frozenset().union(*(s.distances() for s in strategies)),
-        )
-    pool = _as_tensor(latent.pool, torch_device)
-    val, val_labels = _as_tensor(latent.val, torch_device), _as_tensor(latent.val_labels, torch_device, torch.int64)
-    shape = MLPShape(latent.n_features, classifier.hidden, latent.n_classes, classifier.dropout)
+    yield from _Pack(latent, specs, device, catch, resume or {}).iterate(stop)
 
-    members: list[_Member] = []
-    for spec in specs:
-        oracle = Oracle(latent.pool_labels)
-        state = resume.get(spec.id)
-        rng = np.random.default_rng([spec.seed, 1])
-        if state is None:
-            chosen = initial_batch(latent, spec, budget.initial)
-        else:
-            chosen = np.asarray(state.labelled, dtype=np.int64)
-            rng.bit_generator.state = state.rng_state
-        result = TrialResult(spec=spec, pack_size=len(specs), device=str(torch_device), host=host)
-        members.append(_Member(spec, oracle, rng, result, chosen, oracle.query(chosen)))
-    starts = {resume[s.id].iteration + 1 if s.id in resume else 0 for s in specs}
-    if len(starts) != 1:
-        raise SpecError(f"the members of a pack must resume at the same iteration, got {sorted(starts)}")
-    start = starts.pop()
 
-    def fit(active: list[_Member], iteration: int) -> tuple[StackedMLP, np.ndarray, torch.Tensor, torch.Tensor]:
-        index = torch.tensor(np.stack([m.labelled for m in active]), device=torch_device)
-        x, y = pool[index], torch.tensor(np.stack([m.labels for m in active]), device=torch_device)
-        keys = [stream_key(m.spec.seed, "mlp", iteration) for m in active]
-        model = StackedMLP(shape, keys, torch_device, init=classifier.init)
-        finite = model.fit(x, y, classifier.epochs, classifier.batch_size, classifier.learning_rate).cpu().numpy()
-        return model, finite, x, y
+class _Pack:
+    """The state of one pack in lockstep: the pool on the device, its members, and the stacked MLP of the
+    members that trained last (`trained`, in the model's order). Events are collected by `_end` and
+    `_record` and handed out once per step by `iterate`."""
 
-    def end(member: _Member, events: list[PackEvent]) -> None:
-        member.ended = True
-        member.result.seconds = (time.perf_counter() - started) / len(members)  # its share of the pack
-        events.append(member.result)
-
-    model: StackedMLP | None = None
-    trained: list[_Member] = []  # the members of `model`, in its order
-    if start > 0:  # the model of the last finished iteration chooses the next batch: refit it (deterministic)
-        trained = list(members)
-        model = fit(trained, start - 1)[0]
-    for iteration in range(start, budget.iterations + 1):
-        events: list[PackEvent] = []
-        for member in members:
-            if not member.ended and stop is not None and member.spec.id in stop():
-                member.result.pruned = True
-                end(member, events)
-        selection_seconds: dict[int, float] = {}
-        queried: dict[int, np.ndarray] = {}
-        if iteration == 0:
-            for member in members:
-                queried[id(member)] = member.labelled.copy()
-                selection_seconds[id(member)] = 0.0
-        else:
-            _select(latent, pool, model, trained, iteration, catch, queried, selection_seconds, events, end)
-        active = [m for m in members if not m.ended]
-        if not active:
-            yield events
-            break
-        fit_started = time.perf_counter()
-        model, finite, x, y = fit(active, iteration)
-        val_accuracy = model.accuracy(val, val_labels).cpu().numpy()
-        train_accuracy = model.accuracy(x, y).cpu().numpy()
-        fit_seconds = (time.perf_counter() - fit_started) / len(active)
-        trained = active
-        for position, member in enumerate(active):
-            record = IterationRecord(
-                iteration=iteration,
-                n_labeled=int(member.labelled.shape[0]),
-                val_accuracy=float(val_accuracy[position]),
-                train_accuracy=float(train_accuracy[position]),
-                fit_seconds=fit_seconds,
-                selection_seconds=selection_seconds.get(id(member), 0.0),
-                queried=queried[id(member)],
+    def __init__(self, latent: LatentSet, specs: Sequence[TrialSpec], device: str | None, catch, resume) -> None:
+        self.started = time.perf_counter()
+        self.device = pick_device(device)
+        self.catch = catch
+        self.budget, self.classifier = specs[0].budget, specs[0].classifier
+        strategies = [s.strategy for s in specs]
+        with ieee_floats():
+            self.latent = latent.with_scores(
+                {s.representativeness for s in strategies if s.uses_representativeness()},
+                frozenset().union(*(s.distances() for s in strategies)),
             )
-            member.result.iterations.append(record)
-            state = MemberState(iteration, member.labelled.copy(), member.rng.bit_generator.state)
-            events.append(IterationEvent(member.spec.id, record, state))
+        latent = self.latent
+        self.pool = _as_tensor(latent.pool, self.device)
+        self.val = _as_tensor(latent.val, self.device)
+        self.val_labels = _as_tensor(latent.val_labels, self.device, torch.int64)
+        self.shape = MLPShape(latent.n_features, self.classifier.hidden, latent.n_classes, self.classifier.dropout)
+        host = socket.gethostname()
+        self.members: list[_Member] = []
+        for spec in specs:
+            oracle = Oracle(latent.pool_labels)
+            state = resume.get(spec.id)
+            rng = np.random.default_rng([spec.seed, 1])
+            if state is None:
+                chosen = initial_batch(latent, spec, self.budget.initial)
+            else:
+                chosen = np.asarray(state.labelled, dtype=np.int64)
+                rng.bit_generator.state = state.rng_state
+            result = TrialResult(spec=spec, pack_size=len(specs), device=str(self.device), host=host)
+            self.members.append(_Member(spec, oracle, rng, result, chosen, oracle.query(chosen), queried=chosen))
+        starts = {resume[s.id].iteration + 1 if s.id in resume else 0 for s in specs}
+        if len(starts) != 1:
+            raise SpecError(f"the members of a pack must resume at the same iteration, got {sorted(starts)}")
+        self.start = starts.pop()
+        self.model: StackedMLP | None = None
+        self.trained: list[_Member] = []
+        self.events: list[PackEvent] = []
+
+    def _fit(self, active: list[_Member], iteration: int) -> tuple[np.ndarray, torch.Tensor, torch.Tensor]:
+        """Trains the active members' MLPs as one stack on their labelled sets; returns which stayed finite."""
+        index = torch.tensor(np.stack([m.labelled for m in active]), device=self.device)
+        x, y = self.pool[index], torch.tensor(np.stack([m.labels for m in active]), device=self.device)
+        keys = [stream_key(m.spec.seed, "mlp", iteration) for m in active]
+        classifier = self.classifier
+        self.model = StackedMLP(self.shape, keys, self.device, init=classifier.init)
+        finite = self.model.fit(x, y, classifier.epochs, classifier.batch_size, classifier.learning_rate)
+        self.trained = active
+        return finite.cpu().numpy(), x, y
+
+    def _end(self, member: _Member) -> None:
+        member.ended = True
+        member.result.seconds = (time.perf_counter() - self.started) / len(self.members)  # its share of the pack
+        self.events.append(member.result)
+
+    def _flush(self) -> list[PackEvent]:
+        events, self.events = self.events, []
+        return events
+
+    def iterate(self, stop: Callable[[], Collection[str]] | None) -> Iterator[list[PackEvent]]:
+        if self.start > 0:  # the model of the last finished iteration chooses the next batch: refit it
+            self._fit(list(self.members), self.start - 1)
+        for iteration in range(self.start, self.budget.iterations + 1):
+            for member in self.members:
+                if not member.ended and stop is not None and member.spec.id in stop():
+                    member.result.pruned = True
+                    self._end(member)
+            if iteration > 0:
+                self._select(iteration)
+            active = [m for m in self.members if not m.ended]
+            if not active:
+                yield self._flush()
+                return
+            self._train(active, iteration)
+            yield self._flush()
+        finishing = [m for m in self.trained if not m.ended]
+        if finishing and self.model is not None:
+            test = _as_tensor(self.latent.test, self.device)
+            accuracy = self.model.accuracy(test, _as_tensor(self.latent.test_labels, self.device, torch.int64))
+            positions = {id(m): p for p, m in enumerate(self.trained)}
+            for member in finishing:
+                member.result.test_accuracy = float(accuracy[positions[id(member)]])
+                self._end(member)
+        for member in self.members:  # a pack with no iteration left to run and no model
+            if not member.ended:
+                self._end(member)
+        if self.events:
+            yield self._flush()
+
+    def _train(self, active: list[_Member], iteration: int) -> None:
+        fit_started = time.perf_counter()
+        finite, x, y = self._fit(active, iteration)
+        val_accuracy = self.model.accuracy(self.val, self.val_labels).cpu().numpy()
+        train_accuracy = self.model.accuracy(x, y).cpu().numpy()
+        fit_seconds = (time.perf_counter() - fit_started) / len(active)
+        for position, member in enumerate(active):
+            event = member.record(
+                iteration, float(val_accuracy[position]), float(train_accuracy[position]), fit_seconds
+            )
+            self.events.append(event)
+            member.selection_seconds = 0.0
             if not finite[position]:
                 member.result.error = f"TrainingDivergedError: MLP weights became non-finite at iteration {iteration}"
-                end(member, events)
-        yield events
+                self._end(member)
 
-    finishing = [m for m in trained if not m.ended]
-    if finishing and model is not None:
-        test_accuracy = model.accuracy(
-            _as_tensor(latent.test, torch_device), _as_tensor(latent.test_labels, torch_device, torch.int64)
-        )
-        positions = {id(m): p for p, m in enumerate(trained)}
-        events = []
-        for member in finishing:
-            member.result.test_accuracy = float(test_accuracy[positions[id(member)]])
-            end(member, events)
-        yield events
-    leftover = [m for m in members if not m.ended]  # a pack with no iteration left to run and no model
-    if leftover:
-        events = []
-        for member in leftover:
-            end(member, events)
-        yield events
+    def _select(self, iteration: int) -> None:
+        """Every member that trained last picks its next batch (thesis 3.1 (d)-(e)) and queries its labels."""
+        selecting = [m for m in self.trained if not m.ended]
+        batch = self.budget.batch
+        candidates = {}
+        for member in selecting:
+            strategy, unlabelled = member.spec.strategy, member.oracle.unlabelled()
+            candidates[id(member)] = (
+                unlabelled
+                if strategy.is_passive
+                else subsample_candidates(unlabelled, strategy.subsample, batch, member.rng)
+            )
+        outputs = self._model_outputs(selecting, candidates)
+        for member in selecting:
+            member_started = time.perf_counter()
+            try:
+                with ieee_floats():
+                    chosen = _select_one(
+                        self.latent, member, candidates[id(member)], outputs.get(id(member), {}), batch, iteration
+                    )
+                member.add(chosen)
+            except self.catch as error:
+                member.result.error = describe_error(error)
+                self._end(member)
+                continue
+            member.selection_seconds += time.perf_counter() - member_started
 
-
-def _select(
-    latent: LatentSet,
-    pool: torch.Tensor,
-    model: StackedMLP | None,
-    trained: list[_Member],
-    iteration: int,
-    catch: tuple[type[BaseException], ...],
-    queried: dict[int, np.ndarray],
-    selection_seconds: dict[int, float],
-    events: list[PackEvent],
-    end: Callable[[_Member, list[PackEvent]], None],
-) -> None:
-    """Every active member of `trained` picks its next batch and queries the oracle for its labels."""
-    batch = trained[0].spec.budget.batch if trained else 0
-    candidates: dict[int, np.ndarray] = {}
-    for member in trained:
-        if member.ended:
-            continue
-        strategy = member.spec.strategy
-        unlabelled = member.oracle.unlabelled()
-        candidates[id(member)] = (
-            unlabelled
-            if strategy.is_passive
-            else subsample_candidates(unlabelled, strategy.subsample, batch, member.rng)
-        )
-    outputs = _model_outputs(pool, model, trained, candidates, selection_seconds)
-    for member in trained:
-        if member.ended:
-            continue
-        member_started = time.perf_counter()
-        try:
-            with ieee_floats():
-                chosen = _select_one(
-                    latent, member, candidates[id(member)], outputs.get(id(member), {}), batch, iteration
-                )
-            labels = member.oracle.query(chosen)
-        except catch as error:
-            member.result.error = describe_error(error)
-            end(member, events)
-            continue
-        member.labelled = np.concatenate([member.labelled, chosen])
-        member.labels = np.concatenate([member.labels, labels])
-        queried[id(member)] = chosen
-        selection_seconds[id(member)] = selection_seconds.get(id(member), 0.0) + time.perf_counter() - member_started
-
-
-def _model_outputs(
-    pool: torch.Tensor,
-    model: StackedMLP | None,
-    trained: list[_Member],
-    candidates: dict[int, np.ndarray],
-    selection_seconds: dict[int, float],
-) -> dict[int, dict[str, object]]:
-    """What each member's strategy declared it needs from the trained model on its candidates, computed
-    once per kind for every member that needs it, batched across the pack: class probabilities [m, C],
-    MC-dropout probabilities [T, m, C] (T = its mc_samples), the gradient embedding (p - onehot, h)."""
-    outputs: dict[int, dict[str, object]] = {}
-    if model is None:
+    def _model_outputs(self, selecting: list[_Member], candidates: dict[int, np.ndarray]) -> dict[int, dict]:
+        """What each member's strategy declared it needs from its trained MLP on its candidates: each kind
+        of `MODEL_OUTPUTS` computed once for every member that needs it, batched across the pack."""
+        outputs: dict[int, dict[str, object]] = {}
+        if self.model is None:
+            return outputs
+        order = {id(m): p for p, m in enumerate(self.trained)}
+        for need in MODEL_OUTPUTS:
+            needing = [m for m in selecting if need in m.spec.strategy.needs()]
+            if not needing:
+                continue
+            started = time.perf_counter()
+            sizes = [candidates[id(m)].shape[0] for m in needing]
+            padded = np.zeros((len(needing), max(sizes)), dtype=np.int64)
+            for row, member in enumerate(needing):
+                padded[row, : sizes[row]] = candidates[id(member)]
+            x = self.pool[torch.from_numpy(padded).to(self.pool.device)]
+            model = self.model.subset([order[id(m)] for m in needing])
+            results = MODEL_OUTPUTS[need](model, x, sizes, [m.spec for m in needing])
+            share = (time.perf_counter() - started) / len(needing)
+            for member, result in zip(needing, results, strict=True):
+                outputs.setdefault(id(member), {})[need] = result
+                member.selection_seconds += share
         return outputs
-    for need in ("probabilities", "mc_probabilities", "gradient_embedding"):
-        positions = [p for p, m in enumerate(trained) if not m.ended and need in m.spec.strategy.needs()]
-        if not positions:
-            continue
-        started = time.perf_counter()
-        sizes = [candidates[id(trained[p])].shape[0] for p in positions]
-        padded = np.zeros((len(positions), max(sizes)), dtype=np.int64)
-        for row, position in enumerate(positions):
-            padded[row, : sizes[row]] = candidates[id(trained[position])]
-        x = pool[torch.from_numpy(padded).to(pool.device)]
-        members = model.subset(positions)
-        if need == "probabilities":
-            values = members.predict_proba(x).double().cpu().numpy()
-            results = [values[row, : sizes[row]] for row in range(len(positions))]
-        elif need == "mc_probabilities":
-            passes = [int(trained[p].spec.strategy.value("mc_samples")) for p in positions]
-            values = members.mc_predict_proba(x, max(passes)).double().cpu().numpy()
-            results = [values[row, : passes[row], : sizes[row]] for row in range(len(positions))]
-        else:
-            hidden, probs = (part.double().cpu().numpy() for part in members.embedding(x))
-            results = []
-            for row in range(len(positions)):
-                p = probs[row, : sizes[row]]
-                onehot = np.eye(p.shape[1])[p.argmax(axis=1)]
-                results.append((p - onehot, hidden[row, : sizes[row]]))
-        share = (time.perf_counter() - started) / len(positions)
-        for row, position in enumerate(positions):
-            key = id(trained[position])
-            outputs.setdefault(key, {})[need] = results[row]
-            selection_seconds[key] = selection_seconds.get(key, 0.0) + share
-    return outputs
 
 
 def _select_one(
@@ -440,6 +351,7 @@ def _select_one(
         gamma=strategy.at("gamma", iteration, iterations),
         mc_probabilities=outputs.get("mc_probabilities"),
         gradient_embedding=outputs.get("gradient_embedding"),
+        outputs=outputs,
         labelled_features=latent.pool[member.labelled] if "labelled_features" in needs else None,
     )
     params = strategy.batch_params(iteration, iterations, latent.distance_bounds)

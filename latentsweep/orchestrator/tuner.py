@@ -24,122 +24,21 @@ import ray
 
 from ..config import ConfigError
 from ..config.tune import TuneConfig
-from ..data import Splits, load_splits
-from ..engine import PASSIVE, StrategySpec, TrialResult, TrialSpec, has_posterior, kind_problem
+from ..data import Splits
+from ..engine import PASSIVE, StrategySpec, TrialResult, TrialSpec
 from ..results import RepresentationCache, ResultStore
 from .cluster import address_source, check_local_gpus, cluster_resources, ray_session, resolve_gpus, worker_count
 from .executor import Executor, ExecutorStatus, Job
 from .ledger import TrialLedger
 from .objective import SeedOutcome, objective_value, read_seeds, report_step
-from .plan import check_data, pack_cap
+from .plan import pack_cap
 from .progress import Display, SweepStatus, make_display
 from .representations import representation_job, run_representation_stage
-from .study import best_or_none, describe_params, make_pruner, make_sampler, make_storage, recover_orphans, suggest
+from .study import best_or_none, make_pruner, make_sampler, make_storage, recover_orphans, suggest
+from .tune_checks import check_needs, load_tune_data
+from .tune_outcome import TuneOptions, TuneOutcome
 
 FINAL = "final"  # the study tag's suffix of the final comparison's trials
-
-
-@dataclass(frozen=True)
-class TuneOptions:
-    address: str | None = None
-    results: Path = Path("results")
-    workers: int | None = None
-    storage: str | None = None
-    trials: int | None = None
-    display: str = "auto"
-    poll_seconds: float = 0.5
-
-
-@dataclass
-class TuneOutcome:
-    folder: Path
-    storage: str = ""
-    study: str = ""
-    complete: int = 0
-    pruned: int = 0
-    failed: int = 0
-    reused: int = 0
-    requeued: int = 0
-    ran: int = 0
-    best_value: float | None = None
-    best_params: dict = field(default_factory=dict)
-    best_strategy: str = ""
-    importances: dict = field(default_factory=dict)
-    final_table: str = ""
-    figures: list[Path] = field(default_factory=list)
-    seconds: float = 0.0
-    search_seconds: float = 0.0
-    interrupted: bool = False
-    warnings: list[str] = field(default_factory=list)
-    trials_failed: int = 0  # active-learning trials (a search trial's seeds, the final comparison) stored failed now
-
-    @property
-    def exit_code(self) -> int:
-        """130 interrupted, 1 when active-learning trials failed in this run (README, exit codes), else 0."""
-        return 130 if self.interrupted else (1 if self.trials_failed else 0)
-
-    def summary(self) -> str:
-        lines = [
-            f"study {self.study!r} ({self.storage}): {self.complete} complete, {self.pruned} pruned, "
-            f"{self.failed} failed; {self.ran} run now ({self.reused} read back from the store, "
-            f"{self.requeued} re-run after a crash) in {self.seconds:.0f} s"
-        ]
-        if self.best_value is not None:
-            lines.append(f"best validation objective {self.best_value:.4f}: {self.best_strategy}")
-            lines.append(f"  parameters: {describe_params(self.best_params)}")
-        if self.importances:
-            lines.append("  importances: " + ", ".join(f"{k} {v:.2f}" for k, v in self.importances.items()))
-        if self.final_table:
-            lines.append(self.final_table)
-        if self.figures:
-            lines.append(f"figures: {self.figures[0].parent}")
-        if self.trials_failed:
-            lines.append(
-                f"{self.trials_failed} active-learning trials failed in this run: their errors are in the trials "
-                "table's error column"
-            )
-        lines.append(f"results in {self.folder}; open the study with: optuna-dashboard {self.storage}")
-        lines += [f"warning: {line}" for line in self.warnings]
-        return "\n".join(lines)
-
-
-def load_tune_data(config: TuneConfig) -> Splits:
-    data = config.data
-    splits = load_splits(data.dataset, data.path, data.validation_size, data.split, data.split_seed, data.test_fraction)
-    check_data(splits)
-    budget = config.budget
-    if budget.final_labels > splits.pool.shape[0]:
-        raise ConfigError(
-            f"budget: {budget.initial} + {budget.iterations} x {budget.batch} = {budget.final_labels} labels, "
-            f"but the pool of {splits.name} has {splits.pool.shape[0]} examples"
-        )
-    problem = kind_problem(config.representation.kind, splits)
-    if problem:
-        raise ConfigError(f"representations[0].kind = {config.representation.kind!r}: {problem}")
-    return splits
-
-
-def _check_needs(config: TuneConfig, splits: Splits) -> None:
-    """A searched choice that needs posterior variances the representation lacks is refused now."""
-    if has_posterior(config.representation.kind, splits):
-        return
-    from ..engine import strategy_keys
-    from ..registry import Registry
-    from ..strategies import REPRESENTATIVENESS
-
-    keys = strategy_keys()
-    for name in sorted({*config.space, *config.fixed}):
-        registry = REPRESENTATIVENESS if name == "representativeness" else getattr(keys.get(name), "choices", None)
-        if not isinstance(registry, Registry):
-            continue
-        dimension = config.space.get(name)
-        options = getattr(dimension, "options", ()) + ((config.fixed[name],) if name in config.fixed else ())
-        for option in options:
-            if option in registry and getattr(registry.declared(option), "needs_posterior", False):
-                raise ConfigError(
-                    f"tune: {name} {option!r} needs posterior variances, which representations[0] "
-                    f"({config.representation.kind}) does not have"
-                )
 
 
 @dataclass
@@ -158,7 +57,7 @@ def run_tune(config: TuneConfig, options: TuneOptions, display: Display | None =
     """Runs (or continues) the study until its trial budget is spent, then the final comparison."""
     started = time.monotonic()
     splits = load_tune_data(config)
-    _check_needs(config, splits)
+    check_needs(config, splits)
     results = Path(options.results)
     store = ResultStore(results, config.name)
     store.check()

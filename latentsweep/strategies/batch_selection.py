@@ -26,7 +26,8 @@ class Candidates:
     informativeness = gamma * uncertainty + (1 - gamma) * representativeness (thesis 3.4.2). What a batch
     rule declares it needs is filled in too: mc_probabilities [T, n, C] (MC-dropout passes),
     gradient_embedding (a [n, C], h [n, H]: the last layer's gradient embedding is a_i (x) h_i, BADGE),
-    labelled_features [L, d] (the labelled examples' features).
+    labelled_features [L, d] (the labelled examples' features); `outputs`, every model output the rule
+    declared it needs by name (`NEEDS`), so that a new one needs no field here.
     """
 
     uncertainty: np.ndarray
@@ -37,6 +38,7 @@ class Candidates:
     mc_probabilities: np.ndarray | None = None
     gradient_embedding: tuple[np.ndarray, np.ndarray] | None = None
     labelled_features: np.ndarray | None = None
+    outputs: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def size(self) -> int:

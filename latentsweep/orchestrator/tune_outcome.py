@@ -1,0 +1,73 @@
+"""What `latentsweep tune` takes besides its config (`TuneOptions`) and what it ends with (`TuneOutcome`:
+the counts, the best strategy, the final comparison and the exit code)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .study import describe_params
+
+
+@dataclass(frozen=True)
+class TuneOptions:
+    address: str | None = None
+    results: Path = Path("results")
+    workers: int | None = None
+    storage: str | None = None
+    trials: int | None = None
+    display: str = "auto"
+    poll_seconds: float = 0.5
+
+
+@dataclass
+class TuneOutcome:
+    folder: Path
+    storage: str = ""
+    study: str = ""
+    complete: int = 0
+    pruned: int = 0
+    failed: int = 0
+    reused: int = 0
+    requeued: int = 0
+    ran: int = 0
+    best_value: float | None = None
+    best_params: dict = field(default_factory=dict)
+    best_strategy: str = ""
+    importances: dict = field(default_factory=dict)
+    final_table: str = ""
+    figures: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+    search_seconds: float = 0.0
+    interrupted: bool = False
+    warnings: list[str] = field(default_factory=list)
+    trials_failed: int = 0  # active-learning trials (a search trial's seeds, the final comparison) stored failed now
+
+    @property
+    def exit_code(self) -> int:
+        """130 interrupted, 1 when active-learning trials failed in this run (README, exit codes), else 0."""
+        return 130 if self.interrupted else (1 if self.trials_failed else 0)
+
+    def summary(self) -> str:
+        lines = [
+            f"study {self.study!r} ({self.storage}): {self.complete} complete, {self.pruned} pruned, "
+            f"{self.failed} failed; {self.ran} run now ({self.reused} read back from the store, "
+            f"{self.requeued} re-run after a crash) in {self.seconds:.0f} s"
+        ]
+        if self.best_value is not None:
+            lines.append(f"best validation objective {self.best_value:.4f}: {self.best_strategy}")
+            lines.append(f"  parameters: {describe_params(self.best_params)}")
+        if self.importances:
+            lines.append("  importances: " + ", ".join(f"{k} {v:.2f}" for k, v in self.importances.items()))
+        if self.final_table:
+            lines.append(self.final_table)
+        if self.figures:
+            lines.append(f"figures: {self.figures[0].parent}")
+        if self.trials_failed:
+            lines.append(
+                f"{self.trials_failed} active-learning trials failed in this run: their errors are in the trials "
+                "table's error column"
+            )
+        lines.append(f"results in {self.folder}; open the study with: optuna-dashboard {self.storage}")
+        lines += [f"warning: {line}" for line in self.warnings]
+        return "\n".join(lines)

@@ -1,0 +1,40 @@
+"""The model-output registry: what strategies may need from the trained MLP, one entry each."""
+
+import numpy as np
+
+from latentsweep.engine import run_trial
+from latentsweep.engine.outputs import MODEL_OUTPUTS
+from latentsweep.strategies import BATCH_SELECTION
+from latentsweep.strategies.needs import MODEL_OUTPUTS as DECLARABLE
+from latentsweep.strategies.needs import NEEDS
+
+from .test_pack import spec
+
+
+def test_every_declarable_model_output_is_computed_by_one_entry():
+    assert sorted(MODEL_OUTPUTS) == sorted(DECLARABLE)
+    assert set(DECLARABLE) <= set(NEEDS)
+
+
+def test_a_new_model_output_is_one_entry_and_reaches_the_rule_that_needs_it(digits_latent, monkeypatch):
+    seen = []
+
+    def log_odds(model, x, sizes, specs):
+        probs = model.predict_proba(x).double().cpu().numpy()
+        return [np.log(probs[row, :size] + 1e-12) for row, size in enumerate(sizes)]
+
+    def lowest_log_odds(candidates, k, rng, params):
+        scores = candidates.outputs["test-log-odds"].max(axis=1)
+        seen.append(candidates.outputs["test-log-odds"].shape)
+        return np.argsort(scores, kind="stable")[: min(k, candidates.size)]
+
+    monkeypatch.setitem(NEEDS, "test-log-odds", "log class probabilities [n, C]")
+    MODEL_OUTPUTS.register("test-log-odds")(log_odds)
+    BATCH_SELECTION.register("test-log-odds-rule", needs=("test-log-odds",))(lowest_log_odds)
+    try:
+        result = run_trial(digits_latent, spec(uncertainty="margin", batch="test-log-odds-rule"))
+    finally:
+        del MODEL_OUTPUTS["test-log-odds"], BATCH_SELECTION["test-log-odds-rule"]
+    assert result.status == "ok", result.error
+    assert len(seen) == 4 and all(shape[1] == 10 for shape in seen)  # four selections, 10 classes
+    assert seen[0][0] == digits_latent.pool.shape[0] - 20  # every unlabelled candidate after the first 20
