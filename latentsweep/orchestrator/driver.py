@@ -260,14 +260,13 @@ class _SweepRun:
         jobs = self.ledger.pack_jobs(trials, self.n_workers, cap, lambda pack: latents[pack[0].representation], "pack")
         self.outcome.resumed = self.ledger.resumed
         executor_status = ExecutorStatus()
-        self.executor = Executor(
+        self.executor = Executor.for_config(
+            self.config.ray,
             min(self.n_workers, len(jobs)),
-            self.config.ray.cpus_per_worker,
-            self.worker_gpus,
-            self.config.plugins,
-            self.config.ray.max_attempts,
-            self.options.poll_seconds,
-            executor_status,
+            plugins=self.config.plugins,
+            gpus_per_worker=self.worker_gpus,
+            poll_seconds=self.options.poll_seconds,
+            status=executor_status,
         )
 
         def tick() -> None:

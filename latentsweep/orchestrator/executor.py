@@ -12,6 +12,7 @@ whenever a worker is idle, so the tuner can ask Optuna for work only when there 
 from __future__ import annotations
 
 import collections
+import enum
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,14 +31,34 @@ class WorkerStartError(LatentsweepError):
 
 @dataclass
 class Job:
-    """One unit of work: `method` of the worker called with `args()`; `attempts` counts dispatches."""
+    """One unit of work: `method` of the worker called with `args()`; `attempts` counts dispatches.
+    `trials`: the trials a pack job runs (stored as failed if it fails for good); `payload`: what a
+    client that runs other jobs keeps with one (the initial experiment's query-set coordinates)."""
 
     key: str
     method: str
     args: Callable[[], tuple]
     cost: float = 1.0
     attempts: int = 0
+    trials: tuple = ()
     payload: Any = None
+
+
+class StreamState(enum.Enum):
+    """What reading one item of a job's event stream found."""
+
+    MORE = "more"  # an event batch; the job goes on
+    DONE = "done"  # the job's generator ended
+    LOST = "lost"  # its worker (actor, process or node) died: the job may be resubmitted
+    FAILED = "failed"  # the job raised
+
+
+@dataclass(frozen=True)
+class StreamStep:
+    """One read of a job's stream: its state and, when LOST or FAILED, the error in one line."""
+
+    state: StreamState
+    error: str = ""
 
 
 @dataclass
@@ -75,6 +96,7 @@ class Executor:
     def __init__(
         self,
         n_workers: int,
+        *,
         cpus_per_worker: float = 1.0,
         gpus_per_worker: float = 0.0,
         plugins: tuple[str, ...] = (),
@@ -100,6 +122,29 @@ class Executor:
         self._running: dict[Any, tuple[Job, Any, float]] = {}  # generator -> (job, actor, started)
         self._by_key: dict[str, Any] = {}  # job key -> actor running it
 
+    @classmethod
+    def for_config(
+        cls,
+        ray_config,
+        n_workers: int,
+        *,
+        plugins: tuple[str, ...],
+        gpus_per_worker: float = 0.0,
+        poll_seconds: float = 0.5,
+        status: ExecutorStatus | None = None,
+    ) -> Executor:
+        """The executor of a command (`run`, `tune`, `initial`): workers sized and retried as its
+        config's [ray] table says (`config.sweep.RayConfig`)."""
+        return cls(
+            n_workers,
+            cpus_per_worker=ray_config.cpus_per_worker,
+            gpus_per_worker=gpus_per_worker,
+            plugins=plugins,
+            max_attempts=ray_config.max_attempts,
+            poll_seconds=poll_seconds,
+            status=status,
+        )
+
     def _new_actor(self) -> None:
         """Starts an actor; it takes work once it is up (an actor the cluster has no room for yet, e.g. a
         replacement after a node left, waits without holding any job)."""
@@ -116,6 +161,7 @@ class Executor:
     def run(
         self,
         next_job: Callable[[], Job | None],
+        *,
         on_events: Callable[[Job, list], None],
         on_failed: Callable[[Job, str], None],
         on_tick: Callable[[], None] | None = None,
@@ -165,13 +211,13 @@ class Executor:
                         idle_since[id(actor)] = time.monotonic()
                     continue
                 job, actor, started = self._running[item]
-                outcome = self._take(item, job, on_events)
-                if outcome == "more":
+                step = self._take(item, job, on_events)
+                if step.state is StreamState.MORE:
                     continue
                 del self._running[item]
                 self._by_key.pop(job.key, None)
                 self.status.busy_seconds += time.monotonic() - started
-                if outcome.startswith("lost: "):
+                if step.state is StreamState.LOST:
                     self._actors.remove(actor)
                     ray.kill(actor, no_restart=True)
                     self._new_actor()
@@ -179,10 +225,10 @@ class Executor:
                         self.status.retried += 1
                         retry.append(job)
                     else:
-                        on_failed(job, f"worker lost {job.attempts} times: {outcome.removeprefix('lost: ')}")
+                        on_failed(job, f"worker lost {job.attempts} times: {step.error}")
                     continue
-                if outcome != "done":
-                    on_failed(job, outcome)
+                if step.state is StreamState.FAILED:
+                    on_failed(job, step.error)
                 idle.append(actor)
                 idle_since[id(actor)] = time.monotonic()
             self.status.running = len(self._running)
@@ -209,18 +255,18 @@ class Executor:
             return None
 
     @staticmethod
-    def _take(generator, job: Job, on_events: Callable[[Job, list], None]) -> str:
-        """Reads one ready item of a job's stream: 'more', 'done', 'lost: <cause>' or the error text."""
+    def _take(generator, job: Job, on_events: Callable[[Job, list], None]) -> StreamStep:
+        """Reads one ready item of a job's stream, handing an event batch to `on_events`."""
         try:
             events = ray.get(next(generator))
         except StopIteration:
-            return "done"
+            return StreamStep(StreamState.DONE)
         except LOST_WORKER_ERRORS as error:
-            return f"lost: {error_text(error)}"
+            return StreamStep(StreamState.LOST, error_text(error))
         except ray.exceptions.RayError as error:
-            return error_text(error)
+            return StreamStep(StreamState.FAILED, error_text(error))
         on_events(job, events)
-        return "more"
+        return StreamStep(StreamState.MORE)
 
     def release(self) -> None:
         """Kills every actor (they hold nothing the driver has not stored)."""

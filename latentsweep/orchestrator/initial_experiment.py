@@ -237,13 +237,8 @@ def _evaluate(config, variants, latents, settings, store, done, display, status,
         status.units_done += 1
 
     executor_status = ExecutorStatus()
-    executor = Executor(
-        min(worker_count(config.ray, resources), len(work)),
-        config.ray.cpus_per_worker,
-        0.0,
-        config.plugins,
-        config.ray.max_attempts,
-        status=executor_status,
+    executor = Executor.for_config(
+        config.ray, min(worker_count(config.ray, resources), len(work)), plugins=config.plugins, status=executor_status
     )
 
     def tick():
@@ -252,6 +247,6 @@ def _evaluate(config, variants, latents, settings, store, done, display, status,
         display.update(status)
 
     try:
-        executor.run(lambda: queue.popleft() if queue else None, on_events, on_failed, tick)
+        executor.run(lambda: queue.popleft() if queue else None, on_events=on_events, on_failed=on_failed, on_tick=tick)
     finally:
         executor.release()

@@ -107,7 +107,7 @@ class TrialLedger:
         executor job whose arguments are rebuilt at every dispatch; `latent_of(pack)` is its latent set."""
         packs = make_packs(trials, n_workers, cap, self.add(trials))
         return collections.deque(
-            Job(f"{prefix}-{i}", "run_pack", self.arguments(pack, latent_of(pack)), len(pack), payload=pack)
+            Job(f"{prefix}-{i}", "run_pack", self.arguments(pack, latent_of(pack)), len(pack), trials=tuple(pack))
             for i, pack in enumerate(packs)
         )
 
@@ -116,9 +116,9 @@ class TrialLedger:
         that fails for good stores its members not stored yet as failed."""
         executor.run(
             lambda: jobs.popleft() if jobs else None,
-            lambda job, events: self.events(events, job.attempts),
-            lambda job, text: self.fail(job.payload, text, job.attempts),
-            tick,
+            on_events=lambda job, events: self.events(events, job.attempts),
+            on_failed=lambda job, text: self.fail(list(job.trials), text, job.attempts),
+            on_tick=tick,
         )
 
     def events(self, events: list, attempts: int) -> None:

@@ -201,10 +201,14 @@ class _Search:
         self.status.units_done = self.status.done = self.finished
         self.latent = latent
         executor_status = ExecutorStatus()
-        self.executor = Executor(
-            self.n_workers, self.config.ray.cpus_per_worker, gpus, self.config.plugins,
-            self.config.ray.max_attempts, self.options.poll_seconds, executor_status,
-        )  # fmt: skip
+        self.executor = Executor.for_config(
+            self.config.ray,
+            self.n_workers,
+            plugins=self.config.plugins,
+            gpus_per_worker=gpus,
+            poll_seconds=self.options.poll_seconds,
+            status=executor_status,
+        )
 
         def tick() -> None:
             self.status.running = executor_status.running
@@ -213,7 +217,7 @@ class _Search:
             self.display.update(self.status)
 
         started = time.monotonic()
-        self.executor.run(self._next_job, self._events, self._failed, tick)
+        self.executor.run(self._next_job, on_events=self._events, on_failed=self._failed, on_tick=tick)
         self.outcome.search_seconds = time.monotonic() - started
 
     def _next_job(self) -> Job | None:
@@ -247,7 +251,7 @@ class _Search:
                 for step, (_, accuracy) in enumerate(seed.curve):
                     running.steps[step][trial_id] = accuracy
             self.outcome.ran += 1
-            return Job(key, "run_pack", self.ledger.arguments(specs, self.latent), len(to_run), payload=trial.number)
+            return Job(key, "run_pack", self.ledger.arguments(specs, self.latent), len(to_run), trials=tuple(specs))
         return None
 
     def _pending(self) -> int:
@@ -321,8 +325,7 @@ class _Search:
         self.ledger.events(events, job.attempts)
 
     def _failed(self, job: Job, text: str) -> None:
-        specs = self.running[job.payload].specs if job.payload in self.running else job.payload
-        self.ledger.fail(specs, text, job.attempts)
+        self.ledger.fail(list(job.trials), text, job.attempts)
 
     def _notes(self) -> None:
         best = best_or_none(self.study)

@@ -1,0 +1,3 @@
+"""Fixtures the orchestrator tests share with the engine tests."""
+
+from ..engine.conftest import digits_latent  # noqa: F401 (a fixture: pytest finds it here)
