@@ -18,7 +18,7 @@ from __future__ import annotations
 import collections
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import ray
@@ -32,6 +32,7 @@ from ..results.compact import COMPACT_AFTER, compact
 from .cluster import address_source, check_local_gpus, cluster_resources, ray_session, resolve_gpus, worker_count
 from .executor import Executor, ExecutorStatus
 from .ledger import TrialLedger
+from .outcome import CommandOutcome
 from .plan import SweepPlan, describe_plan, make_packs, make_plan, pack_cap
 from .progress import Display, SweepStatus, make_display
 from .representations import run_representation_stage
@@ -48,7 +49,9 @@ class RunOptions:
 
 
 @dataclass
-class SweepOutcome:
+class SweepOutcome(CommandOutcome):
+    """A run's counts, for its summary; `failures` names each failed trial."""
+
     folder: Path
     planned: int = 0
     skipped: int = 0
@@ -59,17 +62,8 @@ class SweepOutcome:
     broadcasts: int = 0
     seconds: float = 0.0
     idle_share: float = 0.0
-    interrupted: bool = False
     per_trial_files: int = 0
     compacted: int = 0
-    failures: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        if self.interrupted:
-            return 130
-        return 1 if self.failed else 0
 
     def summary(self) -> str:
         ran = self.succeeded + self.failed

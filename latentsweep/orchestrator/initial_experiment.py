@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import collections
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ from ..results import SCHEMA_VERSION, RepresentationCache, ResultStore
 from ..strategies import InitialPool
 from .cluster import check_local_gpus, cluster_resources, ray_session, worker_count
 from .executor import Executor, ExecutorStatus, Job
+from .outcome import CommandOutcome
 from .plan import check_data
 from .progress import Display, SweepStatus, make_display
 from .representations import representation_job, run_representation_stage
@@ -39,22 +40,15 @@ class ExperimentError(LatentsweepError):
 
 
 @dataclass
-class ExperimentOutcome:
+class ExperimentOutcome(CommandOutcome):
+    """The experiment's counts and table; `failures` names each failed query set."""
+
     folder: Path
     evaluated: int = 0
     skipped: int = 0
     table: str = ""
     report: Path | None = None
     seconds: float = 0.0
-    interrupted: bool = False
-    failures: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        if self.interrupted:
-            return 130
-        return 1 if self.failures else 0
 
 
 def _jobs(config: InitialExperimentConfig):

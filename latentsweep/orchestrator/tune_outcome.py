@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .outcome import CommandOutcome
 from .study import describe_params
 
 
@@ -21,7 +22,10 @@ class TuneOptions:
 
 
 @dataclass
-class TuneOutcome:
+class TuneOutcome(CommandOutcome):
+    """A study's counts (Optuna trials: complete, pruned, failed), its best strategy and final comparison;
+    `failures` names each active-learning trial (a seed) that failed in this run."""
+
     folder: Path
     storage: str = ""
     study: str = ""
@@ -39,14 +43,6 @@ class TuneOutcome:
     figures: list[Path] = field(default_factory=list)
     seconds: float = 0.0
     search_seconds: float = 0.0
-    interrupted: bool = False
-    warnings: list[str] = field(default_factory=list)
-    trials_failed: int = 0  # active-learning trials (a search trial's seeds, the final comparison) stored failed now
-
-    @property
-    def exit_code(self) -> int:
-        """130 interrupted, 1 when active-learning trials failed in this run (README, exit codes), else 0."""
-        return 130 if self.interrupted else (1 if self.trials_failed else 0)
 
     def summary(self) -> str:
         lines = [
@@ -63,9 +59,9 @@ class TuneOutcome:
             lines.append(self.final_table)
         if self.figures:
             lines.append(f"figures: {self.figures[0].parent}")
-        if self.trials_failed:
+        if self.failures:
             lines.append(
-                f"{self.trials_failed} active-learning trials failed in this run: their errors are in the trials "
+                f"{len(self.failures)} active-learning trials failed in this run: their errors are in the trials "
                 "table's error column"
             )
         lines.append(f"results in {self.folder}; open the study with: optuna-dashboard {self.storage}")

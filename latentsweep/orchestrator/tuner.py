@@ -284,7 +284,7 @@ class _Search:
 
     def _stored(self, result: TrialResult) -> None:
         if result.error:
-            self.outcome.trials_failed += 1
+            self.outcome.failures.append(f"{result.spec.strategy.label()} seed {result.spec.seed}: {result.error}")
         if result.spec.id in self.final_tag:
             return
         number = self.by_spec.get(result.spec.id)

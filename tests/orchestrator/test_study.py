@@ -16,7 +16,7 @@ def test_alpha_and_beta_searched_together_cover_the_triangle_without_rejection()
     for _ in range(400):
         trial = study.ask()
         strategy = suggest(trial, parsed)  # never raises: every draw is a valid strategy
-        points.append((strategy.alpha, strategy.beta))
+        points.append((strategy.value("alpha"), strategy.value("beta")))
         study.tell(trial, 0.0)
     alpha, beta = np.array(points).T
     assert np.all(alpha >= 0) and np.all(beta >= 0) and np.all(alpha + beta <= 1 + 1e-12)
@@ -30,7 +30,7 @@ def test_one_weight_searched_stays_within_what_the_other_leaves():
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
     for _ in range(50):
         trial = study.ask()
-        assert suggest(trial, parsed).alpha <= 0.3 + 1e-12
+        assert suggest(trial, parsed).value("alpha") <= 0.3 + 1e-12
         study.tell(trial, 0.0)
 
 
@@ -68,8 +68,8 @@ def test_every_sampler_suggests_valid_strategies_and_is_reproducible(sampler):
         for _ in range(8):
             trial = study.ask()
             strategy = suggest(trial, parsed)
-            found.append((strategy.alpha, strategy.beta, strategy.gamma))
-            study.tell(trial, strategy.gamma - abs(strategy.alpha - 0.3))
+            found.append((strategy.value("alpha"), strategy.value("beta"), strategy.gamma))
+            study.tell(trial, strategy.gamma - abs(strategy.value("alpha") - 0.3))
         return found
 
     first = suggestions()
