@@ -30,9 +30,12 @@ MAX_LINES = 12  # strategies per panel; more would be unreadable
 
 
 def _panels(count: int, columns: int = 2):
+    """A grid of `count` panels whose titles and axis labels never overlap (constrained layout)."""
     columns = min(columns, max(count, 1))
     rows = (count + columns - 1) // columns
-    figure, axes = pyplot.subplots(rows, columns, figsize=(6.4 * columns, 4.2 * rows), squeeze=False)
+    figure, axes = pyplot.subplots(
+        rows, columns, figsize=(6.4 * columns, 4.2 * rows), squeeze=False, layout="constrained"
+    )
     for extra in axes.flat[count:]:
         extra.set_visible(False)
     return figure, list(axes.flat[:count])
@@ -40,6 +43,19 @@ def _panels(count: int, columns: int = 2):
 
 def _short(representation: str) -> str:
     return representation if len(representation) <= 40 else representation[:37] + "..."
+
+
+def _series(part, strategies: list[str]):
+    """(label, rows) per line of a panel: each strategy, and each classifier of it where a sweep has
+    several (else their curves would be averaged into one line under one name)."""
+    several = "classifier" in part and part["classifier"].nunique() > 1
+    for strategy in [s for s in strategies if s in set(part.row)][:MAX_LINES]:
+        rows = part[part.row == strategy]
+        if not several:
+            yield strategy, rows
+            continue
+        for classifier, group in rows.groupby("classifier", sort=True):
+            yield f"{strategy} [{classifier}]", group
 
 
 def learning_curves(curves, strategies: list[str], title: str, stem: Path, column: str = "val_accuracy") -> list[Path]:
@@ -53,10 +69,10 @@ def learning_curves(curves, strategies: list[str], title: str, stem: Path, colum
     figure, axes = _panels(len(representations))
     for axis, representation in zip(axes, representations, strict=True):
         part = chosen[chosen.representation == representation]
-        for strategy in [s for s in strategies if s in set(part.row)][:MAX_LINES]:
-            stats = part[part.row == strategy].groupby("n_labeled")[column].agg(["mean", "std", "count"])
+        for label, rows in _series(part, strategies):
+            stats = rows.groupby("n_labeled")[column].agg(["mean", "std", "count"])
             std = np.where(stats["count"] > 1, stats["std"], 0.0)
-            line = axis.plot(stats.index, stats["mean"], marker=".", label=f"{strategy} (n={stats['count'].max()})")
+            line = axis.plot(stats.index, stats["mean"], marker=".", label=f"{label} (n={stats['count'].max()})")
             axis.fill_between(
                 stats.index, stats["mean"] - std, stats["mean"] + std, alpha=0.18, color=line[0].get_color()
             )
@@ -64,7 +80,7 @@ def learning_curves(curves, strategies: list[str], title: str, stem: Path, colum
         axis.set_xlabel("labelled examples")
         axis.set_ylabel("validation accuracy" if column == "val_accuracy" else "training accuracy")
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=7, loc="lower right")
+        axis.legend(fontsize=7, loc="best")
     figure.suptitle(title)
     return save_figure(figure, stem)
 
@@ -76,15 +92,22 @@ def all_seeds(curves, strategies: list[str], stem: Path) -> list[Path]:
     if not pairs:
         return []
     figure, axes = _panels(len(pairs), columns=4 if len(pairs) > 6 else 2)
+    seeds = sorted(set(chosen.seed))
+    colours = pyplot.get_cmap("tab10" if len(seeds) <= 10 else "viridis")
+    colour = {seed: colours(i if len(seeds) <= 10 else i / max(len(seeds) - 1, 1)) for i, seed in enumerate(seeds)}
     for axis, (representation, strategy) in zip(axes, pairs, strict=True):
         part = chosen[(chosen.representation == representation) & (chosen.row == strategy)]
-        for _, run in part.groupby("seed"):
-            axis.plot(run.n_labeled, run.val_accuracy, linewidth=0.8, alpha=0.8)
+        for label, rows in _series(part, [strategy]):
+            for seed, run in rows.groupby("seed"):
+                axis.plot(run.n_labeled, run.val_accuracy, linewidth=0.8, alpha=0.8, color=colour[seed])
         axis.set_title(f"{strategy}\n{_short(representation)}", fontsize=8)
         axis.set_xlabel("labelled examples", fontsize=8)
         axis.set_ylabel("validation accuracy", fontsize=8)
         axis.grid(alpha=0.3)
-    figure.suptitle("every seed's validation accuracy")
+    shown = seeds if len(seeds) <= 20 else [*seeds[:10], *seeds[-10:]]  # a legend of 20 entries at most
+    handles = [pyplot.Line2D([], [], color=colour[seed], linewidth=1.5, label=f"seed {seed}") for seed in shown]
+    figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 10), fontsize=8)
+    figure.suptitle("every seed's validation accuracy (one colour per seed, the same in every panel)")
     return save_figure(figure, stem)
 
 
@@ -94,17 +117,19 @@ def train_and_validation(curves, strategies: list[str], stem: Path) -> list[Path
     representations = list(dict.fromkeys(chosen.representation))
     if not representations:
         return []
-    figure, axes = pyplot.subplots(len(representations), 2, figsize=(12.8, 4.2 * len(representations)), squeeze=False)
+    figure, axes = pyplot.subplots(
+        len(representations), 2, figsize=(12.8, 4.2 * len(representations)), squeeze=False, layout="constrained"
+    )
     for row_axes, representation in zip(axes, representations, strict=True):
         part = chosen[chosen.representation == representation]
         for column, axis in zip(("val_accuracy", "train_accuracy"), row_axes, strict=True):
-            for strategy in [s for s in strategies if s in set(part.row)][:MAX_LINES]:
-                mean = part[part.row == strategy].groupby("n_labeled")[column].mean()
-                axis.plot(mean.index, mean.to_numpy(), marker=".", label=strategy)
+            for label, rows in _series(part, strategies):
+                mean = rows.groupby("n_labeled")[column].mean()
+                axis.plot(mean.index, mean.to_numpy(), marker=".", label=label)
             axis.set_title(
                 f"{'validation' if column == 'val_accuracy' else 'training'}: {_short(representation)}", fontsize=9
             )
             axis.set_xlabel("labelled examples")
             axis.grid(alpha=0.3)
-        row_axes[0].legend(fontsize=7, loc="lower right")
+        row_axes[0].legend(fontsize=7, loc="best")
     return save_figure(figure, stem)
