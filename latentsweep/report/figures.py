@@ -97,7 +97,7 @@ def all_seeds(curves, strategies: list[str], stem: Path) -> list[Path]:
     colour = {seed: colours(i if len(seeds) <= 10 else i / max(len(seeds) - 1, 1)) for i, seed in enumerate(seeds)}
     for axis, (representation, strategy) in zip(axes, pairs, strict=True):
         part = chosen[(chosen.representation == representation) & (chosen.row == strategy)]
-        for label, rows in _series(part, [strategy]):
+        for _, rows in _series(part, [strategy]):
             for seed, run in rows.groupby("seed"):
                 axis.plot(run.n_labeled, run.val_accuracy, linewidth=0.8, alpha=0.8, color=colour[seed])
         axis.set_title(f"{strategy}\n{_short(representation)}", fontsize=8)
