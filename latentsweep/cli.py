@@ -91,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         if address:
             command.add_argument("--address", help="a Ray cluster address (default: a local Ray instance here)")
         if output:
+            command.add_argument("--verbose", action="store_true", help="Ray's own messages on the terminal too")
             group = command.add_mutually_exclusive_group()
             group.add_argument("--quiet", action="store_true", help="print only the summary")
             group.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
@@ -154,7 +155,12 @@ def _run(args) -> int:
     from .orchestrator import RunOptions, run_sweep  # imports ray: only for real work
 
     options = RunOptions(
-        address=args.address, results=args.results, workers=args.workers, fresh=args.fresh, display=_display(args)
+        address=args.address,
+        results=args.results,
+        workers=args.workers,
+        fresh=args.fresh,
+        display=_display(args),
+        verbose=args.verbose,
     )
     outcome = run_sweep(config, options)
     print(outcome.summary())
@@ -242,6 +248,7 @@ def _tune(args) -> int:
         storage=args.storage,
         trials=args.trials,
         display=_display(args),
+        verbose=args.verbose,
     )
     outcome = run_tune(config, options)
     print(outcome.summary())
@@ -280,7 +287,9 @@ def _initial(args) -> int:
     from .orchestrator.cluster import address_source
     from .orchestrator.initial_experiment import run_initial_experiment
 
-    outcome = run_initial_experiment(config, args.results, _display(args), address_source=address_source(args.address))
+    outcome = run_initial_experiment(
+        config, args.results, _display(args), address_source=address_source(args.address), verbose=args.verbose
+    )
     if outcome.interrupted:
         print("interrupted: every query set evaluated so far is stored; run again to finish")
         return 130

@@ -95,10 +95,39 @@ def address_source(flag: str | None) -> str:
 
 
 @contextlib.contextmanager
-def ray_session(address: str | None, *, source: str = "--address") -> Iterator[None]:
+def ray_messages(verbose: bool) -> Iterator[None]:
+    """Ray's own messages to the driver (`(raylet) A worker died or was killed ...`, a paragraph each)
+    stay off the terminal unless `verbose`: what they mean is said in the tool's words (a lost worker is
+    retried, counted in the progress line and named in the summary). Ray prints them from a thread that
+    calls `ray._private.worker.print_to_stdstream`; where that is missing (another Ray), nothing changes."""
+    worker = getattr(getattr(ray, "_private", None), "worker", None)
+    original = getattr(worker, "print_to_stdstream", None)
+    if verbose or original is None:
+        yield
+        return
+
+    def quiet(data, ignore_prefix: bool):
+        if data.get("pid") != "raylet":
+            original(data, ignore_prefix)
+
+    worker.print_to_stdstream = quiet
+    try:
+        yield
+    finally:
+        worker.print_to_stdstream = original
+
+
+@contextlib.contextmanager
+def ray_session(address: str | None, *, source: str = "--address", verbose: bool = False) -> Iterator[None]:
     """Uses the Ray instance this process already has, else starts a local one (loopback, token) or joins
-    the cluster at `address`, and shuts it down after. An address that does not answer within
-    CONNECT_SECONDS is a ConfigError naming it and where it came from (`source`: the flag or the key)."""
+    the cluster at `address`, and shuts it down after; Ray's own messages only when `verbose`. An address
+    that does not answer within CONNECT_SECONDS is a ConfigError naming it and where it came from
+    (`source`: the flag or the key)."""
+    with ray_messages(verbose):
+        yield from _session(address, source)
+
+
+def _session(address: str | None, source: str) -> Iterator[None]:
     if ray.is_initialized():
         yield
         return

@@ -46,6 +46,7 @@ class RunOptions:
     fresh: bool = False
     display: str = "auto"
     poll_seconds: float = 0.5
+    verbose: bool = False  # Ray's own messages on the terminal too
 
 
 @dataclass
@@ -145,7 +146,9 @@ def run_sweep(config: SweepConfig, options: RunOptions, display: Display | None 
     status = SweepStatus(name=config.name)
     with (
         prepared.store.lock(),
-        ray_session(options.address or config.ray.address, source=address_source(options.address)),
+        ray_session(
+            options.address or config.ray.address, source=address_source(options.address), verbose=options.verbose
+        ),
     ):
         resources = cluster_resources()
         n_workers = worker_count(config.ray, resources, options.workers)

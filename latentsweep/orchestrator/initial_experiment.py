@@ -85,6 +85,7 @@ def run_initial_experiment(
     display: Display | None = None,
     *,
     address_source: str = "ray.address",
+    verbose: bool = False,
 ) -> ExperimentOutcome:
     started = time.monotonic()
     variants = experiment_data(config)
@@ -102,7 +103,7 @@ def run_initial_experiment(
         "test_limit": config.classifier.test_limit,
     }
     check_local_gpus(config.ray, config.ray.address)
-    with store.lock(), ray_session(config.ray.address, source=address_source):
+    with store.lock(), ray_session(config.ray.address, source=address_source, verbose=verbose):
         store.open({"name": config.name, "kind": "initial-query-selection", "data": config.data.describe()})
         done = set(store.stored_columns("query_sets", ["evaluation_id"])["evaluation_id"].to_pylist())
         resources = cluster_resources()

@@ -19,6 +19,7 @@ class TuneOptions:
     trials: int | None = None
     display: str = "auto"
     poll_seconds: float = 0.5
+    verbose: bool = False  # Ray's own messages on the terminal too
 
 
 @dataclass

@@ -66,7 +66,8 @@ def run_tune(config: TuneConfig, options: TuneOptions, display: Display | None =
     check_local_gpus(config.ray, options.address or config.ray.address)
     display = display or make_display(options.display)
     status = SweepStatus(name=f"tune {config.study_name}", unit="trials")
-    with store.lock(), ray_session(options.address or config.ray.address, source=address_source(options.address)):
+    address, source = options.address or config.ray.address, address_source(options.address)
+    with store.lock(), ray_session(address, source=source, verbose=options.verbose):
         resources = cluster_resources()
         n_workers = worker_count(config.ray, resources, options.workers)
         representation_gpus, worker_gpus = resolve_gpus(config.ray, resources, n_workers)

@@ -50,3 +50,34 @@ def test_a_local_session_kills_its_monitor_before_shutdown():
     completed = subprocess.run([sys.executable, "-c", STOP_MONITOR], capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.split() == ["True", "1", "True", "0", "False"]
+
+
+DYING_RULE = """
+import os
+from latentsweep.strategies import BATCH_SELECTION
+
+@BATCH_SELECTION.register("test-dies-on-the-worker")
+def dies(candidates, k, rng, params):
+    os._exit(3)
+"""
+
+
+def test_ray_messages_stay_off_the_terminal_unless_verbose(write_config, tmp_path):
+    """A worker that dies makes Ray print a paragraph per death ('(raylet) A worker died or was killed
+    ...'); the summary already says 'worker lost N times'. Only --verbose shows Ray's own lines."""
+    import subprocess
+    import sys
+
+    (tmp_path / "dies.py").write_text(DYING_RULE)
+    strategies = '[[strategies.list]]\nbatch = "test-dies-on-the-worker"\n'
+    path = write_config(seeds=1, strategies=strategies, extra="\n[ray]\nmax_attempts = 2\n")
+    path.write_text('plugins = ["dies.py"]\n' + path.read_text())
+    outputs = {}
+    for flags in ((), ("--verbose",)):
+        command = [sys.executable, "-m", "latentsweep.cli", "run", str(path), "--results", str(tmp_path / "r")]
+        done = subprocess.run([*command, "--plain", "--fresh", *flags], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+        outputs[flags] = done.stdout + done.stderr
+    assert "worker lost 2 times" in outputs[()] and "worker lost 2 times" in outputs[("--verbose",)]
+    assert "(raylet)" not in outputs[()]
+    assert "(raylet)" in outputs[("--verbose",)]
