@@ -193,7 +193,7 @@ def _answer(folder: Path, trials: int) -> None:
 def _report(args) -> int:
     from .report import write_report
 
-    report = write_report(args.folder, args.out, args.at, args.baseline, args.fraction)
+    report = write_report(args.folder, args.out, at=args.at, baseline=args.baseline, fraction=args.fraction)
     print(short_table_or_text(report))
     print(f"report written to {report.folder}: report.html, report.md, {len(report.files)} files")
     return 0

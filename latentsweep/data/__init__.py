@@ -1,7 +1,7 @@
 """Data sets: a registry of loaders returning labelled images [N, H, W] (float32 in [0, 1]) or vectors
 [N, d], and the pool / validation / test split.
 
-`load_splits(name, path, validation_size, split, seed)` loads data set `name` (from `path` where it
+`load_splits(name, path, validation_size=, split=, seed=)` loads data set `name` (from `path` where it
 needs one) and splits it by the data set's default rule or the one given.
 """
 
@@ -45,6 +45,7 @@ def load_data(name: str, path: str | Path | None = None) -> LabelledData:
 def load_splits(
     name: str,
     path: str | Path | None = None,
+    *,
     validation_size: int | float | None = None,
     split: str | None = None,
     seed: int = 0,

@@ -123,20 +123,21 @@ def initial_batch(latent: LatentSet, spec: TrialSpec, size: int) -> np.ndarray:
     return np.sort(np.asarray(chosen, dtype=np.int64))
 
 
-def run_trial(latent: LatentSet, spec: TrialSpec, device: str | None = None) -> TrialResult:
+def run_trial(latent: LatentSet, spec: TrialSpec, *, device: str | None = None) -> TrialResult:
     """Runs one trial: a pack of one."""
-    return run_pack(latent, [spec], device)[0]
+    return run_pack(latent, [spec], device=device)[0]
 
 
 def run_pack(
     latent: LatentSet,
     specs: Sequence[TrialSpec],
+    *,
     device: str | None = None,
     catch: tuple[type[BaseException], ...] = TRIAL_ERRORS,
 ) -> list[TrialResult]:
     """Runs K compatible trials in lockstep on one LatentSet; returns their results in spec order."""
     results = {}
-    for events in iterate_pack(latent, specs, device, catch):
+    for events in iterate_pack(latent, specs, device=device, catch=catch):
         results.update({event.trial_id: event for event in events if isinstance(event, TrialResult)})
     return [results[spec.id] for spec in specs]
 
@@ -144,6 +145,7 @@ def run_pack(
 def iterate_pack(
     latent: LatentSet,
     specs: Sequence[TrialSpec],
+    *,
     device: str | None = None,
     catch: tuple[type[BaseException], ...] = TRIAL_ERRORS,
     resume: Mapping[str, MemberState] | None = None,

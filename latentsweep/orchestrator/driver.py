@@ -24,7 +24,7 @@ from pathlib import Path
 import ray
 
 from ..config import SweepConfig
-from ..data import Splits, load_splits
+from ..data import Splits
 from ..engine import LatentSet, TrialResult, TrialSpec
 from ..engine.specs import varying_fields
 from ..results import Checkpoint, RepresentationCache, ResultStore
@@ -33,7 +33,7 @@ from .cluster import address_source, check_local_gpus, cluster_resources, ray_se
 from .executor import Executor, ExecutorStatus
 from .ledger import TrialLedger
 from .outcome import CommandOutcome
-from .plan import SweepPlan, describe_plan, make_packs, make_plan, pack_cap
+from .plan import SweepPlan, data_splits, describe_plan, make_packs, make_plan, pack_cap
 from .progress import Display, SweepStatus, make_display
 from .representations import run_representation_stage
 
@@ -95,7 +95,7 @@ class Prepared:
 
 def load_sweep_data(config: SweepConfig) -> Splits:
     data = config.data
-    return load_splits(data.dataset, data.path, data.validation_size, data.split, data.split_seed, data.test_fraction)
+    return data_splits(data)
 
 
 def prepare(config: SweepConfig, results: Path, splits: Splits | None = None) -> Prepared:
@@ -231,10 +231,10 @@ class _SweepRun:
             jobs,
             {"data": self.splits},
             self.cache,
-            self.status.resources,
-            self.representation_gpus,
-            self.config.ray.max_attempts,
-            self.options.poll_seconds,
+            resources=self.status.resources,
+            gpus=self.representation_gpus,
+            max_attempts=self.config.ray.max_attempts,
+            poll_seconds=self.options.poll_seconds,
             on_done=done,
             on_tick=lambda: self.display.update(self.status),
         )
@@ -254,7 +254,13 @@ class _SweepRun:
     def _trials(self, trials: list[TrialSpec], latents: dict[str, ray.ObjectRef]) -> None:
         self.status.enter("trials")
         cap = pack_cap(self.config.ray.pack_size, self.worker_gpus > 0, self.config.classifiers)
-        jobs = self.ledger.pack_jobs(trials, self.n_workers, cap, lambda pack: latents[pack[0].representation], "pack")
+        jobs = self.ledger.pack_jobs(
+            trials,
+            n_workers=self.n_workers,
+            cap=cap,
+            latent_of=lambda pack: latents[pack[0].representation],
+            prefix="pack",
+        )
         self.outcome.resumed = self.ledger.resumed
         executor_status = ExecutorStatus()
         self.executor = Executor.for_config(

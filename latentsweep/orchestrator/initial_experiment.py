@@ -20,7 +20,7 @@ import numpy as np
 import ray
 
 from ..config import InitialExperimentConfig
-from ..data import Splits, load_splits, unbalance_pool
+from ..data import Splits, unbalance_pool
 from ..engine import canonical_hash
 from ..errors import LatentsweepError
 from ..results import SCHEMA_VERSION, RepresentationCache, ResultStore
@@ -28,7 +28,7 @@ from ..strategies import InitialPool
 from .cluster import check_local_gpus, cluster_resources, ray_session, worker_count
 from .executor import Executor, ExecutorStatus, Job
 from .outcome import CommandOutcome
-from .plan import check_data
+from .plan import check_data, data_splits
 from .progress import Display, SweepStatus, make_display
 from .representations import representation_job, run_representation_stage
 
@@ -65,7 +65,7 @@ def _jobs(config: InitialExperimentConfig):
 def experiment_data(config: InitialExperimentConfig) -> dict[str, Splits]:
     """The data variants the experiment asks for, checked: the pool must hold the largest query set."""
     data = config.data
-    base = load_splits(data.dataset, data.path, data.validation_size, data.split, data.split_seed, data.test_fraction)
+    base = data_splits(data)
     check_data(base)
     variants = {}
     for variant in config.variants:
@@ -142,9 +142,15 @@ def _train_autoencoders(config, variants, cache, display, status, resources, out
 
     gpus = 1.0 if resources["GPU"] >= 1 else 0.0
     stage = run_representation_stage(
-        list(jobs.values()), variants, cache, resources, gpus, config.ray.max_attempts, on_done=done,
+        list(jobs.values()),
+        variants,
+        cache,
+        resources=resources,
+        gpus=gpus,
+        max_attempts=config.ray.max_attempts,
+        on_done=done,
         on_tick=lambda: display.update(status),
-    )  # fmt: skip
+    )
     for (variant, autoencoder), job in jobs.items():
         if job.representation_id in stage.failures:  # every row of its variant needs it: stop here
             error = stage.failures[job.representation_id]

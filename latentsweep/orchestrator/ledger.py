@@ -98,6 +98,7 @@ class TrialLedger:
     def pack_jobs(
         self,
         trials: list[TrialSpec],
+        *,
         n_workers: int,
         cap: int,
         latent_of: Callable[[list[TrialSpec]], object],

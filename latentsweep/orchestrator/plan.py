@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import ConfigError, SweepConfig
-from ..data import DATASETS, Splits, missing_classes
+from ..data import DATASETS, Splits, load_splits, missing_classes
 from ..engine import (
     PASSIVE,
     BudgetSpec,
@@ -53,6 +53,18 @@ class SweepPlan:
     def to_run(self) -> list[TrialSpec]:
         """Trials not stored as finished: never run, or stored as failed (tried again)."""
         return [trial for trial in self.trials if self.stored.get(trial.id) != "ok"]
+
+
+def data_splits(data) -> Splits:
+    """The splits a config's [data] table names (`config.sweep.DataConfig`): the one place they load."""
+    return load_splits(
+        data.dataset,
+        data.path,
+        validation_size=data.validation_size,
+        split=data.split,
+        seed=data.split_seed,
+        test_fraction=data.test_fraction,
+    )
 
 
 def check_data(splits: Splits, validation_key: str = "data.validation_size") -> None:

@@ -79,6 +79,7 @@ def run_representation_stage(
     jobs: list[RepresentationJob],
     splits: Mapping[str, Splits],
     cache: RepresentationCache,
+    *,
     resources: dict,
     gpus: float = 0.0,
     max_attempts: int = 3,

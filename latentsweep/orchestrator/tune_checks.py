@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from ..config import ConfigError
 from ..config.tune import TuneConfig
-from ..data import Splits, load_splits
+from ..data import Splits
 from ..engine import has_posterior, kind_problem, strategy_keys
 from ..registry import Registry
 from ..strategies import REPRESENTATIVENESS
-from .plan import check_data
+from .plan import check_data, data_splits
 
 
 def load_tune_data(config: TuneConfig) -> Splits:
     data = config.data
-    splits = load_splits(data.dataset, data.path, data.validation_size, data.split, data.split_seed, data.test_fraction)
+    splits = data_splits(data)
     check_data(splits)
     budget = config.budget
     if budget.final_labels > splits.pool.shape[0]:

@@ -171,9 +171,15 @@ class _Search:
         distances |= {self.config.fixed.get("distance", "euclidean")}
         job = representation_job(self.config.representation, splits, "data", measures, frozenset(distances))
         stage = run_representation_stage(
-            [job], {"data": splits}, self.cache, self.status.resources, gpus, self.config.ray.max_attempts,
-            self.options.poll_seconds, on_tick=lambda: self.display.update(self.status),
-        )  # fmt: skip
+            [job],
+            {"data": splits},
+            self.cache,
+            resources=self.status.resources,
+            gpus=gpus,
+            max_attempts=self.config.ray.max_attempts,
+            poll_seconds=self.options.poll_seconds,
+            on_tick=lambda: self.display.update(self.status),
+        )
         if job.representation_id in stage.failures:
             raise ConfigError(f"representations[0]: training failed: {stage.failures[job.representation_id]}")
         stage.pass_warnings(self.outcome.warnings, self.display)
@@ -365,7 +371,9 @@ class _Search:
             self.ledger.count_units = True
             self.status.total = self.status.units_total = 0
             cap = pack_cap(self.config.ray.pack_size, gpus > 0, [self.config.classifier])
-            jobs = self.ledger.pack_jobs(to_run, self.n_workers, cap, lambda pack: latent, "final")
+            jobs = self.ledger.pack_jobs(
+                to_run, n_workers=self.n_workers, cap=cap, latent_of=lambda pack: latent, prefix="final"
+            )
 
             def tick() -> None:
                 self.status.running = self.executor.status.running

@@ -74,6 +74,7 @@ def _slug(text: str) -> str:
 def write_report(
     folder: str | Path,
     out: str | Path | None = None,
+    *,
     at: tuple[int, ...] = (),
     baseline: str | None = None,
     fraction: float = 0.95,

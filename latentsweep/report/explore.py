@@ -106,9 +106,13 @@ def _sweep_data(info: dict):
     if "dataset" not in data:
         return None
     return load_splits(
-        data["dataset"], data.get("path"), data.get("validation_size"), data.get("split"), data.get("split_seed", 0),
-        data.get("test_fraction", 0.2),
-    )  # fmt: skip
+        data["dataset"],
+        data.get("path"),
+        validation_size=data.get("validation_size"),
+        split=data.get("split"),
+        seed=data.get("split_seed", 0),
+        test_fraction=data.get("test_fraction", 0.2),
+    )
 
 
 def _model(spec: RepresentationSpec, state, image_shape):

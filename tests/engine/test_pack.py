@@ -21,7 +21,7 @@ def spec(seed=0, **strategy):
 
 
 def test_a_trial_follows_the_protocol(digits_latent, device):
-    result = run_trial(digits_latent, spec(uncertainty="margin", batch="top-k"), str(device))
+    result = run_trial(digits_latent, spec(uncertainty="margin", batch="top-k"), device=str(device))
     assert result.status == "ok" and result.error is None and result.device.startswith(device.type)
     assert [row.iteration for row in result.iterations] == [0, 1, 2, 3, 4]
     assert [row.n_labeled for row in result.iterations] == [20, 30, 40, 50, 60]
@@ -38,11 +38,11 @@ def test_a_trial_follows_the_protocol(digits_latent, device):
 
 def test_same_spec_and_seed_same_queried_indices(digits_latent, device):
     trial = spec(uncertainty="entropy", batch="random-partitions", subsample=0.5, seed=3)
-    first, second = run_trial(digits_latent, trial, str(device)), run_trial(digits_latent, trial, str(device))
+    first, second = run_trial(digits_latent, trial, device=str(device)), run_trial(digits_latent, trial, device=str(device))
     np.testing.assert_array_equal(first.queried_indices(), second.queried_indices())
     assert first.test_accuracy == second.test_accuracy
     other_seed = spec(uncertainty="entropy", batch="random-partitions", subsample=0.5, seed=4)
-    other = run_trial(digits_latent, other_seed, str(device))
+    other = run_trial(digits_latent, other_seed, device=str(device))
     assert not np.array_equal(first.queried_indices(), other.queried_indices())
 
 
@@ -52,9 +52,9 @@ def test_a_trial_gives_the_same_result_alone_and_in_a_pack(digits_latent, device
         spec(uncertainty="margin", batch="greedy", distance="cosine", alpha=0.3, seed=2),
         spec(uncertainty="least-confident", representativeness="density-euclidean", gamma=0.5, seed=3),
     ]
-    packed = run_pack(digits_latent, trials, str(device))
+    packed = run_pack(digits_latent, trials, device=str(device))
     for trial, result in zip(trials, packed, strict=True):
-        alone = run_trial(digits_latent, trial, str(device))
+        alone = run_trial(digits_latent, trial, device=str(device))
         np.testing.assert_array_equal(alone.queried_indices(), result.queried_indices())
         assert result.pack_size == 3
 
