@@ -38,7 +38,10 @@ def test_a_trial_follows_the_protocol(digits_latent, device):
 
 def test_same_spec_and_seed_same_queried_indices(digits_latent, device):
     trial = spec(uncertainty="entropy", batch="random-partitions", subsample=0.5, seed=3)
-    first, second = run_trial(digits_latent, trial, device=str(device)), run_trial(digits_latent, trial, device=str(device))
+    first, second = (
+        run_trial(digits_latent, trial, device=str(device)),
+        run_trial(digits_latent, trial, device=str(device)),
+    )
     np.testing.assert_array_equal(first.queried_indices(), second.queried_indices())
     assert first.test_accuracy == second.test_accuracy
     other_seed = spec(uncertainty="entropy", batch="random-partitions", subsample=0.5, seed=4)
