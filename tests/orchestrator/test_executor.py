@@ -79,3 +79,34 @@ def test_a_job_whose_worker_dies_is_resubmitted_then_fails_for_good(ray_instance
     assert attempts == 2 and text.startswith("worker lost 2 times: ")
     assert not any(isinstance(e, TrialResult) for e in events)
     assert np.all([e.record.iteration == 0 for e in events])
+
+
+def test_the_ledger_stores_every_pack_trial_once_and_a_lost_pack_as_failed(
+    ray_instance, digits_latent, rules, tmp_path
+):
+    """The ledger on the executor: finished trials land in the Parquet store with every iteration and their
+    checkpoints; a pack whose worker dies for good stores its trials as failed, keeping the iterations
+    they finished before (the curve a resumed run would go on from)."""
+    import pandas as pd
+
+    from latentsweep.orchestrator import SweepStatus, TrialLedger
+    from latentsweep.results import ResultStore
+
+    store = ResultStore(tmp_path, "ledger")
+    store.open()
+    ledger = TrialLedger(store, SweepStatus(name="ledger"))
+    good, dying = trials(digits_latent, "top-k"), trials(digits_latent, "test-executor-dies", seeds=(5,))
+    ledger.add(good + dying)
+    jobs = ledger.pack_jobs(good + dying, n_workers=2, cap=2, latent_of=lambda pack: digits_latent, prefix="pack")
+    executor = Executor(2, plugins=(rules,), max_attempts=2, poll_seconds=0.1)
+    try:
+        ledger.run_jobs(executor, jobs, lambda: None)
+    finally:
+        executor.release()
+    stored = pd.read_parquet(tmp_path / "ledger" / "trials").set_index("trial_id")
+    assert sorted(stored.index) == sorted(s.id for s in good + dying)
+    assert (stored.loc[[s.id for s in good], "status"] == "ok").all()
+    assert stored.loc[dying[0].id, "status"] == "failed" and "worker lost 2 times" in stored.loc[dying[0].id, "error"]
+    curves = pd.read_parquet(tmp_path / "ledger" / "curves")
+    assert curves.groupby("trial_id").size().to_dict() == {**{s.id: 3 for s in good}, dying[0].id: 1}
+    assert ledger.status.done == 3 and ledger.status.failed == 1
