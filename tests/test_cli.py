@@ -238,6 +238,20 @@ def test_a_new_batch_rule_with_a_parameter_is_one_function_and_one_registration(
     assert any(0.05 <= p["temperature"] <= 2.0 and 0.01 <= p.get("temperature_end", 1.0) <= 1.0 for p in searched)
 
 
+def test_check_exits_1_and_names_the_check_a_plugin_fails(write_config, tmp_path, capsys):
+    """The rule above without its guard for an empty pool: `check` finds it before any sweep runs."""
+    unguarded = TEMPERED_RULE.replace("test-tempered", "test-unguarded").replace(
+        "    if candidates.size == 0:\n        return np.zeros(0, dtype=np.int64)\n", ""
+    )
+    (tmp_path / "unguarded.py").write_text(unguarded)
+    path = write_config(seeds=1)
+    path.write_text('plugins = ["unguarded.py"]\n' + path.read_text())
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  batch:test-unguarded:batch_small_pools: ValueError: zero-size array" in out
+    assert "1 entries checked: 3 checks passed, 1 failed" in out
+
+
 BROKEN_DECLARATIONS = {
     "needs": ('needs=("probs",)', "batch selection 'test-typo': needs 'probs': unknown; known: gradient_embedding"),
     "range": ('params={"t": Param(1.0, 2.0, 0.5)}', "Param(default=1.0): range [2.0, 0.5]: low > high"),
