@@ -57,10 +57,10 @@ _TYPES = (bool, int, float, str)
 class Param:
     """One declared parameter: `default` (bool, int, float or str: the parameter's type), the closed
     range [low, high] of a number (`open_low` / `open_high` make an end open), the `choices` of a name
-    (a tuple, or a Registry whose names are the choices), and `short`, its name in labels ('a' for alpha).
+    (a tuple, or a Registry whose names are the choices), `short`, its name in labels ('a' for alpha), and
+    `schedule`: whether a float may be scheduled over the AL iterations (`NAME_end` in a config).
 
-    A float parameter can be scheduled over the AL iterations (`NAME_end` in a config) and searched by
-    Optuna within its range; an int is searched as integers.
+    Optuna searches a number within its range (an int as integers).
     """
 
     default: Any
@@ -70,6 +70,7 @@ class Param:
     open_high: bool = False
     choices: Any = None
     short: str | None = None
+    schedule: bool = True
 
     def __post_init__(self) -> None:
         problem = self._problem()
@@ -99,8 +100,8 @@ class Param:
 
     @property
     def schedulable(self) -> bool:
-        """Whether it may change linearly over the iterations (a float weight)."""
-        return self.kind is float
+        """Whether it may change linearly over the iterations: a float, unless declared `schedule=False`."""
+        return self.kind is float and self.schedule
 
     def options(self) -> tuple:
         """The choices of a name (a Registry's names as they are now), () for a free string."""

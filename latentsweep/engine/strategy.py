@@ -11,7 +11,6 @@ selection to `ends[name]` at the last. No torch is imported.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +24,7 @@ PASSIVE = "random"  # the uncertainty name of passive learning: random batches, 
 # The strategy's own parameters (the same for every entry): the informativeness mix and the subsample.
 STRATEGY_PARAMS: dict[str, Param] = {
     "gamma": Param(1.0, 0.0, 1.0, short="g"),
-    "subsample": Param(1.0, 0.0, 1.0, open_low=True),
+    "subsample": Param(1.0, 0.0, 1.0, open_low=True, schedule=False),
 }
 NAMES = {  # the strategy's names, each choosing an entry of a registry (representativeness may be None)
     "uncertainty": (UNCERTAINTY, (PASSIVE,)),
@@ -34,7 +33,6 @@ NAMES = {  # the strategy's names, each choosing an entry of a registry (represe
     "initial": (INITIAL_SELECTION, ()),
 }
 END = "_end"  # `NAME_end` in a config: the end of NAME's schedule
-UNSCHEDULED = frozenset({"subsample"})
 
 # The layout trial ids were first hashed in, when greedy's parameters were strategy fields: kept so that
 # every stored id stays the same (`stored_form`). Nothing else reads it.
@@ -109,7 +107,7 @@ class StrategySpec:
         ends = {}
         for name, end in dict(self.ends).items():
             param = self._param(name)
-            if param is None or not param.schedulable or name in UNSCHEDULED:
+            if param is None or not param.schedulable:
                 raise SpecError(f"{name}{END} = {end!r}: {name!r} is not a float parameter of this strategy, so "
                                 "it cannot be scheduled", field=name + END)  # fmt: skip
             ends[name] = param.check(name + END, end)
@@ -304,7 +302,7 @@ def strategy_keys() -> dict[str, Param | None]:
             for name, param in registry.declared(entry).params.items():
                 keys.setdefault(name, param)
     for name, param in list(keys.items()):
-        if param is not None and param.schedulable and name not in UNSCHEDULED:
+        if param is not None and param.schedulable:
             keys.setdefault(name + END, param)
     return keys
 
@@ -313,7 +311,3 @@ def simplex_groups() -> tuple[tuple[str, ...], ...]:
     """Groups of weights some batch rule declares must sum to at most 1, with the groups of their ends."""
     groups = {g for entry in BATCH_SELECTION for g in BATCH_SELECTION.declared(entry).simplex}
     return tuple(sorted(groups | {tuple(n + END for n in g) for g in groups}))
-
-
-def is_finite_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

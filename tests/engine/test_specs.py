@@ -82,3 +82,15 @@ def test_a_classifier_label_names_every_field_that_varies_in_its_sweep():
         "MLP 32, dropout 0.2, epochs 9, lr 0.01",
     ]
     assert ClassifierSpec().label() == "MLP 512-512, dropout 0.2" and varying_fields(grid[:1]) == set()
+
+
+def test_only_declared_float_parameters_can_be_scheduled():
+    spec = StrategySpec.build({"batch": "typiclust", "neighbours": 5}).canonical()
+    assert spec.value("neighbours") == 5
+    for flat, field in (({"subsample": 0.5, "subsample_end": 0.2}, "subsample_end"),
+                        ({"batch": "typiclust", "neighbours_end": 9}, "neighbours_end")):  # fmt: skip
+        with pytest.raises(SpecError, match=f"{field} = .*: '.*' is not a float parameter of this strategy") as raised:
+            StrategySpec.build(flat)
+        assert raised.value.field == field
+    scheduled = StrategySpec.build({"batch": "batchbald", "mc_samples": 4}).canonical()
+    assert scheduled.value("mc_samples") == 4 and scheduled.ends == ()
