@@ -61,6 +61,11 @@ class BatchParams:
     def get(self, name: str, default: Any = None) -> Any:
         return self.values.get(name, default)
 
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        """The values under the name plugins written before the parameter model read (`params.extra[name]`)."""
+        return self.values
+
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
 

@@ -102,3 +102,8 @@ def test_subsample_candidates():
     assert sample.shape == (10,) and np.all(np.diff(sample) > 0) and set(sample) <= set(unlabelled)
     assert subsample_candidates(unlabelled, 0.01, 30, rng()).shape == (30,)  # at least one batch
     np.testing.assert_array_equal(subsample_candidates(unlabelled, 0.1, 5, rng()), sample)
+
+
+def test_a_plugin_written_before_the_parameter_model_still_reads_its_values():
+    params = BatchParams(values={"temperature": 0.5})
+    assert params.extra["temperature"] == params["temperature"] == params.get("temperature") == 0.5
