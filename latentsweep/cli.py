@@ -117,6 +117,16 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--at", type=_label_counts, default=(), help="validation accuracy at these label counts")
     report.add_argument("--baseline", help="the strategy others are compared with (default: random)")
     report.add_argument("--fraction", type=_fraction, default=0.95, help="labels to reach this share of the best")
+    comparing = commands.add_parser("compare", help="conclusions across sweeps: penalty matrix, ranks, tables")
+    comparing.add_argument("folders", type=Path, nargs="+", help="sweep folders: RESULTS/NAME ...")
+    comparing.add_argument("--out", type=Path, default=Path("compare"), help="where to write (default: compare/)")
+    comparing.add_argument(
+        "--metric",
+        choices=("final_test_accuracy", "val_accuracy_auc"),
+        default="final_test_accuracy",
+        help="what ranks the strategies (default: final_test_accuracy)",
+    )
+    comparing.add_argument("--alpha", type=_fraction, default=0.05, help="the tests' level (default 0.05)")
     compacting = commands.add_parser("compact", help="merge a sweep's per-trial files into one file per table")
     compacting.add_argument("folder", type=Path, help="a sweep folder: RESULTS/NAME")
     explore = commands.add_parser("explore", help="latent-space figures of a sweep's cached representations")
@@ -196,6 +206,20 @@ def _report(args) -> int:
     report = write_report(args.folder, args.out, at=args.at, baseline=args.baseline, fraction=args.fraction)
     print(short_table_or_text(report))
     print(f"report written to {report.folder}: report.html, report.md, {len(report.files)} files")
+    return 0
+
+
+def _compare(args) -> int:
+    from .report.compare import compare
+
+    comparison = compare(args.folders, args.out, metric=args.metric, alpha=args.alpha)
+    ranks = ", ".join(f"{name} {rank:.2f}" for name, rank in comparison.ranks["mean rank"].items())
+    print(f"mean ranks by {args.metric} over {len(comparison.settings.index.unique('setting'))} settings: {ranks}")
+    beaten = comparison.penalty.sum(axis=0).sort_values()
+    print("times beaten (penalty matrix column sums): " + ", ".join(f"{n} {v:.2f}" for n, v in beaten.items()))
+    for note in comparison.notes:
+        print(f"note: {note}")
+    print(f"compare written to {comparison.folder}: compare.html, compare.md, {len(comparison.files)} files")
     return 0
 
 
@@ -313,6 +337,7 @@ COMMANDS = {
     "report": _report,
     "explore": _explore,
     "compact": _compact,
+    "compare": _compare,
     "check": _check,
 }
 

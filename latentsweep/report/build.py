@@ -197,14 +197,20 @@ def _initial_selection(results: SweepResults, report, sections) -> None:
 
 
 def _documents(results: SweepResults, report: Report, sections) -> None:
-    title = f"latentsweep report: {results.folder.name}"
-    lines = [f"# {title}", "", f"Sweep folder `{results.folder}`; {len(results.trials)} trials stored.", ""]
+    intro = f"Sweep folder `{results.folder}`; {len(results.trials)} trials stored."
+    report.files += write_documents(report.folder, f"latentsweep report: {results.folder.name}", intro, sections)
+
+
+def write_documents(folder: Path, title: str, intro: str, sections, stem: str = "report") -> list[Path]:
+    """`stem`.md and a self-contained `stem`.html (figures embedded) of `sections`: (heading, Markdown
+    body of tables and paragraphs, PNG paths under folder/figures)."""
+    lines = [f"# {title}", "", intro, ""]
     for heading, body, images in sections:
         lines += [f"## {heading}", ""]
         if body:
             lines += [body, ""]
         lines += [f"![{heading}](figures/{p.name})" for p in images] + ([""] if images else [])
-    markdown_path = report.folder / "report.md"
+    markdown_path = folder / f"{stem}.md"
     atomic_write_bytes(markdown_path, "\n".join(lines).encode())
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
@@ -213,7 +219,7 @@ def _documents(results: SweepResults, report: Report, sections) -> None:
         "table{border-collapse:collapse;font-size:13px;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px}"
         "th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
-        f"<p>Sweep folder <code>{html.escape(str(results.folder))}</code>; {len(results.trials)} trials stored.</p>",
+        _markdown_to_html(intro),
     ]
     for heading, body, images in sections:
         parts.append(f"<h2>{html.escape(heading)}</h2>")
@@ -223,9 +229,9 @@ def _documents(results: SweepResults, report: Report, sections) -> None:
             data = base64.b64encode(image.read_bytes()).decode()
             parts.append(f"<figure><img alt='{html.escape(heading)}' src='data:image/png;base64,{data}'></figure>")
     parts.append("</body></html>")
-    html_path = report.folder / "report.html"
+    html_path = folder / f"{stem}.html"
     atomic_write_bytes(html_path, "\n".join(parts).encode())
-    report.files += [markdown_path, html_path]
+    return [markdown_path, html_path]
 
 
 def _markdown_to_html(text: str) -> str:

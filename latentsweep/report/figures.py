@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")  # files only: no display, no GUI toolkit
 
@@ -132,4 +133,51 @@ def train_and_validation(curves, strategies: list[str], stem: Path) -> list[Path
             axis.set_xlabel("labelled examples")
             axis.grid(alpha=0.3)
         row_axes[0].legend(fontsize=7, loc="best")
+    return save_figure(figure, stem)
+
+
+def penalty_heatmap(matrix, stem: Path) -> list[Path]:
+    """The pairwise penalty matrix as a heat map: row i beats column j in the cell's share of points."""
+    labels = list(matrix.index)
+    size = max(4.0, 0.7 * len(labels) + 2.5)
+    figure, axis = pyplot.subplots(figsize=(size + 1.5, size), layout="constrained")
+    values = matrix.to_numpy(dtype=float)
+    image = axis.imshow(values, cmap="Reds", vmin=0, vmax=max(float(values.max(initial=0.0)), 1e-12))
+    axis.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
+    axis.set_yticks(range(len(labels)), labels, fontsize=8)
+    axis.set_xlabel("beaten (column)")
+    axis.set_ylabel("beats (row)")
+    for (i, j), value in np.ndenumerate(values):
+        axis.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7)
+    figure.colorbar(image, ax=axis, label="share of learning-curve points won, summed over settings")
+    figure.suptitle("pairwise penalty matrix (Ash et al. 2020)")
+    return save_figure(figure, stem)
+
+
+def critical_difference_diagram(ranks, critical: float, stem: Path) -> list[Path]:
+    """Mean ranks on a line (1 = best, left), with the Nemenyi critical difference drawn above and a bar
+    joining every group of strategies whose ranks differ by less than it (Demšar 2006, Fig. 1)."""
+    names, values = list(ranks.index), list(ranks.to_numpy())
+    k = len(names)
+    figure, axis = pyplot.subplots(figsize=(8, 1.2 + 0.35 * k), layout="constrained")
+    axis.set_xlim(0.5, max(k, 2) + 0.5)
+    axis.set_ylim(-k - 1, 2)
+    axis.axhline(0, color="black", linewidth=1)
+    for position, (name, value) in enumerate(zip(names, values, strict=True)):
+        axis.plot([value, value], [0, -position - 1], color="grey", linewidth=0.8)
+        axis.text(value, -position - 1.1, f"{name} ({value:.2f})", ha="center", va="top", fontsize=8)
+    if np.isfinite(critical):
+        axis.plot([1, 1 + critical], [1.2, 1.2], color="black", linewidth=2)
+        axis.text(1 + critical / 2, 1.35, f"CD = {critical:.2f}", ha="center", va="bottom", fontsize=8)
+        start = 0
+        for first in range(k):  # a bar for each maximal run of ranks closer than the critical difference
+            last = max(i for i in range(k) if values[i] - values[first] < critical)
+            if last > first and last >= start:
+                axis.plot([values[first], values[last]], [0.4 + 0.15 * first, 0.4 + 0.15 * first], linewidth=3)
+                start = last + 1
+    axis.set_yticks([])
+    axis.set_xlabel("mean rank (1 = best)")
+    for side in ("left", "right", "top"):
+        axis.spines[side].set_visible(False)
+    figure.suptitle("mean ranks across settings, with the critical difference")
     return save_figure(figure, stem)
