@@ -142,13 +142,15 @@ def penalty_heatmap(matrix, stem: Path) -> list[Path]:
     size = max(4.0, 0.7 * len(labels) + 2.5)
     figure, axis = pyplot.subplots(figsize=(size + 1.5, size), layout="constrained")
     values = matrix.to_numpy(dtype=float)
-    image = axis.imshow(values, cmap="Reds", vmin=0, vmax=max(float(values.max(initial=0.0)), 1e-12))
+    image = axis.imshow(values, cmap="Reds", vmin=0, vmax=max(float(values.max(initial=0.0)), 1e-12))  # 0: white
     axis.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
     axis.set_yticks(range(len(labels)), labels, fontsize=8)
     axis.set_xlabel("beaten (column)")
     axis.set_ylabel("beats (row)")
+    top = max(float(values.max(initial=0.0)), 1e-12)
     for (i, j), value in np.ndenumerate(values):
-        axis.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7)
+        colour = "white" if value > top / 2 else "black"  # readable on dark cells
+        axis.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color=colour)
     figure.colorbar(image, ax=axis, label="share of learning-curve points won, summed over settings")
     figure.suptitle("pairwise penalty matrix (Ash et al. 2020)")
     return save_figure(figure, stem)

@@ -6,10 +6,12 @@ import pytest
 
 from latentsweep.config import config_kind, parse_config, parse_initial_config, parse_tune_config, read_document
 
-CONFIGS = sorted((Path(__file__).parent.parent.parent / "configs").glob("*.toml"))
+CONFIGS = sorted((Path(__file__).parent.parent.parent / "configs").rglob("*.toml"))
 
 
-@pytest.mark.parametrize("path", CONFIGS, ids=[p.name for p in CONFIGS])
+@pytest.mark.parametrize(
+    "path", CONFIGS, ids=[p.parent.name + "/" + p.name if p.parent.name != "configs" else p.name for p in CONFIGS]
+)
 def test_shipped_configs_parse(path, tmp_path):
     document = read_document(path)
     if "path" in document["data"]:
