@@ -30,6 +30,7 @@ from ..engine.specs import (
 from ..engine.strategy import StrategySpec, strategy_keys
 from ..plugins import check_plugins
 from . import readers as read
+from .adaptive import AdaptiveConfig, read_adaptive
 from .readers import ConfigError
 
 
@@ -78,6 +79,7 @@ class SweepConfig:
     ray: RayConfig = field(default_factory=RayConfig)
     plugins: tuple[str, ...] = ()
     baselines: tuple[str, ...] = ()
+    adaptive: AdaptiveConfig | None = None
     source: Path | None = None
 
     @property
@@ -318,6 +320,7 @@ def read_plugins(document: dict, base: Path) -> tuple[str, ...]:
 
 TOP_LEVEL = {
     "name", "data", "representations", "classifier", "budget", "strategies", "seeds", "ray", "plugins", "baselines",
+    "adaptive",
 }  # fmt: skip
 
 
@@ -331,12 +334,18 @@ def parse_config(document: dict, base: Path = Path("."), source: Path | None = N
     for index, baseline in enumerate(baselines):
         read.choice(f"baselines[{index}]", baseline, BASELINES)
     read.require("", document, ("name", "data", "representations") + (() if baselines else ("strategies",)))
+    strategies = read_strategies(document["strategies"]) if "strategies" in document else ()
+    seeds = read.seeds("seeds", document.get("seeds", 1))
+    adaptive = None
+    if "adaptive" in document:
+        adaptive = read_adaptive(document["adaptive"], [s.label() for s in strategies], seeds)
     return SweepConfig(
         name=read.name("name", document["name"]),
         data=read_data(document["data"], base),
         representations=read_representations("representations", document["representations"]),
-        strategies=read_strategies(document["strategies"]) if "strategies" in document else (),
-        seeds=read.seeds("seeds", document.get("seeds", 1)),
+        strategies=strategies,
+        seeds=seeds,
+        adaptive=adaptive,
         classifiers=read_classifiers(document.get("classifier", {})),
         budget=read_budget(document.get("budget", {})),
         ray=read_ray(document.get("ray", {})),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import collections
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import ray
@@ -29,6 +29,7 @@ from ..engine import LatentSet, TrialResult, TrialSpec
 from ..engine.specs import varying_fields
 from ..results import Checkpoint, RepresentationCache, ResultStore
 from ..results.compact import COMPACT_AFTER, compact
+from . import adaptive
 from .cluster import address_source, check_local_gpus, cluster_resources, ray_session, resolve_gpus, worker_count
 from .executor import Executor, ExecutorStatus
 from .ledger import TrialLedger
@@ -65,6 +66,8 @@ class SweepOutcome(CommandOutcome):
     idle_share: float = 0.0
     per_trial_files: int = 0
     compacted: int = 0
+    adaptive: list = field(default_factory=list)  # adaptive.Decision per strategy when [adaptive] is set
+    seeds: int = 0
 
     def summary(self) -> str:
         ran = self.succeeded + self.failed
@@ -77,6 +80,9 @@ class SweepOutcome(CommandOutcome):
         )
         if self.interrupted:
             text = "interrupted: " + text
+        if self.adaptive:
+            text += f"\nadaptive seeds: {self.seeds} in all; each strategy against the baseline:"
+            text += "".join(f"\n  {decision.line()}" for decision in self.adaptive)
         if self.compacted:
             text += f"\ncompacted: {self.compacted} per-trial files of finished trials merged (reading stays fast)"
         return text
@@ -129,6 +135,14 @@ def plan_text(config: SweepConfig, results: Path, workers: int | None = None) ->
     text = describe_plan(prepared.plan, packs, cap, cached)
     if points:
         text += f"\ncheckpoints: {len(points)} unfinished trials continue from their last finished iteration"
+    rule = config.adaptive
+    if rule is not None:
+        text += (
+            f"\nadaptive: rounds of {rule.round} more seeds, up to {rule.max_seeds}, until every strategy is "
+            f"clearly different from {rule.baseline!r}"
+            + (f" or within +-{rule.margin:g} of it" if rule.margin is not None else "")
+            + f" (alpha {rule.alpha:g} over all looks)"
+        )
     return text
 
 
@@ -136,10 +150,16 @@ def run_sweep(config: SweepConfig, options: RunOptions, display: Display | None 
     """Runs every planned trial that is not stored yet; returns counts for the summary and exit code."""
     started = time.monotonic()
     results = Path(options.results)
+    first_seeds = len(config.seeds)
     prepared = prepare(config, results)
+    if not options.fresh:  # rounds an earlier run finished are read back, not run again
+        config, prepared = _next_rounds(config, results, prepared, first_seeds)
     outcome = SweepOutcome(folder=prepared.store.folder, planned=len(prepared.plan.trials))
     if not prepared.plan.to_run and not options.fresh:
         outcome.skipped = len(prepared.plan.trials)
+        if config.adaptive is not None:
+            with prepared.store.lock():
+                _conclude(config, prepared, outcome, first_seeds)
         return outcome
     check_local_gpus(config.ray, options.address or config.ray.address)
     display = display or make_display(options.display)
@@ -170,19 +190,56 @@ def run_sweep(config: SweepConfig, options: RunOptions, display: Display | None 
         outcome.skipped = len(plan.trials) - len(plan.to_run)
         status.resources, status.skipped = resources, outcome.skipped
         display.start(status)
-        driver = _SweepRun(prepared, options, display, status, outcome, n_workers, gpus)
         try:
-            driver.run()
+            while True:
+                driver = _SweepRun(prepared, options, display, status, outcome, n_workers, gpus)
+                try:
+                    driver.run()
+                finally:
+                    driver.release()
+                if config.adaptive is None:
+                    break
+                config, prepared = _next_rounds(config, results, prepare(config, results, prepared.splits), first_seeds)
+                if not prepared.plan.to_run:
+                    break
+                unclear = [d.strategy for d in _decisions(config, prepared, first_seeds) if d.verdict == "unresolved"]
+                status.notes = [f"adaptive: {len(config.seeds)} seeds; unresolved: {', '.join(unclear)}"]
+                outcome.planned = len(prepared.plan.trials)
         except KeyboardInterrupt:
             outcome.interrupted = True
         finally:
-            driver.release()
             display.stop()
+        if not outcome.interrupted:
+            _conclude(config, prepared, outcome, first_seeds)
         outcome.per_trial_files = len(store.files("trials"))
         if outcome.per_trial_files >= COMPACT_AFTER and not outcome.interrupted:
             outcome.compacted = compact(store).merged.get("trials", 0)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _decisions(config: SweepConfig, prepared: Prepared, first_seeds: int) -> list:
+    return adaptive.decide(config, list(prepared.plan.trials), adaptive.stored_accuracy(prepared.store), first_seeds)
+
+
+def _next_rounds(config: SweepConfig, results: Path, prepared: Prepared, first_seeds: int):
+    """With [adaptive]: while every planned trial is stored and some answer is unclear, the next round of
+    seeds (planned anew). Returns the config and plan to run next."""
+    while config.adaptive is not None and not prepared.plan.to_run and len(config.seeds) < config.adaptive.max_seeds:
+        if adaptive.settled(_decisions(config, prepared, first_seeds)):
+            break
+        config = adaptive.with_next_round(config)
+        prepared = prepare(config, results, prepared.splits)
+    return config, prepared
+
+
+def _conclude(config: SweepConfig, prepared: Prepared, outcome: SweepOutcome, first_seeds: int) -> None:
+    """The adaptive rule's answers, in the outcome and in sweep.json."""
+    if config.adaptive is None or not prepared.store.folder.exists():
+        return
+    outcome.adaptive = _decisions(config, prepared, first_seeds)
+    outcome.seeds = len(config.seeds)
+    prepared.store.update_info("adaptive", adaptive.record(outcome.adaptive, config, first_seeds))
 
 
 class _SweepRun:

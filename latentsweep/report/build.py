@@ -95,8 +95,22 @@ def write_report(
         _active_learning(results, report, sections, at, baseline, fraction, with_figures)
     if not results.query_sets.empty:
         _initial_selection(results, report, sections)
+    if results.info.get("adaptive"):
+        _adaptive(results.info["adaptive"], sections)
     _documents(results, report, sections)
     return report
+
+
+def _adaptive(record: dict, sections) -> None:
+    """Why the [adaptive] rule stopped adding seeds, per strategy (orchestrator.adaptive)."""
+    table = pd.DataFrame(record["decisions"]).rename(columns={"mean_difference": "mean difference", "n": "seeds"})
+    table = table.drop(columns=[c for c in ("setting",) if c in table and not table[c].any()])
+    text = (
+        f"{len(record['seeds'])} seeds ({record['stopped']}). Rule: {record['method']}. A strategy is "
+        "`different` when its interval excludes 0, `equivalent` when it lies inside the margin, `unresolved` "
+        "when seeds ran out first."
+    )
+    sections.append(("Seeds until the answer was clear", markdown(table) + "\n\n" + text, []))
 
 
 def _check_options(results: SweepResults, at: tuple[int, ...], baseline: str | None) -> None:

@@ -108,6 +108,13 @@ class ResultStore:
                 content.update(config_snapshot)
             atomic_write_bytes(info, json.dumps(content, indent=2, default=str).encode())
 
+    def update_info(self, key: str, value) -> None:
+        """Sets `key` of sweep.json (written atomically; the rest of it is kept)."""
+        path = self.folder / "sweep.json"
+        content = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        content[key] = value
+        atomic_write_bytes(path, json.dumps(content, indent=2, default=str).encode())
+
     def lock(self) -> contextlib.AbstractContextManager[None]:
         """Holds the folder's lock while a driver works on it (`files.folder_lock`)."""
         return folder_lock(self.folder)

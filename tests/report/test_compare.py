@@ -116,3 +116,15 @@ def test_compare_refuses_what_it_cannot_read_or_must_not_write(tmp_path, capsys)
     assert main(["compare", str(folder), "--out", str(folder / "compare")]) == 2
     assert "compare never writes into the folders it reads" in capsys.readouterr().err
     assert sorted(p.name for p in folder.iterdir()) == ["sweep.json"]
+
+
+def test_strategies_missing_from_a_setting_are_named_not_dropped(tmp_path, capsys):
+    """The two committed stores share margin/top-k and random; the others are named in a note."""
+    stored = __import__("pathlib").Path(__file__).parent.parent / "stored"
+    folders = [str(stored / "before-init" / "results" / "stored"), str(stored / "before-params" / "results" / "stored")]
+    assert main(["compare", *folders, "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert "note: badge@0.5 is missing from" in printed
+    ranks = pd.read_csv(tmp_path / "out" / "mean_ranks.csv", index_col=0)
+    assert sorted(ranks.index) == ["margin/top-k", "random"]
+    assert "## Notes" in (tmp_path / "out" / "compare.md").read_text()
