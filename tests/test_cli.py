@@ -236,6 +236,11 @@ def test_a_new_batch_rule_with_a_parameter_is_one_function_and_one_registration(
     tuned = pd.read_parquet(results / "tempered-study" / "trials")
     searched = [json.loads(p) for p in tuned["strategy_params"] if isinstance(p, str)]
     assert any(0.05 <= p["temperature"] <= 2.0 and 0.01 <= p.get("temperature_end", 1.0) <= 1.0 for p in searched)
+    # compare reads a study's final comparison (fresh seeds), not its search trials
+    assert main(["compare", str(results / "tempered-study"), "--out", str(tmp_path / "compared")]) == 0
+    compared = pd.read_csv(tmp_path / "compared" / "settings.csv")
+    final = tuned[tuned["study"] == "tempered-study/final"]
+    assert sorted(compared["strategy"]) == sorted(set(final["strategy"])) and set(compared["n"]) == {1}
 
 
 def test_check_exits_1_and_names_the_check_a_plugin_fails(write_config, tmp_path, capsys):

@@ -120,10 +120,28 @@ def with_next_round(config: SweepConfig) -> SweepConfig:
     return dataclasses.replace(config, seeds=(*config.seeds, *range(start, start + count)))
 
 
-def record(decisions: list[Decision], config: SweepConfig, first_seeds: int) -> dict:
-    """What sweep.json keeps of the rule: the method, the seeds used and each strategy's answer."""
+def seeds_needed(
+    config: SweepConfig, trials: list[TrialSpec], accuracy: dict[str, float], first_seeds: int
+) -> dict[str, int | None]:
+    """For each strategy (setting: strategy), the seeds at the first look where its answer was clear (None:
+    never), the looks replayed on the stored results of the seeds each had."""
+    counts = [*range(first_seeds, len(config.seeds), config.adaptive.round), len(config.seeds)]
+    needed: dict[str, int | None] = {}
+    for count in counts:
+        chosen = set(config.seeds[:count])
+        for decision in decide(config, [t for t in trials if t.seed in chosen], accuracy, first_seeds):
+            key = f"{decision.setting}: {decision.strategy}" if decision.setting else decision.strategy
+            if needed.get(key) is None:
+                needed[key] = count if decision.verdict != UNRESOLVED else None
+    return needed
+
+
+def record(decisions: list[Decision], config: SweepConfig, first_seeds: int, needed: dict | None = None) -> dict:
+    """What sweep.json keeps of the rule: the method, the seeds used, each strategy's answer and the seeds
+    it needed."""
     adaptive = config.adaptive
     return {
+        "needed": needed or {},
         "method": f"paired t interval of final test accuracy against {adaptive.baseline!r} at level 1 - alpha/K, "
         f"Bonferroni over K = {looks(adaptive, first_seeds)} looks (alpha {adaptive.alpha:g}"
         + (f", equivalence margin {adaptive.margin:g})" if adaptive.margin is not None else ")"),

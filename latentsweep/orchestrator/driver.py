@@ -239,7 +239,9 @@ def _conclude(config: SweepConfig, prepared: Prepared, outcome: SweepOutcome, fi
         return
     outcome.adaptive = _decisions(config, prepared, first_seeds)
     outcome.seeds = len(config.seeds)
-    prepared.store.update_info("adaptive", adaptive.record(outcome.adaptive, config, first_seeds))
+    stored = adaptive.stored_accuracy(prepared.store)
+    needed = adaptive.seeds_needed(config, list(prepared.plan.trials), stored, first_seeds)
+    prepared.store.update_info("adaptive", adaptive.record(outcome.adaptive, config, first_seeds, needed))
 
 
 class _SweepRun:

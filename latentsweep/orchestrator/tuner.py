@@ -27,6 +27,7 @@ from ..config.tune import TuneConfig
 from ..data import Splits
 from ..engine import PASSIVE, StrategySpec, TrialResult, TrialSpec
 from ..results import RepresentationCache, ResultStore
+from ..results.schema import FINAL_COMPARISON
 from .cluster import address_source, check_local_gpus, cluster_resources, ray_session, resolve_gpus, worker_count
 from .executor import Executor, ExecutorStatus, Job
 from .ledger import TrialLedger
@@ -38,7 +39,7 @@ from .study import best_or_none, make_pruner, make_sampler, make_storage, recove
 from .tune_checks import check_needs, load_tune_data
 from .tune_outcome import TuneOptions, TuneOutcome
 
-FINAL = "final"  # the study tag's suffix of the final comparison's trials
+FINAL = FINAL_COMPARISON  # the study tag's suffix of the final comparison's trials
 
 
 @dataclass

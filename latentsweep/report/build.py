@@ -104,6 +104,9 @@ def write_report(
 def _adaptive(record: dict, sections) -> None:
     """Why the [adaptive] rule stopped adding seeds, per strategy (orchestrator.adaptive)."""
     table = pd.DataFrame(record["decisions"]).rename(columns={"mean_difference": "mean difference", "n": "seeds"})
+    needed = record.get("needed", {})
+    keys = [f"{d['setting']}: {d['strategy']}" if d["setting"] else d["strategy"] for d in record["decisions"]]
+    table["clear at (seeds)"] = [needed.get(key) if needed.get(key) is not None else "-" for key in keys]
     table = table.drop(columns=[c for c in ("setting",) if c in table and not table[c].any()])
     text = (
         f"{len(record['seeds'])} seeds ({record['stopped']}). Rule: {record['method']}. A strategy is "

@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 
 from ..results import atomic_write_bytes
+from ..results.schema import FINAL_COMPARISON
 from .data import ALL_LABELS, ReportError, load_results
 from .statistics import confidence_interval
 from .tables import markdown
 
 METRICS = ("final_test_accuracy", "val_accuracy_auc")
+FINAL_TAG = f"/{FINAL_COMPARISON}"  # a tuning study's final comparison, on seeds its search never saw
 # Nemenyi's critical values q_0.05 for k = 2..10 methods (Demšar 2006, Table 5a)
 NEMENYI_Q05 = {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164}
 
@@ -98,8 +100,13 @@ def _settings(folders: Sequence[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     for folder, name in zip(folders, names, strict=True):
         results = load_results(folder)
         ok = results.trials[(results.trials.status == "ok") & (results.trials.row != ALL_LABELS)].copy()
+        if "study" in ok and ok["study"].astype(str).str.endswith(FINAL_TAG).any():
+            ok = ok[ok["study"].astype(str).str.endswith(FINAL_TAG)]  # a study: its final comparison on fresh seeds
         if ok.empty:
             raise ReportError(f"{folder}: no finished trial to compare")
+        shared = ok.groupby("row")["seed"].apply(set)
+        if len(shared) > 1 and not set.intersection(*shared):
+            raise ReportError(f"{folder}: its strategies share no seed (a paired comparison needs the same seeds)")
         budget = (
             ok.budget_initial.astype(str) + "+" + ok.budget_iterations.astype(str) + "x" + ok.budget_batch.astype(str)
         )

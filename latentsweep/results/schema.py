@@ -140,6 +140,9 @@ def representation_kind(representation_id: str) -> str | None:
     return max(matches, key=len) if matches else None
 
 
+FINAL_COMPARISON = "final"  # a tuning study's final comparison is tagged study = "NAME/final"
+
+
 def _strategy_columns(strategy) -> dict:
     """The strategy's stored form as columns: its own parameters as `strategy_params` JSON."""
     columns = strategy.stored_form()

@@ -133,6 +133,7 @@ def test_a_clear_difference_stops_at_the_first_look(ray_instance, plugins, tmp_p
     info = json.loads((tmp_path / "results" / "clear" / "sweep.json").read_text())["adaptive"]
     assert info["seeds"] == [0, 1, 2] and info["stopped"] == "every answer is clear"
     assert [d["verdict"] for d in info["decisions"]] == ["different"] and info["decisions"][0]["high"] < 0
+    assert info["needed"] == {"margin/test-most-certain": 3}
     assert "Bonferroni over K = 3 looks" in info["method"]
     report = (tmp_path / "results" / "clear" / "report" / "report.md").read_text()
     assert "## Seeds until the answer was clear" in report and "| margin/test-most-certain | 3 |" in report
@@ -146,6 +147,7 @@ def test_a_null_difference_runs_to_max_seeds_and_a_rerun_decides_the_same(ray_in
     info = json.loads((folder / "sweep.json").read_text())["adaptive"]
     assert info["seeds"] == list(range(7)) and info["stopped"] == "max_seeds = 7 reached"
     assert info["decisions"][0]["verdict"] == "unresolved" and info["decisions"][0]["n"] == 7
+    assert info["needed"] == {"margin/test-top-k-again": None}
     assert len(list((folder / "trials").iterdir())) == 14
     assert run(plugins, tmp_path, "null", "test-top-k-again") == 0  # everything stored: the same seeds, the same answer
     assert "nothing to do: all 14 planned trials are already stored" in capsys.readouterr().out

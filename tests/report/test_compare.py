@@ -128,3 +128,22 @@ def test_strategies_missing_from_a_setting_are_named_not_dropped(tmp_path, capsy
     ranks = pd.read_csv(tmp_path / "out" / "mean_ranks.csv", index_col=0)
     assert sorted(ranks.index) == ["margin/top-k", "random"]
     assert "## Notes" in (tmp_path / "out" / "compare.md").read_text()
+
+
+def test_a_folder_whose_strategies_share_no_seed_is_refused(tmp_path, capsys):
+    """Paired tests need the same seeds: a store where each strategy ran on other seeds is named."""
+    import numpy as np
+
+    from latentsweep.engine import BudgetSpec, StrategySpec, TrialSpec
+    from latentsweep.engine.events import IterationRecord, TrialResult
+    from latentsweep.results import ResultStore
+
+    store = ResultStore(tmp_path / "results", "apart")
+    store.open()
+    for seed, uncertainty in ((0, "margin"), (1, "random")):
+        spec = TrialSpec("digits", "pixels-1a2b3c4d", StrategySpec(uncertainty=uncertainty), budget=BudgetSpec(2, 1, 0),
+                         seed=seed)  # fmt: skip
+        record = IterationRecord(0, 2, 0.5, 0.5, 0.0, 0.0, np.array([0, 1]))
+        store.write_trial(TrialResult(spec=spec, iterations=[record], test_accuracy=0.5))
+    assert main(["compare", str(store.folder), "--out", str(tmp_path / "out")]) == 2
+    assert "apart: its strategies share no seed" in capsys.readouterr().err
