@@ -1,9 +1,7 @@
 """`latentsweep report` and `explore` on a real digits sweep, through the CLI; report.html in a real browser."""
 
 import re
-import shutil
 import struct
-import subprocess
 import textwrap
 
 import pandas as pd
@@ -11,6 +9,8 @@ import pytest
 from matplotlib import image
 
 from latentsweep.cli import main
+
+from .browser import images_and_tables
 
 SWEEP = """
 name = "digits-report"
@@ -112,27 +112,7 @@ def test_every_file_of_the_report(digits_sweep, tmp_path, capsys):
 
 
 def test_report_html_loads_every_figure_in_a_real_browser(digits_sweep, tmp_path):
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    page = tmp_path / "check.html"
-    script = (
-        "<script>window.addEventListener('load', () => {"
-        "const images = [...document.images];"
-        "const loaded = images.filter(i => i.complete && i.naturalWidth > 0).length;"
-        "document.body.insertAdjacentHTML('beforeend', `<pre id=result>${loaded}/${images.length}</pre>`);"
-        "});</script>"
-    )
-    page.write_text((digits_sweep / "report" / "report.html").read_text().replace("</body>", script + "</body>"))
-    command = [
-        browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-        "--virtual-time-budget=5000", "--dump-dom", page.as_uri(),
-    ]  # fmt: skip
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    found = re.search(r"<pre id=\"result\">(\d+)/(\d+)</pre>", completed.stdout)
-    assert found, completed.stderr[-2000:]
-    loaded, total = map(int, found.groups())
+    loaded, total, _ = images_and_tables(digits_sweep / "report" / "report.html", tmp_path)
     assert total >= 4 and loaded == total
 
 
