@@ -49,17 +49,11 @@ def looks(adaptive: AdaptiveConfig, seeds: int) -> int:
 
 
 def interval(differences: list[float], level: float) -> tuple[float, float]:
-    """The paired t interval of the mean difference at `level` (NaN for fewer than two pairs)."""
-    from scipy import stats
+    """The paired t interval of the mean difference at `level` (NaN for fewer than two pairs): the
+    report's `confidence_interval`, unbounded (a difference of accuracies may be negative)."""
+    from ..report.statistics import confidence_interval
 
-    values = np.asarray(differences, dtype=np.float64)
-    if values.size < 2:
-        return math.nan, math.nan
-    mean, sem = float(values.mean()), float(stats.sem(values))
-    if sem == 0:
-        return mean, mean
-    low, high = stats.t.interval(level, values.size - 1, loc=mean, scale=sem)
-    return float(low), float(high)
+    return confidence_interval(differences, level)
 
 
 def verdict(low: float, high: float, margin: float | None) -> str:

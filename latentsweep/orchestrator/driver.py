@@ -237,10 +237,10 @@ def _conclude(config: SweepConfig, prepared: Prepared, outcome: SweepOutcome, fi
     """The adaptive rule's answers, in the outcome and in sweep.json."""
     if config.adaptive is None or not prepared.store.folder.exists():
         return
-    outcome.adaptive = _decisions(config, prepared, first_seeds)
+    trials, stored = list(prepared.plan.trials), adaptive.stored_accuracy(prepared.store)  # read once
+    outcome.adaptive = adaptive.decide(config, trials, stored, first_seeds)
     outcome.seeds = len(config.seeds)
-    stored = adaptive.stored_accuracy(prepared.store)
-    needed = adaptive.seeds_needed(config, list(prepared.plan.trials), stored, first_seeds)
+    needed = adaptive.seeds_needed(config, trials, stored, first_seeds)
     prepared.store.update_info("adaptive", adaptive.record(outcome.adaptive, config, first_seeds, needed))
 
 
