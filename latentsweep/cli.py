@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .engine.metrics import METRICS
 from .errors import LatentsweepError, one_line
 
 
@@ -117,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--at", type=_label_counts, default=(), help="validation accuracy at these label counts")
     report.add_argument("--baseline", help="the strategy others are compared with (default: random)")
     report.add_argument("--fraction", type=_fraction, default=0.95, help="labels to reach this share of the best")
+    report.add_argument(
+        "--metric", choices=METRICS, help="what tables, tests and figures score (default: the config's, else accuracy)"
+    )
     comparing = commands.add_parser("compare", help="conclusions across sweeps: penalty matrix, ranks, tables")
     comparing.add_argument("folders", type=Path, nargs="+", help="sweep folders: RESULTS/NAME ...")
     comparing.add_argument("--out", type=Path, default=Path("compare"), help="where to write (default: compare/)")
@@ -196,14 +200,16 @@ def _answer(folder: Path, trials: int) -> None:
     from .report import short_table, write_report
 
     report = write_report(folder)
-    print(short_table(report.summary))
+    print(short_table(report.summary, report.metric))
     print(f"report: {report.folder / 'report.html'} (and report.md, CSV tables, figures)")
 
 
 def _report(args) -> int:
     from .report import write_report
 
-    report = write_report(args.folder, args.out, at=args.at, baseline=args.baseline, fraction=args.fraction)
+    report = write_report(
+        args.folder, args.out, at=args.at, baseline=args.baseline, fraction=args.fraction, metric=args.metric
+    )
     print(short_table_or_text(report))
     print(f"report written to {report.folder}: report.html, report.md, {len(report.files)} files")
     return 0
@@ -253,7 +259,7 @@ def _explore(args) -> int:
 def short_table_or_text(report) -> str:
     from .report import short_table
 
-    return short_table(report.summary) if not report.summary.empty else report.text
+    return short_table(report.summary, report.metric) if not report.summary.empty else report.text
 
 
 def _tune(args) -> int:

@@ -468,6 +468,108 @@ CASES = {
         config_case(BASE, ("iterations = 1", "iterations = 1\nrounds = 2")),
         "budget.rounds: unknown key",
     ),
+    "negative paid validation": (
+        config_case(BASE, ("iterations = 1", "iterations = 1\nvalidation = -5")),
+        "budget.validation = -5: expected an integer in [0, 10000000]",
+    ),
+    "paid validation beyond the pool": (
+        config_case(BASE, ("iterations = 1", "iterations = 1\nvalidation = 1120")),
+        "budget: 20 + 1 x 10 = 30 labels + 1120 paid validation, but the pool of digits has 1137",
+    ),
+    "budget and budgets": (
+        config_case(BASE, ("[budget]", "[[budgets]]\nname = 'low'\ninitial = 10\n[budget]")),
+        "budget: give one [budget] table or [[budgets]] tables, not both",
+    ),
+    "budgets without a name": (
+        config_case(BASE, ("[budget]", "[[budgets]]")),
+        "budgets[0].name: missing",
+    ),
+    "budgets with a bad name": (
+        config_case(BASE, ("[budget]", "[[budgets]]\nname = 'a b'")),
+        "budgets[0].name = 'a b': expected a name of 1-40 letters",
+    ),
+    "budgets with one name twice": (
+        config_case(BASE, ("[budget]", "[[budgets]]\nname = 'low'\ninitial = 10\n[[budgets]]\nname = 'low'\n#")),
+        "budgets[1].name = 'low': budgets[0] has that name already",
+    ),
+    "budgets buying the same labels": (
+        config_case(
+            BASE,
+            (
+                "[budget]",
+                "[[budgets]]\nname = 'low'\ninitial = 20\nbatch = 10\niterations = 1\n[[budgets]]\nname = 'other'\n#",
+            ),
+        ),
+        "budgets[1]: the same labels as budgets[0] ('low')",
+    ),
+    "a budget of the regimes beyond the pool": (
+        config_case(
+            BASE,
+            ("[budget]", "[[budgets]]\nname = 'low'\ninitial = 10\niterations = 1\n[[budgets]]\nname = 'huge'"),
+            ("initial = 20", "initial = 2000"),
+        ),
+        "budgets[1]: 2000 + 1 x 10 = 2010 labels, but the pool of digits has 1137",
+    ),
+    "unknown budgets key": (
+        config_case(BASE, ("[budget]", "[[budgets]]\nname = 'low'\nsize = 3\n#")),
+        "budgets[0].size: unknown key",
+    ),
+    # [data.imbalance]
+    "imbalance without a rule": (
+        config_case(BASE, ('dataset = "digits"', 'dataset = "digits"\n[data.imbalance]\nratio = 10')),
+        "data.imbalance.rule: missing; expected one of paper, long-tail",
+    ),
+    "unknown imbalance rule": (
+        config_case(BASE, ('dataset = "digits"', 'dataset = "digits"\n[data.imbalance]\nrule = "zipf"')),
+        "data.imbalance.rule = 'zipf': expected one of paper, long-tail",
+    ),
+    "a long-tail ratio below 1": (
+        config_case(
+            BASE, ('dataset = "digits"', 'dataset = "digits"\n[data.imbalance]\nrule = "long-tail"\nratio = 0.5')
+        ),
+        "data.imbalance.ratio = 0.5: expected a number in [1, 1000000]",
+    ),
+    "a key of the other imbalance rule": (
+        config_case(
+            BASE, ('dataset = "digits"', 'dataset = "digits"\n[data.imbalance]\nrule = "long-tail"\nper_class = 5')
+        ),
+        "data.imbalance.per_class: unknown key",
+    ),
+    "unknown long-tail order": (
+        config_case(
+            BASE, ('dataset = "digits"', 'dataset = "digits"\n[data.imbalance]\nrule = "long-tail"\norder = "size"')
+        ),
+        "data.imbalance.order = 'size': expected one of label, shuffle",
+    ),
+    "the paper's imbalance removing more than a class has": (
+        config_case(
+            BASE, ('dataset = "digits"', 'dataset = "digits"\n[data.imbalance]\nrule = "paper"\nper_class = 500')
+        ),
+        "data.imbalance.per_class = 500: digits: class 1 has",
+    ),
+    "imbalance in an initial config": (
+        config_case(
+            INITIAL, ('dataset = "digits"', 'dataset = "digits"\n[data.imbalance]\nrule = "paper"'), command="initial"
+        ),
+        "data.imbalance: unknown key",
+    ),
+    # [report] and metrics
+    "unknown report metric": (
+        config_case(BASE, ("[budget]", "[report]\nmetric = 'f1'\n[budget]")),
+        "report.metric = 'f1': expected one of accuracy, balanced_accuracy, macro_f1",
+    ),
+    "unknown report key": (
+        config_case(BASE, ("[budget]", "[report]\nbaseline = 'random'\n[budget]")),
+        "report.baseline: unknown key",
+    ),
+    "unknown tune metric": (
+        config_case(TUNE, ("trials = 2", "trials = 2\nmetric = 'auc'"), command="tune"),
+        "tune.metric = 'auc': expected one of accuracy, balanced_accuracy, macro_f1",
+    ),
+    "report metric not a choice": (
+        with_config("report", "{tmp}/results/stored", "--metric", "recall"),
+        "--metric: invalid choice: 'recall'",
+    ),
     # [strategies]
     "strategies missing": (
         config_case(BASE, ('[[strategies.list]]\nuncertainty = "margin"\n', "")),

@@ -396,3 +396,34 @@ def test_version_names_the_package_and_the_libraries_results_depend_on(capsys):
         f"optuna {metadata.version('optuna')})\n"
     )
     assert capsys.readouterr().out == expected
+
+
+STORED_BEFORE_STUDIES = __import__("pathlib").Path(__file__).parent / "stored" / "before-studies"
+DEFAULTS_WRITTEN_OUT = {  # every key added since that store, at its default, written out in the config
+    "[budget]\n": "[budget]\nvalidation = 0\n",
+    "\n[[strategies.list]]": '\n[report]\nmetric = "accuracy"\n\n[[strategies.list]]',
+}
+
+
+@pytest.mark.parametrize("explicit", [False, True], ids=["keys left out", "keys at their defaults"])
+def test_a_store_made_before_the_studies_keys_is_complete_and_unchanged(tmp_path, capsys, explicit):
+    """The committed store was written by the main of 2026-12-05 (before budget regimes, paid validation,
+    imbalanced pools and balanced metrics): today's code finds its 4 trials stored and its trained
+    representation cached, with the new keys absent or written out at their defaults; nothing changes."""
+    import shutil
+
+    shutil.copytree(STORED_BEFORE_STUDIES, tmp_path / "stored")
+    config, results = tmp_path / "stored" / "sweep.toml", tmp_path / "stored" / "results"
+    if explicit:
+        text = config.read_text()
+        for old, new in DEFAULTS_WRITTEN_OUT.items():
+            assert old in text
+            text = text.replace(old, new, 1)
+        config.write_text(text)
+    before = {p.relative_to(results): p.read_bytes() for p in results.rglob("*") if p.is_file()}
+    assert main(["plan", str(config), "--results", str(results)]) == 0
+    planned = capsys.readouterr().out
+    assert "(cached" in planned and "stored: 4 finished (skipped)" in planned
+    assert main(["run", str(config), "--results", str(results)]) == 0
+    assert "nothing to do: all 4 planned trials are already stored" in capsys.readouterr().out
+    assert {p.relative_to(results): p.read_bytes() for p in results.rglob("*") if p.is_file()} == before

@@ -89,7 +89,7 @@ def parse_initial_config(document: dict, base: Path = Path("."), source: Path | 
     read.check_keys("unbalanced", unbalanced, {"per_class", "seed"})
     return InitialExperimentConfig(
         name=read.name("name", document["name"]),
-        data=read_data(document["data"], base),
+        data=read_data(document["data"], base, imbalance=False),
         autoencoders=read_representations("autoencoders", document["autoencoders"], paper_only=True),
         samplers=samplers,
         sizes=tuple(dict.fromkeys(sizes)),

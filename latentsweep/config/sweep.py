@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..data import DATASETS, SPLIT_RULES, DatasetKind
+from ..data import DATASETS, LONG_TAIL_ORDERS, SPLIT_RULES, DatasetKind
 from ..engine.kinds import REPRESENTATION_KINDS
+from ..engine.metrics import METRICS
 from ..engine.specs import (
     BUDGET_PARAMS,
     CLASSIFIER_PARAMS,
@@ -33,10 +34,37 @@ from . import readers as read
 from .adaptive import AdaptiveConfig, read_adaptive
 from .readers import ConfigError
 
+IMBALANCE_RULES = ("paper", "long-tail")
+IMBALANCE_KEYS = {"paper": ("per_class", "seed"), "long-tail": ("ratio", "order", "seed")}  # what each rule reads
+
+
+@dataclass(frozen=True)
+class ImbalanceConfig:
+    """How the pool (only) is made imbalanced: `paper`, the second paper's rule (even classes gain
+    `per_class` jittered copies, odd ones lose as many; images only), or `long-tail`, the exponential
+    profile n_r = n_max * ratio^(-r / (C - 1)) with class ranks by `order` ('label' or a seeded 'shuffle')."""
+
+    rule: str
+    per_class: int = 2000
+    ratio: float = 10.0
+    order: str = "label"
+    seed: int = 0
+
+    def settings(self) -> dict:
+        """The rule and the settings it reads (sweep.json)."""
+        return {"rule": self.rule, **{key: getattr(self, key) for key in IMBALANCE_KEYS[self.rule]}}
+
+    def describe(self) -> str:
+        """'long-tail, ratio 50 (classes by label, seed 0)' or 'paper rule, 2000 per class (seed 0)'."""
+        if self.rule == "long-tail":
+            return f"long-tail, ratio {self.ratio:g} (classes by {self.order}, seed {self.seed})"
+        return f"paper rule, {self.per_class} per class (seed {self.seed})"
+
 
 @dataclass(frozen=True)
 class DataConfig:
-    """The data set, where its files are, and how it is split (None: the data set kind's default)."""
+    """The data set, where its files are, and how it is split (None: the data set kind's default);
+    `imbalance`: how the pool is made imbalanced after splitting (None: as it is)."""
 
     dataset: str
     path: Path | None = None
@@ -44,9 +72,15 @@ class DataConfig:
     split: str | None = None
     split_seed: int = 0
     test_fraction: float = 0.2
+    imbalance: ImbalanceConfig | None = None
 
     def describe(self) -> dict:
-        return {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(self).items()}
+        described = {k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(self).items()}
+        if self.imbalance is None:
+            del described["imbalance"]  # as sweep.json has always said it
+        else:
+            described["imbalance"] = self.imbalance.settings()
+        return described
 
 
 @dataclass(frozen=True)
@@ -75,17 +109,23 @@ class SweepConfig:
     strategies: tuple[StrategySpec, ...]
     seeds: tuple[int, ...]
     classifiers: tuple[ClassifierSpec, ...] = (ClassifierSpec(),)
-    budget: BudgetSpec = field(default_factory=BudgetSpec)
+    budgets: tuple[BudgetSpec, ...] = (BudgetSpec(),)
     ray: RayConfig = field(default_factory=RayConfig)
     plugins: tuple[str, ...] = ()
     baselines: tuple[str, ...] = ()
     adaptive: AdaptiveConfig | None = None
+    report_metric: str = "accuracy"  # [report] metric: what run's closing table and the report score
     source: Path | None = None
 
     @property
     def classifier(self) -> ClassifierSpec:
         """The first (often the only) classifier."""
         return self.classifiers[0]
+
+    @property
+    def budget(self) -> BudgetSpec:
+        """The first (often the only) budget."""
+        return self.budgets[0]
 
 
 BASELINES = ("all-labels",)  # the classifier trained on every pool label: the reference rows of Tables 5.2-5.5
@@ -94,10 +134,31 @@ BASELINES = ("all-labels",)  # the classifier trained on every pool label: the r
 # -- shared sections -----------------------------------------------------------------------------
 
 
-def read_data(value: Any, base: Path) -> DataConfig:
-    """The [data] table: dataset, path, validation_size, split, split_seed, test_fraction."""
+def read_imbalance(value: Any, path: str = "data.imbalance") -> ImbalanceConfig:
+    """The [data.imbalance] table: rule ('paper': per_class, seed; 'long-tail': ratio, order, seed)."""
+    table = read.table(path, value)
+    if "rule" not in table:
+        raise ConfigError(f"{path}.rule: missing; expected one of {', '.join(IMBALANCE_RULES)}")
+    rule = read.choice(f"{path}.rule", table["rule"], IMBALANCE_RULES)
+    read.check_keys(path, table, {"rule", *IMBALANCE_KEYS[rule]})
+    fields: dict[str, Any] = {"rule": rule}
+    if "per_class" in table:
+        fields["per_class"] = read.integer(f"{path}.per_class", table["per_class"], 1, 10_000_000)
+    if "ratio" in table:
+        fields["ratio"] = read.number(f"{path}.ratio", table["ratio"], 1.0, 1e6)
+    if "order" in table:
+        fields["order"] = read.choice(f"{path}.order", table["order"], LONG_TAIL_ORDERS)
+    if "seed" in table:
+        fields["seed"] = read.integer(f"{path}.seed", table["seed"], 0, read.SEED_LIMIT)
+    return ImbalanceConfig(**fields)
+
+
+def read_data(value: Any, base: Path, imbalance: bool = True) -> DataConfig:
+    """The [data] table: dataset, path, validation_size, split, split_seed, test_fraction, and (where
+    the command reads it) [data.imbalance]."""
     data = read.table("data", value)
-    read.check_keys("data", data, {f.name for f in dataclasses.fields(DataConfig)})
+    allowed = {f.name for f in dataclasses.fields(DataConfig)} - (set() if imbalance else {"imbalance"})
+    read.check_keys("data", data, allowed)
     if "dataset" not in data:
         raise ConfigError("data.dataset: missing; expected one of " + ", ".join(sorted(DATASETS)))
     dataset = read.choice("data.dataset", data["dataset"], sorted(DATASETS))
@@ -114,6 +175,7 @@ def read_data(value: Any, base: Path) -> DataConfig:
         split=read.choice("data.split", data["split"], SPLIT_RULES) if "split" in data else None,
         split_seed=read.integer("data.split_seed", data.get("split_seed", 0), 0, read.SEED_LIMIT),
         test_fraction=read.number("data.test_fraction", data.get("test_fraction", 0.2), 0.01, 0.9),
+        imbalance=read_imbalance(data["imbalance"]) if "imbalance" in data else None,
     )
 
 
@@ -302,11 +364,38 @@ def read_classifiers(value: Any) -> tuple[ClassifierSpec, ...]:
     return tuple(dict.fromkeys(specs))
 
 
-def read_budget(value: Any) -> BudgetSpec:
-    budget = read.table("budget", value)
-    read.check_keys("budget", budget, set(BUDGET_PARAMS))
-    fields = {k: read.param(f"budget.{k}", v, BUDGET_PARAMS[k]) for k, v in budget.items()}
-    return read.build("budget", BudgetSpec, **fields)
+def read_budget(value: Any, path: str = "budget") -> BudgetSpec:
+    """A [budget] table (or one of [[budgets]]): initial, batch, iterations, validation, name."""
+    budget = read.table(path, value)
+    read.check_keys(path, budget, {*BUDGET_PARAMS, "name"})
+    fields = {k: read.param(f"{path}.{k}", v, BUDGET_PARAMS[k]) for k, v in budget.items() if k != "name"}
+    if "name" in budget:
+        fields["name"] = read.string(f"{path}.name", budget["name"])
+    return read.build(path, BudgetSpec, **fields)
+
+
+def read_budgets(document: dict) -> tuple[BudgetSpec, ...]:
+    """The budget regimes of a sweep: one [budget] table (named 'default'), or [[budgets]], each named,
+    with distinct names and distinct label counts."""
+    if "budgets" not in document:
+        return (read_budget(document.get("budget", {})),)
+    if "budget" in document:
+        raise ConfigError("budget: give one [budget] table or [[budgets]] tables, not both")
+    entries = read.array("budgets", document["budgets"])
+    if not entries:
+        raise read.fail("budgets", document["budgets"], "one or more [[budgets]] tables")
+    specs: list[BudgetSpec] = []
+    for index, entry in enumerate(entries):
+        path = f"budgets[{index}]"
+        read.require(path, read.table(path, entry), ("name",))
+        spec = read_budget(entry, path)
+        for earlier, other in enumerate(specs):
+            if other.name == spec.name:
+                raise ConfigError(f"{path}.name = {spec.name!r}: budgets[{earlier}] has that name already")
+            if dataclasses.replace(other, name=spec.name) == spec:
+                raise ConfigError(f"{path}: the same labels as budgets[{earlier}] ({other.name!r})")
+        specs.append(spec)
+    return tuple(specs)
 
 
 def read_plugins(document: dict, base: Path) -> tuple[str, ...]:
@@ -319,9 +408,16 @@ def read_plugins(document: dict, base: Path) -> tuple[str, ...]:
 
 
 TOP_LEVEL = {
-    "name", "data", "representations", "classifier", "budget", "strategies", "seeds", "ray", "plugins", "baselines",
-    "adaptive",
+    "name", "data", "representations", "classifier", "budget", "budgets", "strategies", "seeds", "ray", "plugins",
+    "baselines", "adaptive", "report",
 }  # fmt: skip
+
+
+def read_report(value: Any) -> str:
+    """The [report] table: `metric`, what `run`'s closing table and the report score (default accuracy)."""
+    table = read.table("report", value)
+    read.check_keys("report", table, {"metric"})
+    return read.choice("report.metric", table.get("metric", "accuracy"), METRICS)
 
 
 def parse_config(document: dict, base: Path = Path("."), source: Path | None = None) -> SweepConfig:
@@ -347,10 +443,11 @@ def parse_config(document: dict, base: Path = Path("."), source: Path | None = N
         seeds=seeds,
         adaptive=adaptive,
         classifiers=read_classifiers(document.get("classifier", {})),
-        budget=read_budget(document.get("budget", {})),
+        budgets=read_budgets(document),
         ray=read_ray(document.get("ray", {})),
         plugins=read_plugins(document, base),
         baselines=tuple(dict.fromkeys(baselines)),
+        report_metric=read_report(document.get("report", {})),
         source=source,
     )
 

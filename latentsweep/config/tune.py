@@ -2,7 +2,8 @@
 and ray tables, and a [tune] table with the search instead of [strategies].
 
 [tune]            trials (30), sampler (tpe), pruner (median), objective (auc | final | at), objective_labels,
-                  seed (0), in_flight (one per worker), startup_trials (5), final_seeds (5), storage, study
+                  metric (accuracy | balanced_accuracy | macro_f1, on the validation labels), seed (0),
+                  in_flight (one per worker), startup_trials (5), final_seeds (5), storage, study
 [tune.fixed]      strategy fields held fixed (any strategy key)
 [tune.space]      searched strategy fields: a number range [low, high] or {low, high, log}, names or
                   numbers as choices ["margin", "entropy"] or {choices = [...]}
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..engine.metrics import METRICS
 from ..engine.specs import BudgetSpec, ClassifierSpec, RepresentationSpec
 from ..engine.strategy import END, NAMES, StrategySpec, simplex_groups, strategy_keys
 from ..strategies import BATCH_SELECTION
@@ -80,6 +82,7 @@ class TuneSettings:
     pruner: str = "median"
     objective: str = "auc"
     objective_labels: int | None = None
+    metric: str = "accuracy"  # what the objective and the pruner read of the validation curve (val_<metric>)
     seed: int = 0
     in_flight: int | None = None
     startup_trials: int = 5
@@ -227,6 +230,7 @@ def _settings(value: Any, budget: BudgetSpec) -> TuneSettings:
         "pruner": lambda p, v: read.choice(p, v, PRUNERS),
         "objective": lambda p, v: read.choice(p, v, OBJECTIVES),
         "objective_labels": lambda p, v: read.integer(p, v, 1, 100_000_000),
+        "metric": lambda p, v: read.choice(p, v, METRICS),
         "seed": lambda p, v: read.integer(p, v, 0, read.SEED_LIMIT),
         "in_flight": lambda p, v: read.integer(p, v, 1, 100_000),
         "startup_trials": lambda p, v: read.integer(p, v, 0, 100_000),
@@ -235,11 +239,11 @@ def _settings(value: Any, budget: BudgetSpec) -> TuneSettings:
         "study": read.name,
     }
     settings = TuneSettings(**{k: readers[k](f"tune.{k}", v) for k, v in table.items() if k in readers})
-    labels = [budget.initial + i * budget.batch for i in range(budget.iterations + 1)]
+    labels = budget.label_counts()
     if settings.objective == "at":
         if settings.objective_labels is None:
             raise ConfigError(
-                "tune.objective_labels: missing; objective 'at' is validation accuracy at that many labels"
+                "tune.objective_labels: missing; objective 'at' is the validation score at that many labels"
             )
         if settings.objective_labels not in labels:
             shown = ", ".join(map(str, labels[:5])) + (", ..." if len(labels) > 5 else "")

@@ -26,7 +26,7 @@ from .idx import load_idx_directory, read_idx
 from .npz import load_npz
 from .registry import DATASETS, FASHION_MNIST_DEFAULT_PATH, DatasetKind
 from .svhn import load_svhn, to_greyscale
-from .unbalanced import jitter, unbalance_pool
+from .unbalanced import LONG_TAIL_ORDERS, jitter, long_tail_pool, unbalance_pool
 
 
 def load_data(name: str, path: str | Path | None = None) -> LabelledData:
@@ -61,6 +61,7 @@ def load_splits(
 __all__ = [
     "DATASETS",
     "FASHION_MNIST_DEFAULT_PATH",
+    "LONG_TAIL_ORDERS",
     "SPLIT_RULES",
     "DatasetKind",
     "LabelledData",
@@ -74,6 +75,7 @@ __all__ = [
     "load_npz",
     "load_splits",
     "load_svhn",
+    "long_tail_pool",
     "make_splits",
     "missing_classes",
     "read_idx",

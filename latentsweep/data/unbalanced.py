@@ -53,3 +53,31 @@ def unbalance_pool(
     return dataclasses.replace(
         splits, name=f"{splits.name}-unbalanced", pool=pool_images[order], pool_labels=pool_labels[order]
     )
+
+
+LONG_TAIL_ORDERS = ("label", "shuffle")
+
+
+def long_tail_pool(splits: Splits, ratio: float, order: str = "label", seed: int = 0) -> Splits:
+    """The pool cut to an exponential long tail (Cui et al. 2019): the class of rank r (0 = head) keeps
+    n_r = floor(n_max * ratio^(-r / (C - 1))) random examples, n_max the smallest class count of the pool,
+    so the head keeps n_max and the tail n_max / ratio (at least 1). Ranks follow the labels (`label`) or a
+    seeded shuffle (`shuffle`). Pool order is kept; validation and test untouched."""
+    rng = np.random.default_rng([seed, 5])
+    labels = splits.pool_labels
+    classes = np.unique(labels)
+    counts = np.array([np.count_nonzero(labels == c) for c in classes])
+    ranked = classes if order == "label" else rng.permutation(classes)
+    n_max, last = int(counts.min()), max(len(classes) - 1, 1)
+    keep = np.zeros(labels.shape[0], dtype=bool)
+    for rank, label in enumerate(ranked):
+        size = max(1, int(np.floor(n_max * ratio ** (-rank / last) + 1e-9)))
+        keep[rng.choice(np.flatnonzero(labels == label), size=size, replace=False)] = True
+    logvar = None if splits.pool_logvar is None else splits.pool_logvar[keep]
+    return dataclasses.replace(
+        splits,
+        name=f"{splits.name}-long-tail{ratio:g}",
+        pool=splits.pool[keep],
+        pool_labels=labels[keep],
+        pool_logvar=logvar,
+    )

@@ -22,6 +22,11 @@ class IterationRecord:
     fit_seconds: float
     selection_seconds: float
     queried: np.ndarray
+    scores: dict[str, float] = field(default_factory=dict)  # the other curve scores (results.schema.CURVE_SCORES)
+
+    def score(self, column: str) -> float:
+        """A curve column's value: `val_accuracy`, or one of the other scores (NaN when not measured)."""
+        return self.val_accuracy if column == "val_accuracy" else self.scores.get(column, float("nan"))
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class TrialResult:
     node: str = ""
     error: str | None = None
     pruned: bool = False
+    test_scores: dict[str, float] = field(default_factory=dict)  # balanced accuracy, macro F1 (metrics.EXTRA_METRICS)
 
     @property
     def trial_id(self) -> str:

@@ -35,6 +35,7 @@ from ..strategies import (
 )
 from .events import IterationEvent, IterationRecord, MemberState, PackEvent, TrialResult, describe_error
 from .latent_set import LatentSet
+from .metrics import EXTRA_METRICS, classification_scores
 from .oracle import Oracle
 from .outputs import MODEL_OUTPUTS
 from .specs import TrialSpec
@@ -54,6 +55,8 @@ class _Member:
     result: TrialResult
     labelled: np.ndarray
     labels: np.ndarray
+    validation: np.ndarray  # paid validation: pool indices labelled at the start, never trained on
+    validation_labels: np.ndarray
     ended: bool = False
     queried: np.ndarray | None = None
     selection_seconds: float = 0.0
@@ -65,16 +68,20 @@ class _Member:
         self.labels = np.concatenate([self.labels, labels])
         self.queried = chosen
 
-    def record(self, iteration: int, val_accuracy: float, train_accuracy: float, fit_seconds: float) -> IterationEvent:
-        """The iteration's curve row, kept in the result, as an event with the state to continue from."""
+    def record(
+        self, iteration: int, scores: dict[str, float], train_accuracy: float, fit_seconds: float
+    ) -> IterationEvent:
+        """The iteration's curve row, kept in the result, as an event with the state to continue from.
+        scores: `val_accuracy` and the other curve scores (`CURVE_SCORES`)."""
         record = IterationRecord(
             iteration=iteration,
-            n_labeled=int(self.labelled.shape[0]),
-            val_accuracy=val_accuracy,
+            n_labeled=int(self.labelled.shape[0] + self.validation.shape[0]),
+            val_accuracy=scores["val_accuracy"],
             train_accuracy=train_accuracy,
             fit_seconds=fit_seconds,
             selection_seconds=self.selection_seconds,
             queried=self.queried,
+            scores={name: value for name, value in scores.items() if name != "val_accuracy"},
         )
         self.result.iterations.append(record)
         state = MemberState(iteration, self.labelled.copy(), self.rng.bit_generator.state)
@@ -108,19 +115,36 @@ def _as_tensor(array: np.ndarray, device: torch.device, dtype=torch.float32) -> 
     return torch.tensor(np.asarray(array), dtype=dtype, device=device)  # copies: object-store arrays are read-only
 
 
-def initial_batch(latent: LatentSet, spec: TrialSpec, size: int) -> np.ndarray:
-    """The first labelled batch: `random` (thesis 3.1 (c)) or any INITIAL_SELECTION sampler on the pool.
+def paid_validation(latent: LatentSet, spec: TrialSpec) -> np.ndarray:
+    """The pool indices [N] (sorted) of the trial's paid validation set: N = `budget.validation` drawn
+    uniformly by the trial's seed, never stratified (no label is known yet); empty when N is 0."""
+    size = spec.budget.validation
+    if size == 0:
+        return np.zeros(0, dtype=np.int64)
+    rng = np.random.default_rng([spec.seed, 2])
+    return np.sort(rng.choice(latent.pool.shape[0], size=min(size, latent.pool.shape[0]), replace=False))
+
+
+def initial_batch(latent: LatentSet, spec: TrialSpec, size: int, exclude: np.ndarray | None = None) -> np.ndarray:
+    """The first labelled batch: `random` (thesis 3.1 (c)) or any INITIAL_SELECTION sampler on the pool,
+    without the pool indices in `exclude` (a paid validation set).
 
     Drawn from a generator of its own, so trials with equal seeds and initial samplers share it.
     """
     rng = np.random.default_rng([spec.seed, 0])
-    size = min(size, latent.pool.shape[0])
+    available = np.arange(latent.pool.shape[0])
+    if exclude is not None and exclude.size:
+        available = np.setdiff1d(available, exclude)
+    size = min(size, available.shape[0])
     if spec.strategy.initial == "random":
-        return np.sort(rng.choice(latent.pool.shape[0], size=size, replace=False))
-    pool = InitialPool(latent.pool, latent.pool_reconstruction_error)
+        if available.shape[0] == latent.pool.shape[0]:  # the draw trials were first stored with
+            return np.sort(rng.choice(latent.pool.shape[0], size=size, replace=False))
+        return np.sort(rng.choice(available, size=size, replace=False))
+    reconstruction = latent.pool_reconstruction_error
+    pool = InitialPool(latent.pool[available], None if reconstruction is None else reconstruction[available])
     with ieee_floats():
         chosen = INITIAL_SELECTION[spec.strategy.initial](pool, size, rng, InitialParams(clusters=latent.n_classes))
-    return np.sort(np.asarray(chosen, dtype=np.int64))
+    return np.sort(available[np.asarray(chosen, dtype=np.int64)])
 
 
 def run_trial(latent: LatentSet, spec: TrialSpec, *, device: str | None = None) -> TrialResult:
@@ -189,15 +213,20 @@ class _Pack:
         self.members: list[_Member] = []
         for spec in specs:
             oracle = Oracle(latent.pool_labels)
+            validation = paid_validation(latent, spec)
+            validation_labels = oracle.query(validation)
             state = resume.get(spec.id)
             rng = np.random.default_rng([spec.seed, 1])
             if state is None:
-                chosen = initial_batch(latent, spec, self.budget.initial)
+                chosen = initial_batch(latent, spec, self.budget.initial, exclude=validation)
             else:
                 chosen = np.asarray(state.labelled, dtype=np.int64)
                 rng.bit_generator.state = state.rng_state
             result = TrialResult(spec=spec, pack_size=len(specs), device=str(self.device), host=host)
-            self.members.append(_Member(spec, oracle, rng, result, chosen, oracle.query(chosen), queried=chosen))
+            labels = oracle.query(chosen)
+            self.members.append(
+                _Member(spec, oracle, rng, result, chosen, labels, validation, validation_labels, queried=chosen)
+            )
         starts = {resume[s.id].iteration + 1 if s.id in resume else 0 for s in specs}
         if len(starts) != 1:
             raise SpecError(f"the members of a pack must resume at the same iteration, got {sorted(starts)}")
@@ -245,10 +274,13 @@ class _Pack:
         finishing = [m for m in self.trained if not m.ended]
         if finishing and self.model is not None:
             test = _as_tensor(self.latent.test, self.device)
-            accuracy = self.model.accuracy(test, _as_tensor(self.latent.test_labels, self.device, torch.int64))
+            labels = _as_tensor(self.latent.test_labels, self.device, torch.int64)
+            scores = {k: v.cpu().numpy() for k, v in self._scores(test, labels).items()}
             positions = {id(m): p for p, m in enumerate(self.trained)}
             for member in finishing:
-                member.result.test_accuracy = float(accuracy[positions[id(member)]])
+                position = positions[id(member)]
+                member.result.test_accuracy = float(scores["accuracy"][position])
+                member.result.test_scores = {name: float(scores[name][position]) for name in EXTRA_METRICS}
                 self._end(member)
         for member in self.members:  # a pack with no iteration left to run and no model
             if not member.ended:
@@ -256,15 +288,34 @@ class _Pack:
         if self.events:
             yield self._flush()
 
+    def _scores(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every metric [K] of the trained stack's predictions on x [K, m, .] or shared [m, .]."""
+        return classification_scores(self.model.predict(x), y, self.shape.n_classes)
+
+    def _validation_scores(self, active: list[_Member]) -> dict[str, np.ndarray]:
+        """The curve scores [K] of the members' models: on their paid validation sets where the budget has
+        one (`val_*`, with the free validation part as `heldout_val_*`), else on the free part."""
+        free = self._scores(self.val, self.val_labels)
+        if self.budget.validation == 0:
+            return {f"val_{name}": value.cpu().numpy() for name, value in free.items()}
+        index = torch.tensor(np.stack([m.validation for m in active]), device=self.device)
+        labels = torch.tensor(np.stack([m.validation_labels for m in active]), device=self.device)
+        paid = self._scores(self.pool[index], labels)
+        scores = {f"val_{name}": value.cpu().numpy() for name, value in paid.items()}
+        return scores | {f"heldout_val_{name}": value.cpu().numpy() for name, value in free.items()}
+
     def _train(self, active: list[_Member], iteration: int) -> None:
         fit_started = time.perf_counter()
         finite, x, y = self._fit(active, iteration)
-        val_accuracy = self.model.accuracy(self.val, self.val_labels).cpu().numpy()
+        scores = self._validation_scores(active)
         train_accuracy = self.model.accuracy(x, y).cpu().numpy()
         fit_seconds = (time.perf_counter() - fit_started) / len(active)
         for position, member in enumerate(active):
             event = member.record(
-                iteration, float(val_accuracy[position]), float(train_accuracy[position]), fit_seconds
+                iteration,
+                {name: float(value[position]) for name, value in scores.items()},
+                float(train_accuracy[position]),
+                fit_seconds,
             )
             self.events.append(event)
             member.selection_seconds = 0.0

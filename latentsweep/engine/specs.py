@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +36,9 @@ BUDGET_PARAMS: dict[str, Param] = {
     "initial": Param(100, 1, 10_000_000),
     "batch": Param(100, 1, 10_000_000),
     "iterations": Param(29, 0, 100_000),
+    "validation": Param(0, 0, 10_000_000),
 }
+BUDGET_NAME = "default"  # the name of the one budget of a `[budget]` table
 REPRESENTATION_PARAMS: dict[str, Param] = {
     "latent_dim": Param(30, 1, 4096),
     "epochs": Param(10, 0, 100_000),
@@ -47,6 +50,8 @@ REPRESENTATION_PARAMS: dict[str, Param] = {
     "kl_weight": Param(1.0, 0.0, 1e6),
     "init": Param("torch", choices=INITIALISATIONS),
 }
+NAME_RULE = "a name of 1-40 letters, digits, '-', '_' or '.'"
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 LAYERS = "layer sizes in 1..65536"  # what `hidden` accepts
 
 
@@ -108,18 +113,40 @@ def varying_fields(specs: Collection[Any]) -> set[str]:
 
 @dataclass(frozen=True)
 class BudgetSpec:
-    """Labels: an initial batch, then `iterations` batches of `batch` (thesis 4.3: 100 + 29 x 100)."""
+    """Labels: an initial batch, then `iterations` batches of `batch` (thesis 4.3: 100 + 29 x 100).
+
+    validation: pool examples labelled at the start to measure validation accuracy on, never trained on
+    (paid validation, Lueth et al. 2023); 0 measures on the data set's free validation part, as the thesis.
+    name: what the budget is called in a sweep of several budget regimes ("low", "high")."""
 
     initial: int = 100
     batch: int = 100
     iterations: int = 29
+    validation: int = field(default=0, metadata={"id_neutral": 0})
+    name: str = field(default=BUDGET_NAME, metadata={"id_neutral": BUDGET_NAME})
 
     def __post_init__(self) -> None:
         _checked(self, BUDGET_PARAMS)
+        if not isinstance(self.name, str) or not NAME_PATTERN.fullmatch(self.name):
+            raise SpecError(f"name = {self.name!r}: expected {NAME_RULE}", field="name")
 
     @property
     def final_labels(self) -> int:
+        """Labels bought by the end: the trained ones and the paid validation."""
+        return self.trained_labels + self.validation
+
+    @property
+    def trained_labels(self) -> int:
         return self.initial + self.batch * self.iterations
+
+    def label_counts(self) -> list[int]:
+        """n_labeled after each iteration 0..iterations: the labels bought so far, paid validation included."""
+        return [self.validation + self.initial + i * self.batch for i in range(self.iterations + 1)]
+
+    def describe(self) -> str:
+        """'100 + 29 x 100 = 3000 labels' (and '+ 500 paid validation')."""
+        text = f"{self.initial} + {self.iterations} x {self.batch} = {self.trained_labels} labels"
+        return text + (f" + {self.validation} paid validation" if self.validation else "")
 
 
 @dataclass(frozen=True)

@@ -218,12 +218,18 @@ class StackedMLP:
         return torch.cat(hidden, dim=1), torch.cat(probs, dim=1)
 
     @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """Predicted classes [K, m] (int64) for x [K, m, .] or shared [m, .]."""
+        if x.shape[-2] == 0:
+            return torch.zeros(self.size, 0, dtype=torch.int64, device=self.device)
+        return torch.cat([self.logits(rows).argmax(-1) for rows in self._chunks(x)], 1)
+
+    @torch.no_grad()
     def accuracy(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Accuracy [K] on x [K, m, .] or shared [m, .] with labels y [K, m] or shared [m]."""
         if x.shape[-2] == 0:
             return torch.full((self.size,), float("nan"), device=self.device)
-        predicted = torch.cat([self.logits(rows).argmax(-1) for rows in self._chunks(x)], 1)
-        return (predicted == y).to(torch.float32).mean(dim=-1)
+        return (self.predict(x) == y).to(torch.float32).mean(dim=-1)
 
 
 def _views(

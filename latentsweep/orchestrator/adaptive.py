@@ -75,13 +75,14 @@ def decide(
     by_setting: dict[tuple, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
     for trial in trials:
         if trial.id in accuracy and math.isfinite(accuracy[trial.id]):
-            by_setting[(trial.representation, trial.classifier)][trial.strategy.label()][trial.seed] = accuracy[
-                trial.id
-            ]
-    several = len({(t.representation, t.classifier) for t in trials}) > 1
+            setting = (trial.representation, trial.classifier, trial.budget)
+            by_setting[setting][trial.strategy.label()][trial.seed] = accuracy[trial.id]
+    several = len({(t.representation, t.classifier, t.budget) for t in trials}) > 1
     decisions = []
-    for (representation, classifier), strategies in by_setting.items():
+    for (representation, classifier, budget), strategies in by_setting.items():
         setting = f"{representation}, {classifier.label()}" if several else ""
+        if len({t.budget for t in trials}) > 1:
+            setting += f", budget {budget.name}"
         baseline = strategies.get(adaptive.baseline, {})
         for label, values in strategies.items():
             if label == adaptive.baseline:

@@ -187,6 +187,7 @@ def run_sweep(config: SweepConfig, options: RunOptions, display: Display | None 
                 "data_fingerprint": plan.data_fingerprint,
             }
         )
+        store.update_info("report", {"metric": config.report_metric})  # the report's default metric
         outcome.skipped = len(plan.trials) - len(plan.to_run)
         status.resources, status.skipped = resources, outcome.skipped
         display.start(status)
@@ -340,8 +341,10 @@ class _SweepRun:
         self.outcome.idle_share = executor_status.idle_share
 
     def _label(self, spec: TrialSpec) -> str:
-        """The strategy's label, with the representation and the classifier where the sweep has several."""
+        """The strategy's label, with the representation, classifier and budget where the sweep has several."""
         label = spec.strategy.label()
+        if len(self.config.budgets) > 1:
+            label = f"budget {spec.budget.name}: {label}"
         if len(self.config.classifiers) > 1:
             label = f"{spec.classifier.label(varying_fields(self.config.classifiers))}: {label}"
         if len(self.config.representations) > 1:

@@ -31,6 +31,7 @@ def record_row(record: IterationRecord) -> dict:
         "fit_seconds": record.fit_seconds,
         "selection_seconds": record.selection_seconds,
         "queried": record.queried.tolist(),
+        "scores": record.scores,
     }
 
 
@@ -43,6 +44,7 @@ def row_record(row: dict) -> IterationRecord:
         fit_seconds=row["fit_seconds"],
         selection_seconds=row["selection_seconds"],
         queried=np.asarray(row["queried"], dtype=np.int64),
+        scores=row.get("scores", {}),  # checkpoints from before the curve scores have none
     )
 
 

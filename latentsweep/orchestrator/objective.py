@@ -12,10 +12,16 @@ from ..engine import TrialResult, TrialSpec
 from ..results import ResultStore, learning_curve_area
 
 
+def curve_column(config: TuneConfig) -> str:
+    """The curves column the objective and the pruner read: `val_<metric>`, on the paid validation labels
+    where the budget buys them (`engine.pack`), else on the data set's validation part."""
+    return f"val_{config.settings.metric}"
+
+
 def objective_value(config: TuneConfig, curves: list[list[tuple[int, float]]]) -> float:
     """The search objective over seeds: mean of each seed's area under the validation curve, final
-    validation accuracy, or validation accuracy at `objective_labels` labels. curves: per seed
-    [(n_labeled, val_accuracy), ...]."""
+    validation score, or validation score at `objective_labels` labels. curves: per seed
+    [(n_labeled, validation score of `[tune] metric`), ...]."""
     values = []
     for curve in curves:
         labels, accuracy = [n for n, _ in curve], [a for _, a in curve]
@@ -44,24 +50,24 @@ class SeedOutcome:
     """One search seed's stored outcome, all the objective and the pruner need of it."""
 
     status: str  # 'ok', 'pruned' or 'failed'
-    curve: list[tuple[int, float]]  # [(n_labeled, val_accuracy), ...] of the iterations it finished
+    curve: list[tuple[int, float]]  # [(n_labeled, validation score), ...] of the iterations it finished
     error: str = ""
 
     @classmethod
-    def of(cls, result: TrialResult) -> SeedOutcome:
-        curve = [(row.n_labeled, row.val_accuracy) for row in result.iterations]
+    def of(cls, result: TrialResult, column: str = "val_accuracy") -> SeedOutcome:
+        curve = [(row.n_labeled, row.score(column)) for row in result.iterations]
         return cls(result.status, curve, result.error or "")
 
 
-def read_seeds(store: ResultStore, trial_ids: list[str]) -> dict[str, SeedOutcome]:
-    """The stored outcome of each of these trials (ids not stored are left out)."""
+def read_seeds(store: ResultStore, trial_ids: list[str], column: str = "val_accuracy") -> dict[str, SeedOutcome]:
+    """The stored outcome of each of these trials (ids not stored are left out), their curves of `column`."""
     if not trial_ids:
         return {}
     trials = store.rows_of("trials", trial_ids, ["trial_id", "status", "error"]).to_pylist()
-    curves = store.rows_of("curves", trial_ids, ["trial_id", "n_labeled", "val_accuracy"]).to_pandas()
+    curves = store.rows_of("curves", trial_ids, ["trial_id", "n_labeled", column]).to_pandas()
     curves = curves.sort_values(["trial_id", "n_labeled"])
     per_seed = {
-        trial_id: list(zip(group.n_labeled.tolist(), group.val_accuracy.tolist(), strict=True))
+        trial_id: list(zip(group.n_labeled.tolist(), group[column].tolist(), strict=True))
         for trial_id, group in curves.groupby("trial_id")
     }
     return {

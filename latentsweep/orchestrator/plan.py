@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import ConfigError, SweepConfig
-from ..data import DATASETS, Splits, load_splits, missing_classes
+from ..data import DATASETS, Splits, load_splits, long_tail_pool, missing_classes, unbalance_pool
 from ..engine import (
     PASSIVE,
     BudgetSpec,
@@ -56,8 +56,9 @@ class SweepPlan:
 
 
 def data_splits(data) -> Splits:
-    """The splits a config's [data] table names (`config.sweep.DataConfig`): the one place they load."""
-    return load_splits(
+    """The splits a config's [data] table names (`config.sweep.DataConfig`): the one place they load,
+    with the pool made imbalanced where [data.imbalance] asks (validation and test as they are)."""
+    splits = load_splits(
         data.dataset,
         data.path,
         validation_size=data.validation_size,
@@ -65,6 +66,20 @@ def data_splits(data) -> Splits:
         seed=data.split_seed,
         test_fraction=data.test_fraction,
     )
+    imbalance = data.imbalance
+    if imbalance is None:
+        return splits
+    if imbalance.rule == "long-tail":
+        return long_tail_pool(splits, imbalance.ratio, imbalance.order, imbalance.seed)
+    if not splits.holds_images:
+        raise ConfigError(
+            f"data.imbalance.rule = 'paper': it adds jittered copies of images, and {splits.name} holds vectors; "
+            "use rule = 'long-tail'"
+        )
+    try:
+        return unbalance_pool(splits, imbalance.per_class, imbalance.seed)
+    except DataError as error:
+        raise ConfigError(f"data.imbalance.per_class = {imbalance.per_class}: {error}") from None
 
 
 def check_data(splits: Splits, validation_key: str = "data.validation_size") -> None:
@@ -88,15 +103,19 @@ def check_data(splits: Splits, validation_key: str = "data.validation_size") -> 
         raise DataError(f"{splits.name}: the {what} part lacks class(es) {shown} that the pool has; {fix}")
 
 
+def check_budget(budget: BudgetSpec, splits: Splits, path: str = "budget") -> None:
+    """Refuses a budget that buys more labels (trained and paid validation) than the pool has."""
+    pool = splits.pool.shape[0]
+    if budget.final_labels > pool:
+        raise ConfigError(f"{path}: {budget.describe()}, but the pool of {splits.name} has {pool} examples")
+
+
 def _check(config: SweepConfig, splits: Splits) -> None:
     check_data(splits)
-    pool = splits.pool.shape[0]
-    budget = config.budget
-    if config.strategies and budget.final_labels > pool:
-        raise ConfigError(
-            f"budget: {budget.initial} + {budget.iterations} x {budget.batch} = {budget.final_labels} labels, "
-            f"but the pool of {splits.name} has {pool} examples"
-        )
+    if config.strategies:
+        several = len(config.budgets) > 1
+        for index, budget in enumerate(config.budgets):
+            check_budget(budget, splits, f"budgets[{index}]" if several else "budget")
     for index, representation in enumerate(config.representations):
         problem = kind_problem(representation.kind, splits)
         if problem:
@@ -127,7 +146,7 @@ def make_plan(config: SweepConfig, splits: Splits, stored: Mapping[str, str]) ->
     _check(config, splits)
     measures = frozenset(s.representativeness for s in config.strategies if s.uses_representativeness())
     distances = frozenset().union(*(s.distances() for s in config.strategies))
-    runs = [(strategy, config.budget) for strategy in config.strategies]
+    runs = [(strategy, budget) for budget in config.budgets for strategy in config.strategies]
     for name in config.baselines:
         runs += baseline_trials(name, splits)
     jobs, trials = [], []
@@ -186,7 +205,9 @@ def describe_plan(plan: SweepPlan, packs: list[list[TrialSpec]], cap: int, cache
     """The plan as text: data parts with class counts, jobs, trial counts, packs, and what is stored."""
     config = plan.config
     counts = plan.class_counts
-    lines = [f"sweep {config.name!r} on {config.data.dataset} (data {plan.data_fingerprint}, split {plan.split})"]
+    imbalance = config.data.imbalance
+    pool = f", pool {imbalance.describe()}" if imbalance is not None else ""
+    lines = [f"sweep {config.name!r} on {config.data.dataset} (data {plan.data_fingerprint}, split {plan.split}{pool})"]
     for part, label in (("pool", "pool"), ("val", "validation"), ("test", "test")):
         lines.append(f"  {label}: {sum(counts[part])} examples, per class {counts[part]}")
     lines.append(f"representation jobs: {len(plan.jobs)}")
@@ -197,12 +218,14 @@ def describe_plan(plan: SweepPlan, packs: list[list[TrialSpec]], cap: int, cache
         advice = pool_advice(job.spec, sum(counts["pool"])) if job.spec.trained and state == "to train" else None
         if advice:
             lines.append(f"    note: {advice}")
-    runs = len(config.strategies) + len(config.baselines)
     classifiers = f" x {len(config.classifiers)} classifiers" if len(config.classifiers) > 1 else ""
-    lines.append(
-        f"trials: {len(plan.trials)} = {len(plan.jobs)} representations{classifiers} x {runs} strategies "
-        f"x {len(config.seeds)} seeds"
+    runs = f"{len(config.strategies)} strategies" + (
+        f" x {len(config.budgets)} budgets" if len(config.budgets) > 1 else ""
     )
+    if config.baselines:
+        runs = f"({runs} + {len(config.baselines)} baselines)"
+    seeds = len(config.seeds)
+    lines.append(f"trials: {len(plan.trials)} = {len(plan.jobs)} representations{classifiers} x {runs} x {seeds} seeds")
     for strategy in config.strategies:
         lines.append(f"  {strategy.label()}")
     for baseline in config.baselines:
@@ -215,9 +238,12 @@ def describe_plan(plan: SweepPlan, packs: list[list[TrialSpec]], cap: int, cache
         f"to run: {len(plan.to_run)} trials in {len(packs)} packs of {'/'.join(map(str, sizes)) or 0} "
         f"(at most {cap} per pack)"
     )
-    budget = config.budget
-    lines.append(
-        f"budget: {budget.initial} initial + {budget.iterations} x {budget.batch} = {budget.final_labels} labels; "
-        f"classifier {'-'.join(map(str, config.classifier.hidden))}, {config.classifier.epochs} epochs"
-    )
+    classes = len(counts["pool"])
+    for budget in config.budgets:
+        paid = "" if budget.validation else "; validation: the free validation part"
+        lines.append(
+            f"budget {budget.name}: {budget.describe()}, {budget.trained_labels / classes:.4g} trained labels per "
+            f"class at the end{paid}"
+        )
+    lines.append(f"classifier {'-'.join(map(str, config.classifier.hidden))}, {config.classifier.epochs} epochs")
     return "\n".join(lines)

@@ -9,19 +9,14 @@ from ..data import Splits
 from ..engine import has_posterior, kind_problem, strategy_keys
 from ..registry import Registry
 from ..strategies import REPRESENTATIVENESS
-from .plan import check_data, data_splits
+from .plan import check_budget, check_data, data_splits
 
 
 def load_tune_data(config: TuneConfig) -> Splits:
     data = config.data
     splits = data_splits(data)
     check_data(splits)
-    budget = config.budget
-    if budget.final_labels > splits.pool.shape[0]:
-        raise ConfigError(
-            f"budget: {budget.initial} + {budget.iterations} x {budget.batch} = {budget.final_labels} labels, "
-            f"but the pool of {splits.name} has {splits.pool.shape[0]} examples"
-        )
+    check_budget(config.budget, splits)
     problem = kind_problem(config.representation.kind, splits)
     if problem:
         raise ConfigError(f"representations[0].kind = {config.representation.kind!r}: {problem}")

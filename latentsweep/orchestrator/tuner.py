@@ -31,7 +31,7 @@ from ..results.schema import FINAL_COMPARISON
 from .cluster import address_source, check_local_gpus, cluster_resources, ray_session, resolve_gpus, worker_count
 from .executor import Executor, ExecutorStatus, Job
 from .ledger import TrialLedger
-from .objective import SeedOutcome, objective_value, read_seeds, report_step
+from .objective import SeedOutcome, curve_column, objective_value, read_seeds, report_step
 from .plan import pack_cap
 from .progress import Display, SweepStatus, make_display
 from .representations import representation_job, run_representation_stage
@@ -84,6 +84,7 @@ def run_tune(config: TuneConfig, options: TuneOptions, display: Display | None =
             pruner=make_pruner(config),
         )
         study.set_user_attr("objective", config.settings.objective)
+        study.set_user_attr("metric", config.settings.metric)
         outcome.requeued = recover_orphans(study)
         study.sampler = make_sampler(config, offset=len(study.trials))
         status.resources = resources
@@ -274,7 +275,7 @@ class _Search:
             for spec in specs
             if self.stored.get(spec.id) in ("ok", "pruned") or (spec.id in self.stored and self.ledger.stored(spec.id))
         ]
-        return read_seeds(self.store, ids)
+        return read_seeds(self.store, ids, curve_column(self.config))
 
     def _iteration(self, trial_id: str, record) -> None:
         number = self.by_spec.get(trial_id)
@@ -282,7 +283,7 @@ class _Search:
         if running is None or running.pruned:
             return
         step = running.steps[record.iteration]
-        step[trial_id] = record.val_accuracy
+        step[trial_id] = record.score(curve_column(self.config))
         if not all(s.id in step for s in running.specs if s.id not in running.stored):
             return
         report_step(running.trial, self.config.settings.pruner, running.specs, record.iteration, step)
@@ -299,7 +300,7 @@ class _Search:
         running = self.running.get(number)
         if running is None:
             return
-        running.stored[result.spec.id] = SeedOutcome.of(result)
+        running.stored[result.spec.id] = SeedOutcome.of(result, curve_column(self.config))
         self.stored[result.spec.id] = result.status
         if len(running.stored) < len(running.specs):
             return
@@ -383,7 +384,7 @@ class _Search:
             self.ledger.run_jobs(self.executor, jobs, tick)
         from ..report.tuning import final_table
 
-        self.outcome.final_table = final_table(self.store, specs, strategies, seeds)
+        self.outcome.final_table = final_table(self.store, specs, strategies, seeds, metric=self.config.settings.metric)
 
     def release(self) -> None:
         if self.executor is not None:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..engine import PASSIVE
+from ..engine import PASSIVE, BudgetSpec
 from ..errors import listing
 from ..results import atomic_write_bytes
 from ..strategies import BATCH_SELECTION
 from . import figures
-from .data import ALL_LABELS, ReportError, SweepResults, load_results
+from .data import ACCURACY, ALL_LABELS, Metric, ReportError, SweepResults, load_results, with_metric
 from .tables import classifier_table, comparisons_table, markdown, readable_summary, summary_table, table_one
 
 
@@ -28,10 +28,19 @@ class Report:
     folder: Path
     files: list[Path] = field(default_factory=list)
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    curves: pd.DataFrame = field(default_factory=pd.DataFrame)
+    classifiers: pd.DataFrame = field(default_factory=pd.DataFrame)
     text: str = ""
+    metric: Metric = ACCURACY
+
+    def add(self, name: str, table: pd.DataFrame) -> None:
+        """Appends a budget's part of a table (the CSVs hold every budget, with a `budget` column)."""
+        current = getattr(self, name)
+        setattr(self, name, table if current.empty else pd.concat([current, table], ignore_index=True))
 
 
-def strategy_groups(trials: pd.DataFrame) -> dict[str, list[str]]:
+def strategy_groups(trials: pd.DataFrame, metric: Metric = ACCURACY) -> dict[str, list[str]]:
     """The thesis' groupings of strategies into figures: uncertainty x batch rule (x subsample); each
     gamma of the representativeness measures; each batch rule that has parameters of its own (greedy with
     its distances and weights). Groups with a measure or a parametrised rule also show the best plain
@@ -40,7 +49,7 @@ def strategy_groups(trials: pd.DataFrame) -> dict[str, list[str]]:
     if ok.empty:
         return {}
     first = ok.drop_duplicates("row").set_index("row")
-    means = ok.groupby("row")["final_test_accuracy"].mean()
+    means = ok.groupby("row")[metric.test].mean()
 
     def has_params(batch: str) -> bool:
         return batch in BATCH_SELECTION and bool(BATCH_SELECTION.declared(batch).params)
@@ -79,20 +88,28 @@ def write_report(
     baseline: str | None = None,
     fraction: float = 0.95,
     with_figures: bool = True,
+    metric: str | None = None,
 ) -> Report:
     """Writes the report of sweep folder `folder` into `out` (default: folder/report).
 
-    baseline: the strategy the others are compared with; None is random where the sweep has it. A baseline
-    or an `at` label count the sweep does not have is a ReportError, before anything is written."""
+    baseline: the strategy the others are compared with; None is random where the sweep has it. metric:
+    what every table, test and figure scores (`engine.metrics.METRICS`); None is the config's [report]
+    metric (sweep.json), else accuracy. A baseline or an `at` label count the sweep does not have, or a
+    metric it never measured, is a ReportError, before anything is written."""
     results = load_results(folder)
     _check_options(results, at, baseline)
+    chosen = with_metric(results, metric or results.info.get("report", {}).get("metric", "accuracy"))
     baseline = "random" if baseline is None else baseline
     out = Path(out) if out is not None else results.folder / "report"
     (out / "figures").mkdir(parents=True, exist_ok=True)
-    report = Report(out)
+    report = Report(out, metric=chosen)
     sections: list[tuple[str, str, list[Path]]] = []  # (title, markdown table or text, figures)
     if not results.trials.empty:
-        _active_learning(results, report, sections, at, baseline, fraction, with_figures)
+        for budget in results.budgets:
+            _active_learning(results, budget, report, sections, at, baseline, fraction, with_figures, chosen)
+        for name in ("summary", "comparisons", "curves", "classifiers"):
+            if name != "classifiers" or not report.classifiers.empty:
+                _csv(report, getattr(report, name), name)
     if not results.query_sets.empty:
         _initial_selection(results, report, sections)
     if results.info.get("adaptive"):
@@ -139,27 +156,58 @@ def _csv(report: Report, table: pd.DataFrame, name: str) -> None:
     report.files.append(path)
 
 
-def _active_learning(results: SweepResults, report, sections, at, baseline, fraction, with_figures) -> None:
-    trials, curves = results.trials, results.curves
-    summary = summary_table(trials, curves, at, fraction)
-    comparisons = comparisons_table(trials, baseline)
-    classifiers = classifier_table(trials)
-    report.summary = summary
-    _csv(report, summary, "summary")
-    _csv(report, comparisons, "comparisons")
-    keys = ["representation", "row", "n_labeled"]
-    means = (
-        curves[curves.status == "ok"].groupby(keys)[["val_accuracy", "train_accuracy"]].agg(["mean", "std", "count"])
+def _budget_spec(trials: pd.DataFrame) -> BudgetSpec:
+    first = trials[trials.row != ALL_LABELS].iloc[0]
+    validation = first.get("budget_validation")
+    return BudgetSpec(
+        initial=int(first.budget_initial),
+        batch=int(first.budget_batch),
+        iterations=int(first.budget_iterations),
+        validation=0 if pd.isna(validation) else int(validation),
+        name=first.budget,
     )
+
+
+def _active_learning(
+    results: SweepResults, budget: str, report, sections, at, baseline, fraction, with_figures, metric: Metric
+) -> None:
+    """Tables, sections and figures of one budget regime (the whole sweep when it has one); the full-data
+    reference rows go with every regime. Its tables are added to the report's (with a `budget` column when
+    the sweep has several regimes)."""
+    several = len(results.budgets) > 1
+    trials, curves = results.trials, results.curves
+    if several:
+        trials = trials[(trials.budget == budget) | (trials.row == ALL_LABELS)]
+        curves = curves[curves.trial_id.isin(trials.trial_id)]
+    spec = _budget_spec(trials)
+    where = f" (budget {budget}: {spec.describe()})" if several else ""
+    suffix = f"_{_slug(budget)}" if several else ""
+    n_classes = len(results.info.get("class_counts", {}).get("pool", [])) or None
+    summary = summary_table(trials, curves, at, fraction, metric=metric, n_classes=n_classes)
+    comparisons = comparisons_table(trials, baseline, metric=metric)
+    classifiers = classifier_table(trials, metric=metric)
+    keys = ["representation", "row", "n_labeled"]
+    columns = [metric.curve, "train_accuracy"]
+    means = curves[curves.status == "ok"].groupby(keys)[columns].agg(["mean", "std", "count"])
     names = ["val_mean", "val_std", "val_n", "train_mean", "train_std", "train_n"]
-    _csv(report, means.reset_index().set_axis(["representation", "strategy", "n_labeled", *names], axis=1), "curves")
-    for representation, part in readable_summary(summary).groupby("representation", sort=False):
-        sections.append(
-            (f"Test accuracy and learning curves: {representation}", markdown(part.drop(columns="representation")), [])
-        )
+    means = means.reset_index().set_axis(["representation", "strategy", "n_labeled", *names], axis=1)
+    tables = {"summary": summary, "comparisons": comparisons, "curves": means, "classifiers": classifiers}
+    for name, table in tables.items():
+        table = table.reset_index() if name == "classifiers" and not table.empty else table
+        report.add(name, table.assign(budget=budget) if several and not table.empty else table)
+    for representation, part in readable_summary(summary, metric).groupby("representation", sort=False):
+        sections.append((
+            f"Test {metric.label} and learning curves: {representation}{where}",
+            markdown(part.drop(columns="representation")),
+            [],
+        ))  # fmt: skip
     if baseline not in set(trials.row):
         sections.append(
-            ("Paired comparisons", f"The baseline {baseline!r} is not among the strategies (use --baseline).", [])
+            (
+                f"Paired comparisons{where}",
+                f"The baseline {baseline!r} is not among the strategies (use --baseline).",
+                [],
+            )
         )
     if not comparisons.empty:
         text = markdown(comparisons, digits=3) + (
@@ -167,29 +215,40 @@ def _active_learning(results: SweepResults, report, sections, at, baseline, frac
             "and paired t-test (two-sided, scipy.stats), Holm-corrected within each representation's family "
             "(statsmodels); effect size Cohen's d_z = mean difference / sd of the differences."
         )
-        sections.append(("Paired comparisons of final test accuracy", text, []))
+        sections.append((f"Paired comparisons of final test {metric.label}{where}", text, []))
     if not classifiers.empty:
-        _csv(report, classifiers.reset_index(), "classifiers")
-        sections.append(("Classifiers on every pool label (Tables 5.2/5.3)", markdown(classifiers.reset_index()), []))
+        sections.append(
+            (
+                f"Classifiers on every pool label (Tables 5.2/5.3), test {metric.label}",
+                markdown(classifiers.reset_index()),
+                [],
+            )
+        )
     if not with_figures:
         return
     strategies = list(dict.fromkeys(summary.strategy)) if not summary.empty else []
     learners = [s for s in strategies if s != ALL_LABELS]
     directory = report.folder / "figures"
-    title = "validation accuracy, mean +- std over seeds"
+    validation = "validation" if not spec.validation else f"validation on {spec.validation} paid labels"
+    title = f"{validation} {metric.label}, mean +- std over seeds{where}"
     shown = [
         (
-            "Mean validation accuracy +- corrected std",
-            figures.learning_curves(curves, learners, title, directory / "learning_curves"),
+            f"Mean {validation} {metric.label} +- corrected std{where}",
+            figures.learning_curves(curves, learners, title, directory / f"learning_curves{suffix}", metric.curve),
         ),
-        ("Every seed", figures.all_seeds(curves, learners, directory / "all_seeds")),
+        (f"Every seed{where}", figures.all_seeds(curves, learners, directory / f"all_seeds{suffix}", metric.curve)),
         (
-            "Validation and training accuracy",
-            figures.train_and_validation(curves, learners, directory / "train_and_validation"),
+            f"Validation and training accuracy{where}",
+            figures.train_and_validation(curves, learners, directory / f"train_and_validation{suffix}", metric.curve),
         ),
     ]
-    for name, members in strategy_groups(trials).items():
-        shown.append((name, figures.learning_curves(curves, members, name, directory / f"group_{_slug(name)}")))
+    if spec.validation and curves[metric.heldout].notna().any():
+        title = f"{metric.label} on the free validation part (not paid for){where}"
+        stem = directory / f"heldout_learning_curves{suffix}"
+        shown.append((title, figures.learning_curves(curves, learners, title, stem, metric.heldout)))
+    for name, members in strategy_groups(trials, metric).items():
+        stem = directory / f"group_{_slug(name)}{suffix}"
+        shown.append((f"{name}{where}", figures.learning_curves(curves, members, name + where, stem, metric.curve)))
     for title, paths in shown:
         report.files += paths
         if paths:
@@ -278,15 +337,16 @@ def _markdown_to_html(text: str) -> str:
     return "\n".join(out)
 
 
-def short_table(summary: pd.DataFrame) -> str:
-    """The per-strategy lines `run` prints at its end: mean +- std of final test accuracy and n."""
+def short_table(summary: pd.DataFrame, metric: Metric = ACCURACY) -> str:
+    """The per-strategy lines `run` prints at its end: mean +- std of the final test score and n."""
     if summary.empty:
         return ""
     lines = []
     for _, row in summary.iterrows():
         std = f" +- {row.test_std:.4f}" if math.isfinite(row.test_std) else ""
-        prefix = f"{row.representation}: " if summary.representation.nunique() > 1 else ""
+        prefix = f"budget {row.budget}: " if "budget" in summary else ""
+        prefix += f"{row.representation}: " if summary.representation.nunique() > 1 else ""
         if "classifier" in summary and summary.classifier.nunique() > 1:
             prefix += f"{row.classifier}: "
         lines.append(f"  {prefix}{row.strategy:50s} {row.test_mean:.4f}{std}  (n={row.n})")
-    return "test accuracy, mean +- corrected std over seeds:\n" + "\n".join(lines)
+    return f"test {metric.label}, mean +- corrected std over seeds:\n" + "\n".join(lines)

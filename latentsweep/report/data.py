@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..engine.specs import ClassifierSpec, varying_fields
+from ..engine.metrics import METRICS
+from ..engine.specs import BUDGET_NAME, ClassifierSpec, varying_fields
 from ..errors import LatentsweepError
-from ..results import ResultStore, StoreError, check_sweep_folder
+from ..results import ResultStore, StoreError, check_sweep_folder, learning_curve_area
 
 ALL_LABELS = "all labels"  # how the full-data reference rows are named in tables
 
@@ -33,6 +34,78 @@ class SweepResults:
     @property
     def kind(self) -> str:
         return self.info.get("kind", "sweep")
+
+    @property
+    def budgets(self) -> list[str]:
+        """The budget regimes' names, in the order of their label counts (smallest first)."""
+        if self.trials.empty:
+            return []
+        learners = self.trials[self.trials.row != ALL_LABELS]
+        order = learners.assign(_labels=learners.budget_initial + learners.budget_iterations * learners.budget_batch)
+        return list(dict.fromkeys(order.sort_values("_labels", kind="stable").budget))
+
+
+@dataclass(frozen=True)
+class Metric:
+    """Where a metric's values are: the trials' final test score, area under the validation curve and final
+    validation score, and the curves' validation and held-out validation columns (`val_<metric>` on the
+    paid validation labels where the budget buys them, `heldout_val_<metric>` then on the free part)."""
+
+    name: str
+
+    @property
+    def test(self) -> str:
+        return f"final_test_{self.name}"
+
+    @property
+    def auc(self) -> str:
+        return f"val_{self.name}_auc"
+
+    @property
+    def final_val(self) -> str:
+        return f"final_val_{self.name}"
+
+    @property
+    def curve(self) -> str:
+        return f"val_{self.name}"
+
+    @property
+    def heldout(self) -> str:
+        return f"heldout_val_{self.name}"
+
+    @property
+    def label(self) -> str:
+        """'accuracy', 'balanced accuracy', 'macro F1'."""
+        return self.name.replace("_", " ").replace("f1", "F1")
+
+
+ACCURACY = Metric("accuracy")  # the default of every table, figure and test
+
+
+def with_metric(results: SweepResults, metric: str) -> Metric:
+    """The metric's columns, derived where the store keeps only the curves (areas and final validation
+    scores of every metric but accuracy); a ReportError when the store never measured it."""
+    chosen = Metric(metric)
+    if metric not in METRICS:
+        raise ReportError(f"--metric {metric!r}: expected one of {', '.join(METRICS)}")
+    trials, curves = results.trials, results.curves
+    if trials.empty or chosen.auc in trials:
+        return chosen
+    learners = trials.row != ALL_LABELS
+    if not curves[chosen.curve].notna().any() or not trials.loc[learners, chosen.test].notna().any():
+        raise ReportError(
+            f"--metric {metric}: {results.folder} stores no {chosen.label} (its trials were run before it was "
+            "measured); use --metric accuracy"
+        )
+    ordered = curves.sort_values(["trial_id", "n_labeled"])
+    areas, finals = {}, {}
+    for trial_id, group in ordered.groupby("trial_id", sort=False):
+        values = group[chosen.curve].tolist()
+        areas[trial_id] = learning_curve_area(group.n_labeled.tolist(), values)
+        finals[trial_id] = values[-1]
+    trials[chosen.auc] = trials.trial_id.map(areas).astype(float)
+    trials[chosen.final_val] = trials.trial_id.map(finals).astype(float)
+    return chosen
 
 
 def _row_label(row) -> str:
@@ -79,9 +152,10 @@ def load_results(folder: str | Path) -> SweepResults:
     if not trials.empty:
         trials["row"] = trials.apply(_row_label, axis=1)
         trials["classifier"] = classifier_labels(trials)
+        trials["budget"] = trials.budget_name.fillna(BUDGET_NAME)  # stores from before budget regimes
     curves = store.table("curves").to_pandas()
     if not curves.empty and not trials.empty:
-        columns = ["trial_id", "row", "classifier", "representation", "seed", "status"]
+        columns = ["trial_id", "row", "classifier", "representation", "budget", "seed", "status"]
         curves = curves.merge(trials[columns], on="trial_id", how="inner")
     query_sets = store.table("query_sets").to_pandas()
     if trials.empty and query_sets.empty:

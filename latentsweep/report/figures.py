@@ -42,6 +42,14 @@ def _panels(count: int, columns: int = 2):
     return figure, list(axes.flat[:count])
 
 
+def axis_label(column: str) -> str:
+    """A curves column as an axis names it: 'validation accuracy', 'held-out validation macro F1', ..."""
+    for prefix, words in (("heldout_val_", "held-out validation "), ("val_", "validation "), ("train_", "training ")):
+        if column.startswith(prefix):
+            return words + column[len(prefix) :].replace("_", " ").replace("f1", "F1")
+    return column
+
+
 def _short(representation: str) -> str:
     return representation if len(representation) <= 40 else representation[:37] + "..."
 
@@ -79,14 +87,14 @@ def learning_curves(curves, strategies: list[str], title: str, stem: Path, colum
             )
         axis.set_title(_short(representation), fontsize=10)
         axis.set_xlabel("labelled examples")
-        axis.set_ylabel("validation accuracy" if column == "val_accuracy" else "training accuracy")
+        axis.set_ylabel(axis_label(column))
         axis.grid(alpha=0.3)
         axis.legend(fontsize=7, loc="best")
     figure.suptitle(title)
     return save_figure(figure, stem)
 
 
-def all_seeds(curves, strategies: list[str], stem: Path) -> list[Path]:
+def all_seeds(curves, strategies: list[str], stem: Path, column: str = "val_accuracy") -> list[Path]:
     """Every seed's validation curve as a thin line (thesis Fig 5.22), one panel per representation x strategy."""
     chosen = curves[curves.row.isin(strategies) & (curves.status == "ok")]
     pairs = list(dict.fromkeys(zip(chosen.representation, chosen.row, strict=True)))[:16]
@@ -100,20 +108,20 @@ def all_seeds(curves, strategies: list[str], stem: Path) -> list[Path]:
         part = chosen[(chosen.representation == representation) & (chosen.row == strategy)]
         for _, rows in _series(part, [strategy]):
             for seed, run in rows.groupby("seed"):
-                axis.plot(run.n_labeled, run.val_accuracy, linewidth=0.8, alpha=0.8, color=colour[seed])
+                axis.plot(run.n_labeled, run[column], linewidth=0.8, alpha=0.8, color=colour[seed])
         axis.set_title(f"{strategy}\n{_short(representation)}", fontsize=8)
         axis.set_xlabel("labelled examples", fontsize=8)
-        axis.set_ylabel("validation accuracy", fontsize=8)
+        axis.set_ylabel(axis_label(column), fontsize=8)
         axis.grid(alpha=0.3)
     shown = seeds if len(seeds) <= 20 else [*seeds[:10], *seeds[-10:]]  # a legend of 20 entries at most
     handles = [pyplot.Line2D([], [], color=colour[seed], linewidth=1.5, label=f"seed {seed}") for seed in shown]
     figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 10), fontsize=8)
-    figure.suptitle("every seed's validation accuracy (one colour per seed, the same in every panel)")
+    figure.suptitle(f"every seed's {axis_label(column)} (one colour per seed, the same in every panel)")
     return save_figure(figure, stem)
 
 
-def train_and_validation(curves, strategies: list[str], stem: Path) -> list[Path]:
-    """Validation (left) and training (right) accuracy per representation, as thesis Figs 5.9-5.21."""
+def train_and_validation(curves, strategies: list[str], stem: Path, column: str = "val_accuracy") -> list[Path]:
+    """Validation (left, `column`) and training (right) accuracy per representation, as thesis Figs 5.9-5.21."""
     chosen = curves[curves.row.isin(strategies) & (curves.status == "ok")]
     representations = list(dict.fromkeys(chosen.representation))
     if not representations:
@@ -123,13 +131,11 @@ def train_and_validation(curves, strategies: list[str], stem: Path) -> list[Path
     )
     for row_axes, representation in zip(axes, representations, strict=True):
         part = chosen[chosen.representation == representation]
-        for column, axis in zip(("val_accuracy", "train_accuracy"), row_axes, strict=True):
+        for shown, axis in zip((column, "train_accuracy"), row_axes, strict=True):
             for label, rows in _series(part, strategies):
-                mean = rows.groupby("n_labeled")[column].mean()
+                mean = rows.groupby("n_labeled")[shown].mean()
                 axis.plot(mean.index, mean.to_numpy(), marker=".", label=label)
-            axis.set_title(
-                f"{'validation' if column == 'val_accuracy' else 'training'}: {_short(representation)}", fontsize=9
-            )
+            axis.set_title(f"{axis_label(shown)}: {_short(representation)}", fontsize=9)
             axis.set_xlabel("labelled examples")
             axis.grid(alpha=0.3)
         row_axes[0].legend(fontsize=7, loc="best")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .data import ALL_LABELS
+from .data import ACCURACY, ALL_LABELS, Metric
 from .statistics import confidence_interval, holm, mean_std, paired_comparison
 
 
@@ -20,34 +20,43 @@ def _groups(by_classifier: bool) -> list[str]:
 
 
 def summary_table(
-    trials: pd.DataFrame, curves: pd.DataFrame, at: Sequence[int] = (), fraction: float = 0.95
+    trials: pd.DataFrame,
+    curves: pd.DataFrame,
+    at: Sequence[int] = (),
+    fraction: float = 0.95,
+    *,
+    metric: Metric = ACCURACY,
+    n_classes: int | None = None,
 ) -> pd.DataFrame:
-    """One row per representation (x classifier) x strategy: n seeds, final test accuracy mean and
-    corrected std, mean validation accuracy at each label count in `at`, the area under the validation
+    """One row per representation (x classifier) x strategy: n seeds, the final test score (`metric`) mean
+    and corrected std, the mean validation score at each label count in `at`, the area under the validation
     curve (mean, 95% CI), and the labels at which the mean validation curve first reaches `fraction` of
-    the best final validation accuracy among the strategies of its representation."""
+    the best final validation score among the strategies of its representation; with `n_classes`, the
+    trained labels per class at the end (`labels_per_class`)."""
     ok = trials[trials.status == "ok"]
     if ok.empty:
         return pd.DataFrame()
     by_classifier = ok["classifier"].nunique() > 1
     keys = _groups(by_classifier)
     ok_curves = curves[curves.trial_id.isin(ok.trial_id)]
-    mean_curves = ok_curves.groupby([*keys, "n_labeled"])["val_accuracy"].mean()
+    mean_curves = ok_curves.groupby([*keys, "n_labeled"])[metric.curve].mean()
     rows = []
     for key, group in ok.groupby(keys, sort=False):
         key = key if isinstance(key, tuple) else (key,)
-        test_mean, test_std = mean_std(group["final_test_accuracy"])
-        auc_mean, _ = mean_std(group["val_accuracy_auc"])
-        low, high = confidence_interval(group["val_accuracy_auc"], bounds=(0.0, 1.0))  # an accuracy's area
+        test_mean, test_std = mean_std(group[metric.test])
+        auc_mean, _ = mean_std(group[metric.auc])
+        low, high = confidence_interval(group[metric.auc], bounds=(0.0, 1.0))  # a score's area
         row = dict(zip(keys, key, strict=True))
         row["strategy"] = row.pop("row")
         row.update(n=len(group), test_mean=test_mean, test_std=test_std)
+        if n_classes:
+            first = group.iloc[0]
+            trained = first.budget_initial + first.budget_iterations * first.budget_batch
+            row["labels_per_class"] = float(trained) / n_classes
         curve = mean_curves.loc[key] if key in mean_curves.index.droplevel(-1) else pd.Series(dtype=float)
         for labels in at:
             row[f"val_at_{labels}"] = float(curve.get(labels, math.nan))
-        row.update(
-            auc_mean=auc_mean, auc_ci_low=low, auc_ci_high=high, final_val=float(group["final_val_accuracy"].mean())
-        )
+        row.update(auc_mean=auc_mean, auc_ci_low=low, auc_ci_high=high, final_val=float(group[metric.final_val].mean()))
         row["_curve"] = curve
         rows.append(row)
     table = pd.DataFrame(rows)
@@ -67,8 +76,8 @@ def summary_table(
     return table.drop(columns=["_all", "_score"]).reset_index(drop=True)
 
 
-def comparisons_table(trials: pd.DataFrame, baseline: str = "random") -> pd.DataFrame:
-    """Paired comparisons of final test accuracy over shared seeds, per representation (x classifier):
+def comparisons_table(trials: pd.DataFrame, baseline: str = "random", *, metric: Metric = ACCURACY) -> pd.DataFrame:
+    """Paired comparisons of the final test score over shared seeds, per representation (x classifier):
     each strategy against the baseline and against the best (by mean), Wilcoxon signed-rank and paired
     t p-values, each Holm-corrected over its representation's family, and Cohen's d_z."""
     ok = trials[(trials.status == "ok") & (trials.row != ALL_LABELS)]
@@ -79,7 +88,7 @@ def comparisons_table(trials: pd.DataFrame, baseline: str = "random") -> pd.Data
     rows = []
     for scope_key, group in ok.groupby(scope, sort=False):
         scope_key = scope_key if isinstance(scope_key, tuple) else (scope_key,)
-        by_seed = group.pivot_table(index="seed", columns="row", values="final_test_accuracy", aggfunc="mean")
+        by_seed = group.pivot_table(index="seed", columns="row", values=metric.test, aggfunc="mean")
         means = by_seed.mean().sort_values(ascending=False)
         best = means.index[0]
         family = []
@@ -114,13 +123,13 @@ def comparisons_table(trials: pd.DataFrame, baseline: str = "random") -> pd.Data
     return pd.DataFrame(rows, columns=columns)
 
 
-def classifier_table(trials: pd.DataFrame) -> pd.DataFrame:
-    """Tables 5.2/5.3: mean test accuracy of each classifier (rows) trained on every pool label of each
+def classifier_table(trials: pd.DataFrame, *, metric: Metric = ACCURACY) -> pd.DataFrame:
+    """Tables 5.2/5.3: the mean test score of each classifier (rows) trained on every pool label of each
     representation (columns); empty when no full-data rows are stored."""
     full = trials[(trials.status == "ok") & (trials.row == ALL_LABELS)]
     if full.empty:
         return pd.DataFrame()
-    table = full.pivot_table(index="classifier", columns="representation", values="final_test_accuracy", aggfunc="mean")
+    table = full.pivot_table(index="classifier", columns="representation", values=metric.test, aggfunc="mean")
     return table.sort_index()
 
 
@@ -168,12 +177,13 @@ def markdown(table: pd.DataFrame, digits: int = 4) -> str:
     return "\n".join(lines)
 
 
-def readable_summary(table: pd.DataFrame) -> pd.DataFrame:
+def readable_summary(table: pd.DataFrame, metric: Metric = ACCURACY) -> pd.DataFrame:
     """The summary with 'mean +- std' and '[low, high]' cells, as a paper prints it."""
     if table.empty:
         return table
     shown = table.copy()
-    shown["test accuracy"] = [
+    test = f"test {metric.label}"
+    shown[test] = [
         f"{m:.4f} +- {s:.4f}" if math.isfinite(s) else f"{m:.4f}"
         for m, s in zip(table.test_mean, table.test_std, strict=True)
     ]
@@ -183,6 +193,7 @@ def readable_summary(table: pd.DataFrame) -> pd.DataFrame:
     ]
     drop = ["test_mean", "test_std", "auc_mean", "auc_ci_low", "auc_ci_high"]
     shown = shown.drop(columns=drop)
-    first = [c for c in ("representation", "classifier", "strategy", "n", "test accuracy") if c in shown]
+    shown = shown.rename(columns={"labels_per_class": "labels/class"})
+    first = [c for c in ("representation", "classifier", "strategy", "n", "labels/class", test) if c in shown]
     middle = [c for c in shown.columns if c.startswith("val_at_")]
     return shown[[*first, *middle, "val AULC [95% CI]", *[c for c in shown.columns if c.startswith("labels_to_")]]]

@@ -60,16 +60,19 @@ def study_figures(study, folder: Path) -> list[Path]:
     return paths
 
 
-def final_table(store, specs: dict, strategies: dict, seeds) -> str:
-    """Test accuracy of best, random and reference on the fresh seeds, and paired tests against the best."""
+def final_table(store, specs: dict, strategies: dict, seeds, *, metric: str = "accuracy") -> str:
+    """The test score (`metric`) of best, random and reference on the fresh seeds, and paired tests against
+    the best."""
     from .statistics import mean_std, paired_comparison
 
-    trials = store.table("trials", ["trial_id", "final_test_accuracy", "status"]).to_pandas().set_index("trial_id")
+    column = f"final_test_{metric}"
+    trials = store.table("trials", ["trial_id", column, "status"]).to_pandas().set_index("trial_id")
     accuracy = {
-        name: [float(trials.loc[s.id, "final_test_accuracy"]) if s.id in trials.index else float("nan") for s in group]
+        name: [float(trials.loc[s.id, column]) if s.id in trials.index else float("nan") for s in group]
         for name, group in specs.items()
     }
-    lines = [f"final comparison on {len(seeds)} fresh seeds ({seeds[0]}..{seeds[-1]}), test accuracy:"]
+    shown = metric.replace("_", " ")
+    lines = [f"final comparison on {len(seeds)} fresh seeds ({seeds[0]}..{seeds[-1]}), test {shown}:"]
     for name, values in accuracy.items():
         mean, std = mean_std(values)
         line = f"  {name:9s} {mean:.4f} +- {std:.4f}  {strategies[name].label()}"

@@ -12,8 +12,13 @@ import numpy as np
 import pyarrow as pa
 
 from .. import __version__
+from ..engine.metrics import EXTRA_METRICS, METRICS
 
 SCHEMA_VERSION = 2
+
+# curve columns beside val_accuracy: the other metrics on the validation labels (paid ones where the budget
+# buys them) and, with paid validation, every metric on the data set's free validation part
+CURVE_SCORES = (*(f"val_{name}" for name in EXTRA_METRICS), *(f"heldout_val_{name}" for name in METRICS))
 
 TRIALS = pa.schema(
     [
@@ -46,11 +51,14 @@ TRIALS = pa.schema(
         ("budget_initial", pa.int64()),
         ("budget_batch", pa.int64()),
         ("budget_iterations", pa.int64()),
+        ("budget_name", pa.string()),
+        ("budget_validation", pa.int64()),
         ("status", pa.string()),
         ("error", pa.string()),
         ("final_test_accuracy", pa.float64()),
         ("final_val_accuracy", pa.float64()),
         ("val_accuracy_auc", pa.float64()),
+        *((f"final_test_{name}", pa.float64()) for name in EXTRA_METRICS),
         ("n_labeled", pa.int64()),
         ("seconds", pa.float64()),
         ("fit_seconds", pa.float64()),
@@ -81,6 +89,7 @@ CURVES = pa.schema(
         ("train_accuracy", pa.float64()),
         ("fit_seconds", pa.float64()),
         ("selection_seconds", pa.float64()),
+        *((name, pa.float64()) for name in CURVE_SCORES),
     ],
     metadata={"latentsweep_schema_version": str(SCHEMA_VERSION)},
 )
@@ -178,11 +187,14 @@ def trial_tables(result, sweep: str, attempts: int = 1, tags: dict | None = None
         "budget_initial": spec.budget.initial,
         "budget_batch": spec.budget.batch,
         "budget_iterations": spec.budget.iterations,
+        "budget_name": spec.budget.name,
+        "budget_validation": spec.budget.validation,
         "status": result.status,
         "error": result.error,
         "final_test_accuracy": result.test_accuracy,
         "final_val_accuracy": result.final_val_accuracy,
         "val_accuracy_auc": learning_curve_area(n_labeled, val),
+        **{f"final_test_{name}": result.test_scores.get(name, float("nan")) for name in EXTRA_METRICS},
         "n_labeled": n_labeled[-1] if n_labeled else 0,
         "seconds": result.seconds,
         "fit_seconds": float(sum(row.fit_seconds for row in rows)),
@@ -209,6 +221,7 @@ def trial_tables(result, sweep: str, attempts: int = 1, tags: dict | None = None
         "train_accuracy": [row.train_accuracy for row in rows],
         "fit_seconds": [row.fit_seconds for row in rows],
         "selection_seconds": [row.selection_seconds for row in rows],
+        **{name: [row.scores.get(name) for row in rows] for name in CURVE_SCORES},
     }
     queries = {
         "trial_id": [spec.id] * len(rows),

@@ -1,7 +1,10 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
 from latentsweep.engine import StrategySpec, TrialSpec, run_pack, run_trial
+from latentsweep.engine.pack import paid_validation
 from latentsweep.errors import SpecError
 from latentsweep.registry import Param
 from latentsweep.strategies import BATCH_SELECTION
@@ -183,3 +186,60 @@ def test_todays_strategies_run_in_the_loop_alone_and_in_a_pack_alike(digits_late
     assert alone.queried_indices().shape == (60,) and np.unique(alone.queried_indices()).size == 60
     packed = run_pack(digits_latent, [spec(seed=1, uncertainty="margin"), trial])[1]
     np.testing.assert_array_equal(packed.queried_indices(), alone.queried_indices())
+
+
+def test_every_iteration_and_the_end_score_balanced_accuracy_and_macro_f1(digits_latent):
+    from sklearn.metrics import balanced_accuracy_score, f1_score
+
+    result = run_trial(digits_latent, spec(uncertainty="margin", batch="top-k", seed=5))
+    for row in result.iterations:
+        assert 0.0 < row.scores["val_balanced_accuracy"] <= 1.0 and 0.0 < row.scores["val_macro_f1"] <= 1.0
+        assert "heldout_val_accuracy" not in row.scores  # the free validation part is the validation
+    assert set(result.test_scores) == {"balanced_accuracy", "macro_f1"}
+    # the same model predicts the test part once more here: its metrics equal scikit-learn's
+    from latentsweep.engine.pack import _Pack
+
+    pack = _Pack(digits_latent, [result.spec], None, (), {})
+    pack._fit(list(pack.members), 0)
+    predicted = pack.model.predict(pack.pool.new_tensor(digits_latent.test)).numpy()[0]
+    scores = pack._scores(
+        pack.pool.new_tensor(digits_latent.test), pack.pool.new_tensor(digits_latent.test_labels).long()
+    )
+    assert scores["balanced_accuracy"].item() == pytest.approx(
+        balanced_accuracy_score(digits_latent.test_labels, predicted), abs=1e-6
+    )
+    assert scores["macro_f1"].item() == pytest.approx(f1_score(digits_latent.test_labels, predicted, average="macro"))
+
+
+def test_paid_validation_is_labelled_first_counted_and_never_trained_on(digits_latent):
+    budget = dataclasses.replace(SMALL_BUDGET, validation=50)
+    trial = dataclasses.replace(spec(uncertainty="entropy", batch="top-k", seed=2), budget=budget)
+    result = run_trial(digits_latent, trial)
+    assert result.status == "ok", result.error
+    assert [row.n_labeled for row in result.iterations] == [70, 80, 90, 100, 110]
+    validation = paid_validation(digits_latent, trial)
+    assert validation.shape == (50,) and np.unique(validation).size == 50
+    assert not np.isin(result.queried_indices(), validation).any()  # neither queried nor trained on
+    np.testing.assert_array_equal(validation, paid_validation(digits_latent, dataclasses.replace(trial, seed=2)))
+    assert not np.array_equal(validation, paid_validation(digits_latent, dataclasses.replace(trial, seed=3)))
+    for row in result.iterations:  # both validation sets are measured
+        assert row.val_accuracy * 50 == pytest.approx(round(row.val_accuracy * 50), abs=1e-4)  # 50 paid labels
+        assert 0.0 < row.scores["heldout_val_accuracy"] <= 1.0
+    free = run_trial(digits_latent, spec(uncertainty="entropy", batch="top-k", seed=2))
+    assert [row.val_accuracy for row in free.iterations] != [row.val_accuracy for row in result.iterations]
+
+
+def test_paid_validation_leaves_a_trial_without_it_unchanged_and_packs_alike(digits_latent):
+    budget = dataclasses.replace(SMALL_BUDGET, validation=30)
+    assert (
+        dataclasses.replace(spec(uncertainty="margin"), budget=dataclasses.replace(SMALL_BUDGET)).id
+        == spec(uncertainty="margin").id
+    )
+    trials = [
+        dataclasses.replace(spec(uncertainty=u, seed=s), budget=budget) for u, s in (("margin", 1), ("random", 4))
+    ]
+    packed = run_pack(digits_latent, trials)
+    for trial, result in zip(trials, packed, strict=True):
+        alone = run_trial(digits_latent, trial)
+        np.testing.assert_array_equal(alone.queried_indices(), result.queried_indices())
+        assert [r.val_accuracy for r in alone.iterations] == [r.val_accuracy for r in result.iterations]

@@ -84,7 +84,7 @@ def test_posterior_measures_are_refused_on_pixels(write_config):
 
 def test_a_budget_larger_than_the_pool_is_refused(write_config):
     config = load_config(write_config())
-    config = dataclasses.replace(config, budget=BudgetSpec(initial=100, batch=100, iterations=29))
+    config = dataclasses.replace(config, budgets=(BudgetSpec(initial=100, batch=100, iterations=29),))
     with pytest.raises(ConfigError, match="budget: 100 \\+ 29 x 100 = 3000 labels, but the pool of digits has 1137"):
         make_plan(config, load_splits("digits"), {})
 

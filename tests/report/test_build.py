@@ -133,3 +133,19 @@ def test_explore_writes_every_latent_figure(digits_sweep, tmp_path, capsys):
     assert f"{pixels}_used_dimensions" in stems and f"{pixels}_reconstructions" not in stems
     assert main(["explore", str(digits_sweep), "--representation", "no-such-id"]) == 2
     assert "--representation no-such-id: not a cached representation" in capsys.readouterr().err
+
+
+def test_a_metric_the_store_never_measured_is_refused_and_accuracy_still_reports(tmp_path, capsys):
+    """The committed store was written before balanced accuracy and macro F1 were measured."""
+    import shutil
+    from pathlib import Path
+
+    stored = Path(__file__).parent.parent / "stored" / "before-params" / "results" / "stored"
+    shutil.copytree(stored, tmp_path / "stored")
+    assert main(["report", str(tmp_path / "stored"), "--out", str(tmp_path / "a"), "--metric", "macro_f1"]) == 2
+    error = capsys.readouterr().err
+    assert "--metric macro_f1: " in error and "stores no macro F1" in error and error.count("\n") == 1
+    assert not (tmp_path / "a").exists()  # refused before anything is written
+    assert main(["report", str(tmp_path / "stored"), "--out", str(tmp_path / "b")]) == 0
+    summary = pd.read_csv(tmp_path / "b" / "summary.csv")
+    assert "budget" not in summary and summary.test_mean.between(0, 1).all()
