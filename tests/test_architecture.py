@@ -11,7 +11,7 @@ ALLOWED = {
     "optuna": {"orchestrator", "report"},
     "matplotlib": {"report"},
     "rich": {"orchestrator"},
-    "torch": {"models", "engine", "workers", "orchestrator", "report", "results"},
+    "torch": {"models", "classifiers", "engine", "workers", "orchestrator", "report", "results", "testing"},
 }
 
 

@@ -455,6 +455,116 @@ CASES = {
         config_case(BASE, ("batch_size = 20", "batch_size = 20\n[classifier.grid]\nhidden = 3")),
         "classifier.grid.hidden = 3: expected a list",
     ),
+    # [classifier] kinds
+    "unknown classifier kind": (
+        config_case(BASE, ("[classifier]", "[classifier]\nkind = 'svm'")),
+        "classifier.kind = 'svm': expected one of ensemble, logistic, mlp, sklearn",
+    ),
+    "a classifier key its kind does not use": (
+        config_case(BASE, ("[classifier]", "[classifier]\nkind = 'logistic'")),
+        "classifier.hidden: not used by classifier kind 'logistic'",
+    ),
+    "an ensemble of one": (
+        config_case(BASE, ("[classifier]", "[classifier]\nkind = 'ensemble'\nmembers = 1")),
+        "classifier.members = 1: expected an integer in [2, 100]",
+    ),
+    "an estimator that does not import": (
+        config_case(
+            BASE,
+            (
+                "[classifier]\nhidden = [16]\nepochs = 1\nbatch_size = 20",
+                "[classifier]\nkind = 'sklearn'\nestimator = 'sklearn.svm.SVCX'",
+            ),
+        ),
+        "classifier.estimator = 'sklearn.svm.SVCX': sklearn.svm has no class SVCX",
+    ),
+    "an estimator of a module that is not installed": (
+        config_case(
+            BASE,
+            (
+                "[classifier]\nhidden = [16]\nepochs = 1\nbatch_size = 20",
+                "[classifier]\nkind = 'sklearn'\nestimator = 'xgboostx.XGBClassifier'",
+            ),
+        ),
+        "classifier.estimator = 'xgboostx.XGBClassifier': cannot import xgboostx",
+    ),
+    "an estimator that is not a classifier": (
+        config_case(
+            BASE,
+            (
+                "[classifier]\nhidden = [16]\nepochs = 1\nbatch_size = 20",
+                "[classifier]\nkind = 'sklearn'\nestimator = 'sklearn.linear_model.Ridge'",
+            ),
+        ),
+        "classifier.estimator = 'sklearn.linear_model.Ridge': not a scikit-learn classifier",
+    ),
+    "an estimator without predict_proba": (
+        config_case(
+            BASE,
+            (
+                "[classifier]\nhidden = [16]\nepochs = 1\nbatch_size = 20",
+                "[classifier]\nkind = 'sklearn'\nestimator = 'sklearn.svm.SVC'",
+            ),
+        ),
+        "classifier.estimator = 'sklearn.svm.SVC': has no predict_proba (set probability = true)",
+    ),
+    "an estimator argument it does not take": (
+        config_case(
+            BASE,
+            (
+                "[classifier]\nhidden = [16]\nepochs = 1\nbatch_size = 20",
+                "[classifier]\nkind = 'sklearn'\nestimator = 'sklearn.ensemble.RandomForestClassifier'\n"
+                "params = { trees = 5 }",
+            ),
+        ),
+        "classifier.params: sklearn.ensemble.RandomForestClassifier does not accept them",
+    ),
+    "an estimator argument out of range": (
+        config_case(
+            BASE,
+            (
+                "[classifier]\nhidden = [16]\nepochs = 1\nbatch_size = 20",
+                "[classifier]\nkind = 'sklearn'\nestimator = 'sklearn.ensemble.RandomForestClassifier'\n"
+                "params = { n_estimators = 0 }",
+            ),
+        ),
+        "classifier.params: The 'n_estimators' parameter of RandomForestClassifier must be",
+    ),
+    "estimator for the mlp": (
+        config_case(BASE, ("[classifier]", "[classifier]\nestimator = 'sklearn.svm.SVC'")),
+        "classifier.estimator: not used by classifier kind 'mlp'",
+    ),
+    "BADGE with an SVC": (
+        config_case(
+            BASE,
+            (
+                "[classifier]\nhidden = [16]\nepochs = 1\nbatch_size = 20",
+                "[classifier]\nkind = 'sklearn'\nestimator = 'sklearn.svm.SVC'\nparams = { probability = true }",
+            ),
+            ('uncertainty = "margin"', 'batch = "badge"'),
+        ),
+        "strategies: badge needs gradient_embedding, which classifier (SVC(probability=True), kind 'sklearn') does "
+        "not provide",
+    ),
+    "vote entropy without a committee": (
+        config_case(BASE, ('uncertainty = "margin"', 'uncertainty = "vote-entropy"')),
+        "strategies: vote-entropy/top-k needs ensemble_probabilities, which classifier (MLP 16, dropout 0.2, kind "
+        "'mlp') does not provide",
+    ),
+    "tune: vote entropy without a committee": (
+        config_case(
+            TUNE, ("gamma = [0.0, 1.0]", "gamma = [0.0, 1.0]\nuncertainty = ['margin', 'vote-entropy']"), command="tune"
+        ),
+        "tune: uncertainty 'vote-entropy' needs ensemble_probabilities, which the classifier",
+    ),
+    "tune: a classifier field the kind does not use": (
+        config_case(
+            TUNE,
+            ("gamma = [0.0, 1.0]", "gamma = [0.0, 1.0]\n[tune.space.classifier]\nmembers = [2, 4]"),
+            command="tune",
+        ),
+        "tune.space.classifier.members: unknown key",
+    ),
     # [budget]
     "initial zero": (config_case(BASE, ("initial = 20", "initial = 0")), "budget.initial = 0"),
     "batch zero": (config_case(BASE, ("batch = 10", "batch = 0")), "budget.batch = 0"),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..classifiers import CLASSIFIERS
 from ..data import DATASETS, LONG_TAIL_ORDERS, SPLIT_RULES, DatasetKind
 from ..engine.kinds import REPRESENTATION_KINDS
 from ..engine.metrics import METRICS
@@ -324,26 +325,57 @@ def read_strategies(value: Any) -> tuple[StrategySpec, ...]:
 # -- the sweep -----------------------------------------------------------------------------------
 
 
-_CLASSIFIER_KEYS = {"hidden", *CLASSIFIER_PARAMS}
+ESTIMATOR_KEYS = ("estimator", "params")  # a kind declaring `estimator`: the import path and its arguments
 
 
-def _classifier_value(path: str, key: str, value: Any) -> Any:
+def classifier_keys() -> set[str]:
+    """Keys of a [classifier] table: kind, the common fields, every kind's own parameters, an estimator's."""
+    own = {name for kind in CLASSIFIERS for name in CLASSIFIERS.declared(kind).params}
+    return {"kind", "hidden", *CLASSIFIER_PARAMS, *own, *ESTIMATOR_KEYS}
+
+
+def _classifier_value(path: str, key: str, value: Any, declared) -> Any:
     if key == "hidden":
         return read.integers(path, value, 1, LAYER_LIMIT)
-    return read.param(path, value, CLASSIFIER_PARAMS[key])
+    if key == "estimator":
+        return read.string(path, value)
+    if key == "params":
+        return tuple(read.table(path, value).items())
+    return read.param(path, value, CLASSIFIER_PARAMS.get(key) or declared.params[key])
 
 
-def read_classifier(value: Any, path: str = "classifier") -> ClassifierSpec:
-    """One [classifier] table."""
+def read_classifier(value: Any, path: str = "classifier", *, drop_unused: bool = False) -> ClassifierSpec:
+    """One [classifier] table: `kind` (default mlp) and the keys that kind declares it uses; a scikit-learn
+    estimator is imported and checked here. `drop_unused`: leave out keys the kind does not use (a grid)."""
     classifier = read.table(path, value)
-    read.check_keys(path, classifier, _CLASSIFIER_KEYS)
-    fields = {k: _classifier_value(f"{path}.{k}", k, v) for k, v in classifier.items()}
-    return read.build(path, ClassifierSpec, **fields)
+    read.check_keys(path, classifier, classifier_keys())
+    kind = read.choice(f"{path}.kind", classifier.get("kind", "mlp"), sorted(CLASSIFIERS))
+    declared = CLASSIFIERS.declared(kind)
+    uses = _classifier_uses(kind)
+    fields: dict[str, Any] = {"kind": kind}
+    own = {}
+    for key, item in classifier.items():
+        if key == "kind" or (key not in uses and drop_unused):
+            continue
+        if key not in uses:
+            raise ConfigError(f"{path}.{key}: not used by classifier kind {kind!r}")
+        found = _classifier_value(f"{path}.{key}", key, item, declared)
+        if key in declared.params:
+            own[key] = found
+        else:
+            fields["estimator_params" if key == "params" else key] = found
+    spec = read.build(path, ClassifierSpec, **fields, params=tuple(own.items()))
+    if declared.estimator:
+        from ..classifiers.estimators import check_estimator
+
+        read.build(path, lambda: check_estimator(spec.estimator, dict(spec.estimator_params)))
+    return spec
 
 
 def read_classifiers(value: Any) -> tuple[ClassifierSpec, ...]:
     """[classifier] (one), [[classifier]] (a list) or [classifier.grid] (lists of values, expanded as a
-    cartesian product with the table's other keys fixed): the MLPs every trial is run with."""
+    cartesian product with the table's other keys fixed; a grid over `kind` applies each key to the kinds
+    that use it): the learners every trial is run with."""
     if isinstance(value, list):
         if not value:
             raise read.fail("classifier", value, "one or more [[classifier]] tables")
@@ -352,16 +384,27 @@ def read_classifiers(value: Any) -> tuple[ClassifierSpec, ...]:
     if "grid" not in table:
         return (read_classifier(table),)
     grid = read.table("classifier.grid", table["grid"])
-    read.check_keys("classifier.grid", grid, _CLASSIFIER_KEYS)
+    read.check_keys("classifier.grid", grid, classifier_keys())
     fixed = {k: v for k, v in table.items() if k != "grid"}
     axes = {
         key: read.array(f"classifier.grid.{key}", values) if key == "hidden" or isinstance(values, list) else [values]
         for key, values in grid.items()
     }
+    kinds = [read.choice("classifier.grid.kind", k, sorted(CLASSIFIERS)) for k in axes.get("kind", [])]
+    for key in grid:
+        if kinds and key != "kind" and not any(key in _classifier_uses(kind) for kind in kinds):
+            raise ConfigError(f"classifier.grid.{key}: used by none of the kinds {', '.join(kinds)}")
     specs = []
     for combination in itertools.product(*axes.values()):
-        specs.append(read_classifier({**fixed, **dict(zip(axes, combination, strict=True))}, "classifier.grid"))
+        fields = {**fixed, **dict(zip(axes, combination, strict=True))}
+        specs.append(read_classifier(fields, "classifier.grid", drop_unused=bool(kinds)))
     return tuple(dict.fromkeys(specs))
+
+
+def _classifier_uses(kind: str) -> set[str]:
+    """The [classifier] keys a kind reads."""
+    declared = CLASSIFIERS.declared(kind)
+    return {*declared.uses, *declared.params, *(ESTIMATOR_KEYS if declared.estimator else ())}
 
 
 def read_budget(value: Any, path: str = "budget") -> BudgetSpec:

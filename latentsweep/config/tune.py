@@ -6,7 +6,9 @@ and ray tables, and a [tune] table with the search instead of [strategies].
                   in_flight (one per worker), startup_trials (5), final_seeds (5), storage, study
 [tune.fixed]      strategy fields held fixed (any strategy key)
 [tune.space]      searched strategy fields: a number range [low, high] or {low, high, log}, names or
-                  numbers as choices ["margin", "entropy"] or {choices = [...]}
+                  numbers as choices ["margin", "entropy"] or {choices = [...]}; and the classifier's:
+                  `classifier.NAME` (a field or parameter its kind uses) and `classifier.params.NAME` (an
+                  estimator's argument), searched the same way
 [tune.reference]  the strategy the best one is compared with at the end, besides random (margin top-k)
 
 `seeds` is the number (or list) of search seeds each Optuna trial runs; the final comparison uses
@@ -23,9 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..classifiers import CLASSIFIERS
 from ..engine.metrics import METRICS
-from ..engine.specs import BudgetSpec, ClassifierSpec, RepresentationSpec
+from ..engine.specs import CLASSIFIER_PARAMS, BudgetSpec, ClassifierSpec, RepresentationSpec
 from ..engine.strategy import END, NAMES, StrategySpec, simplex_groups, strategy_keys
+from ..errors import SpecError
 from ..strategies import BATCH_SELECTION
 from . import readers as read
 from .readers import ConfigError
@@ -106,6 +110,7 @@ class TuneConfig:
     ray: RayConfig = field(default_factory=RayConfig)
     plugins: tuple[str, ...] = ()
     source: Path | None = None
+    classifier_space: dict = field(default_factory=dict)  # 'classifier.NAME' / 'classifier.params.NAME' -> dimension
 
     @property
     def study_name(self) -> str:
@@ -117,8 +122,12 @@ class TuneConfig:
         return tuple(range(start, start + self.settings.final_seeds))
 
 
-def _dimension(path: str, key: str, value: Any) -> Range | Choice:
-    """One searched field: a range or a choice, checked against what the field accepts."""
+_STRATEGY = object()  # a dimension's field is a strategy key (its declaration: `strategy_keys`)
+
+
+def _dimension(path: str, key: str, value: Any, declared: Any = _STRATEGY) -> Range | Choice:
+    """One searched field: a range or a choice, checked against what the field accepts: a strategy key's
+    declaration, the given `Param`, or (None) anything a TOML number, string or list of them can be."""
     if isinstance(value, dict):
         read.check_keys(path, value, {"low", "high", "log", "choices"})
         if "choices" in value:
@@ -127,39 +136,53 @@ def _dimension(path: str, key: str, value: Any) -> Range | Choice:
             value = read.array(f"{path}.choices", value["choices"])
             if not value:
                 raise read.fail(f"{path}.choices", value, "at least one choice")
-            return _choice(path, key, value)
+            return _choice(path, key, value, declared)
         read.require(path, value, ("low", "high"))
         low, high = read.number(f"{path}.low", value["low"]), read.number(f"{path}.high", value["high"])
         log = value.get("log", False)
         if not isinstance(log, bool):
             raise read.fail(f"{path}.log", log, "true or false")
-        return _range(path, key, low, high, log)
+        return _range(path, key, low, high, log, declared)
     values = read.array(path, value)
     if not values:
         raise read.fail(path, value, "a range [low, high] or a list of choices")
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
     if numeric and len(values) == 2:
-        return _range(path, key, read.number(f"{path}[0]", values[0]), read.number(f"{path}[1]", values[1]), False)
-    return _choice(path, key, values)
+        low, high = read.number(f"{path}[0]", values[0]), read.number(f"{path}[1]", values[1])
+        return _range(path, key, low, high, False, declared)
+    return _choice(path, key, values, declared)
 
 
-def _range(path: str, key: str, low: float, high: float, log: bool) -> Range:
+def _range(path: str, key: str, low: float, high: float, log: bool, declared: Any = _STRATEGY) -> Range:
     """A searched range, within the range the parameter declares (`registry.Param`)."""
-    declared = strategy_keys()[key]
-    if declared is None:
-        raise read.fail(path, [low, high], f"names to choose from (one of {', '.join(sorted(NAMES[key][0]))})")
-    if not declared.numeric:
+    if declared is _STRATEGY:
+        declared = strategy_keys()[key]
+        if declared is None:
+            raise read.fail(path, [low, high], f"names to choose from (one of {', '.join(sorted(NAMES[key][0]))})")
+    if declared is not None and not declared.numeric:
         raise read.fail(path, [low, high], f"choices: {key!r} is not a number")
     if low > high:
         raise read.fail(path, [low, high], "a range [low, high] with low <= high")
-    if not declared.accepts(low) or not declared.accepts(high):
+    if declared is not None and declared.kind is int:
+        if not (low.is_integer() and high.is_integer()):
+            raise read.fail(path, [low, high], "a range of integers")
+        low, high = int(low), int(high)
+    if declared is not None and (not declared.accepts(low) or not declared.accepts(high)):
         raise read.fail(path, [low, high], f"a range within {declared.expected().split(' in ', 1)[-1]}")
     if log and low <= 0:
         raise read.fail(path, [low, high], "a range of positive numbers on a log scale")
-    return Range(low, high, log, declared.kind is int)
+    return Range(low, high, log, declared is not None and declared.kind is int)
 
 
-def _choice(path: str, key: str, values: list) -> Choice:
+def _choice(path: str, key: str, values: list, declared: Any = _STRATEGY) -> Choice:
+    if declared is not _STRATEGY:
+        for index, item in enumerate(values):
+            scalar = isinstance(item, bool | int | float | str)
+            if declared is not None:
+                read.param(f"{path}[{index}]", item, declared)
+            elif not scalar and not (isinstance(item, list) and all(isinstance(v, int | float) for v in item)):
+                raise read.fail(f"{path}[{index}]", item, "a name, a number or a list of numbers")
+        return Choice(tuple(dict.fromkeys(tuple(v) if isinstance(v, list) else v for v in values)))
     for index, item in enumerate(values):
         if not isinstance(item, bool | int | float | str):
             raise read.fail(f"{path}[{index}]", item, "a name or a number")
@@ -174,8 +197,88 @@ def _choice(path: str, key: str, values: list) -> Choice:
     return Choice(tuple(dict.fromkeys(values)))
 
 
+CLASSIFIER = "classifier"  # [tune.space.classifier]: the classifier's searched fields
+ESTIMATOR_PARAMS = "params"  # [tune.space.classifier.params]: an estimator's searched arguments
+
+
+def classifier_dimensions(value: Any, classifier: ClassifierSpec) -> dict:
+    """[tune.space.classifier]: searched fields of the classifier's kind ('classifier.NAME': a common field
+    it uses or a parameter of its own, within the declared range) and an estimator's arguments
+    ('classifier.params.NAME': numbers or choices, each checked by building the estimator with it)."""
+    table = read.table("tune.space.classifier", value)
+    declared = CLASSIFIERS.declared(classifier.kind)
+    allowed = {*declared.uses, *declared.params, *((ESTIMATOR_PARAMS,) if declared.estimator else ())}
+    read.check_keys("tune.space.classifier", table, allowed)
+    dimensions: dict[str, Range | Choice] = {}
+    for key, item in table.items():
+        path = f"tune.space.classifier.{key}"
+        if key == ESTIMATOR_PARAMS:
+            for name, argument in read.table(path, item).items():
+                dimensions[f"{CLASSIFIER}.{ESTIMATOR_PARAMS}.{name}"] = _estimator_dimension(
+                    f"{path}.{name}", name, argument, classifier
+                )
+            continue
+        param = CLASSIFIER_PARAMS.get(key) or declared.params.get(key)
+        dimension = _dimension(path, key, item, declared=param)
+        if param is None and isinstance(dimension, Range):  # hidden: lists of layer sizes
+            raise read.fail(path, item, "choices of layer sizes, e.g. {choices = [[256], [512, 512]]}")
+        if isinstance(dimension, Choice):
+            for index, option in enumerate(dimension.options):
+                fields = {key: tuple(option) if isinstance(option, list) else option}
+                read.build(f"{path}[{index}]", lambda f=fields: _with(classifier, f))
+        dimensions[f"{CLASSIFIER}.{key}"] = dimension
+    if not dimensions:
+        raise ConfigError("tune.space.classifier: expected at least one searched field")
+    return dimensions
+
+
+def _with(classifier: ClassifierSpec, values: dict) -> ClassifierSpec:
+    """The classifier with some of its fields, own parameters or estimator arguments replaced."""
+    declared = CLASSIFIERS.declared(classifier.kind)
+    own = {k: v for k, v in values.items() if k in declared.params}
+    arguments = {k: v for k, v in values.items() if k.startswith(f"{ESTIMATOR_PARAMS}.")}
+    common = {k: v for k, v in values.items() if k not in own and k not in arguments}
+    return dataclasses.replace(
+        classifier,
+        **common,
+        params=tuple({**dict(classifier.params), **own}.items()),
+        estimator_params=tuple(
+            {**dict(classifier.estimator_params), **{k.split(".", 1)[1]: v for k, v in arguments.items()}}.items()
+        ),
+    )
+
+
+def searched_classifier(classifier: ClassifierSpec, values: dict) -> ClassifierSpec:
+    """The classifier with the values of its searched dimensions ('classifier.NAME' -> value)."""
+    prefix = f"{CLASSIFIER}."
+    return _with(classifier, {k[len(prefix) :]: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
+def _estimator_dimension(path: str, name: str, value: Any, classifier: ClassifierSpec) -> Range | Choice:
+    from ..classifiers.estimators import check_estimator
+
+    dimension = _dimension(path, name, value, declared=None)
+    options = dimension.options if isinstance(dimension, Choice) else (dimension.low, dimension.high)
+    for option in options:
+        try:
+            check_estimator(classifier.estimator, {**dict(classifier.estimator_params), name: option})
+        except SpecError as error:
+            raise ConfigError(f"{path} = {value!r}: {str(error).removeprefix('params: ')}") from None
+    if isinstance(dimension, Range) and all(isinstance(v, int) for v in _raw_ends(value)):
+        dimension = Range(dimension.low, dimension.high, dimension.log, True)
+    return dimension
+
+
+def _raw_ends(value: Any) -> list:
+    return [value["low"], value["high"]] if isinstance(value, dict) else list(value) if isinstance(value, list) else []
+
+
 def _space(value: Any, fixed: dict) -> dict:
-    space = read.table("tune.space", value)
+    """The searched strategy fields of [tune.space] (its `classifier` table is read apart)."""
+    whole = read.table("tune.space", value)
+    space = {k: v for k, v in whole.items() if k != CLASSIFIER}
+    if not space and CLASSIFIER in whole:
+        return {}
     if not space:
         raise ConfigError("tune.space: expected at least one searched field (e.g. gamma = [0.0, 1.0])")
     read.check_keys("tune.space", space, set(strategy_keys()))
@@ -271,10 +374,13 @@ def parse_tune_config(document: dict, base: Path = Path("."), source: Path | Non
             "representations", f"{len(representations)} tables", "exactly one [[representations]] to tune on"
         )
     budget = read_budget(document.get("budget", {}))
+    classifier = read_classifier(document.get("classifier", {}))
     tune = read.table("tune", document["tune"])
     fixed_table = read.table("tune.fixed", tune.get("fixed", {}))
     read.check_keys("tune.fixed", fixed_table, set(strategy_keys()))
     space = _space(tune.get("space", {}), fixed_table)
+    searched = read.table("tune.space", tune.get("space", {})).get(CLASSIFIER)
+    classifier_space = classifier_dimensions(searched, classifier) if searched is not None else {}
     _check_corners(dict(fixed_table), space)
     reference = strategy(
         "tune.reference", read.table("tune.reference", tune.get("reference", {"uncertainty": "margin"}))
@@ -292,7 +398,8 @@ def parse_tune_config(document: dict, base: Path = Path("."), source: Path | Non
         seeds=seeds,
         settings=settings,
         reference=reference,
-        classifier=read_classifier(document.get("classifier", {})),
+        classifier=classifier,
+        classifier_space=classifier_space,
         budget=budget,
         ray=read_ray(document.get("ray", {})),
         plugins=read_plugins(document, base),

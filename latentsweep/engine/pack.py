@@ -1,9 +1,9 @@
 """The active-learning loop (thesis 3.1 (c)-(f), 4.3), run for a pack of K compatible trials in lockstep.
 
 A pack shares the representation, classifier and budget; its members may differ in strategy and seed.
-At every iteration all members hold the same number of labels, so their K MLPs train as one stacked
-ensemble. A member's results depend only on its own spec: its numpy Generator and its MLP's random
-streams are derived from its seed, never from the pack.
+At every iteration all members hold the same number of labels, so their K learners train as one stacked
+model (`classifiers.CLASSIFIERS`). A member's results depend only on its own spec: its numpy Generator and
+its learner's random streams are derived from its seed, never from the pack.
 
 `iterate_pack` yields as it goes: after every iteration one `IterationEvent` per member (its curve row
 and a `MemberState` to continue from), and a `TrialResult` per member when it ends. Given the states of
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..classifiers import CLASSIFIERS, PackModel
 from ..errors import SpecError
-from ..models import MLPShape, StackedMLP, ieee_floats, pick_device
-from ..models.counter_random import stream_key
+from ..models import ieee_floats, pick_device
 from ..strategies import (
     BATCH_SELECTION,
     INITIAL_SELECTION,
@@ -101,6 +101,12 @@ def check_pack(latent: LatentSet, specs: Sequence[TrialSpec]) -> None:
             f"{latent.dataset}/{latent.representation}"
         )
     for member in specs:
+        missing = spec.classifier.lacks(member.strategy.needs())
+        if missing:
+            raise SpecError(
+                f"strategy {member.strategy.label()} needs {', '.join(missing)}, which the classifier "
+                f"{spec.classifier.label()} does not provide"
+            )
         if member.strategy.needs_reconstruction_error() and latent.pool_reconstruction_error is None:
             raise SpecError(
                 f"initial = {member.strategy.initial!r} needs reconstruction errors; {latent.representation} has none"
@@ -208,7 +214,7 @@ class _Pack:
         self.pool = _as_tensor(latent.pool, self.device)
         self.val = _as_tensor(latent.val, self.device)
         self.val_labels = _as_tensor(latent.val_labels, self.device, torch.int64)
-        self.shape = MLPShape(latent.n_features, self.classifier.hidden, latent.n_classes, self.classifier.dropout)
+        self.n_classes = latent.n_classes
         host = socket.gethostname()
         self.members: list[_Member] = []
         for spec in specs:
@@ -231,18 +237,24 @@ class _Pack:
         if len(starts) != 1:
             raise SpecError(f"the members of a pack must resume at the same iteration, got {sorted(starts)}")
         self.start = starts.pop()
-        self.model: StackedMLP | None = None
+        self.model: PackModel | None = None
         self.trained: list[_Member] = []
         self.events: list[PackEvent] = []
 
     def _fit(self, active: list[_Member], iteration: int) -> tuple[np.ndarray, torch.Tensor, torch.Tensor]:
-        """Trains the active members' MLPs as one stack on their labelled sets; returns which stayed finite."""
+        """Trains the active members' learners as one stack on their labelled sets; returns which stayed
+        finite. Each learner's streams are keyed by its member's seed and the iteration."""
         index = torch.tensor(np.stack([m.labelled for m in active]), device=self.device)
         x, y = self.pool[index], torch.tensor(np.stack([m.labels for m in active]), device=self.device)
-        keys = [stream_key(m.spec.seed, "mlp", iteration) for m in active]
-        classifier = self.classifier
-        self.model = StackedMLP(self.shape, keys, self.device, init=classifier.init)
-        finite = self.model.fit(x, y, classifier.epochs, classifier.batch_size, classifier.learning_rate)
+        self.model = CLASSIFIERS[self.classifier.kind](
+            self.classifier,
+            n_features=self.latent.n_features,
+            n_classes=self.n_classes,
+            seeds=[m.spec.seed for m in active],
+            iteration=iteration,
+            device=self.device,
+        )
+        finite = self.model.fit(x, y)
         self.trained = active
         return finite.cpu().numpy(), x, y
 
@@ -290,7 +302,7 @@ class _Pack:
 
     def _scores(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         """Every metric [K] of the trained stack's predictions on x [K, m, .] or shared [m, .]."""
-        return classification_scores(self.model.predict(x), y, self.shape.n_classes)
+        return classification_scores(self.model.predict(x), y, self.n_classes)
 
     def _validation_scores(self, active: list[_Member]) -> dict[str, np.ndarray]:
         """The curve scores [K] of the members' models: on their paid validation sets where the budget has
@@ -320,7 +332,9 @@ class _Pack:
             self.events.append(event)
             member.selection_seconds = 0.0
             if not finite[position]:
-                member.result.error = f"TrainingDivergedError: MLP weights became non-finite at iteration {iteration}"
+                member.result.error = (
+                    f"TrainingDivergedError: {self.classifier.kind} weights became non-finite at iteration {iteration}"
+                )
                 self._end(member)
 
     def _select(self, iteration: int) -> None:

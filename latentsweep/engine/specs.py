@@ -14,8 +14,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..classifiers import CLASSIFIERS, COMMON_FIELDS
 from ..errors import SpecError
 from ..registry import Param
+from ..strategies.needs import LEARNER_SPECIFIC
 from .kinds import REPRESENTATION_KINDS
 from .strategy import StrategySpec
 
@@ -74,41 +76,111 @@ def _checked(spec: Any, params: Mapping[str, Param]) -> None:
 
 @dataclass(frozen=True)
 class ClassifierSpec:
-    """The MLP of thesis 4.2.2: hidden layers, dropout, RMSprop learning rate, batch size, epochs, and its
-    initialisation (`keras`: glorot-uniform weights, zero biases, as the thesis' Keras; `torch`: PyTorch's
-    nn.Linear default)."""
+    """The learner a trial trains after every query: a kind of `classifiers.CLASSIFIERS` (default `mlp`, the
+    MLP of thesis 4.2.2) and the common fields it declares it uses: hidden layers, dropout, RMSprop learning
+    rate, batch size, epochs, initialisation (`keras`: glorot-uniform weights, zero biases, as the thesis'
+    Keras; `torch`: PyTorch's nn.Linear default). Fields a kind does not use are None, so they never enter
+    its ids. `params`: the kind's own parameters (sorted pairs, defaults filled in); `estimator` and
+    `estimator_params`: a scikit-learn estimator's import path and keyword arguments (sorted pairs), for
+    the kind that declares `estimator`."""
 
-    hidden: tuple[int, ...] = (512, 512)
-    dropout: float = 0.2
-    epochs: int = 20
-    batch_size: int = 100
-    learning_rate: float = 1e-3
-    init: str = field(default="keras", metadata={"id_neutral": "keras"})  # the MLP has always been glorot
+    hidden: tuple[int, ...] | None = (512, 512)
+    dropout: float | None = 0.2
+    epochs: int | None = 20
+    batch_size: int | None = 100
+    learning_rate: float | None = 1e-3
+    init: str | None = field(default="keras", metadata={"id_neutral": "keras"})  # the MLP has always been glorot
+    kind: str = field(default="mlp", metadata={"id_neutral": "mlp"})  # the only learner before the registry
+    params: tuple[tuple[str, Any], ...] = ()
+    estimator: str | None = None
+    estimator_params: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "hidden", layers("hidden", self.hidden))
+        if self.kind not in CLASSIFIERS:
+            raise SpecError(
+                f"kind = {self.kind!r}: unknown name; known: {', '.join(sorted(CLASSIFIERS))}", field="kind"
+            )
+        declared = CLASSIFIERS.declared(self.kind)
+        for name in COMMON_FIELDS:
+            if name not in declared.uses:
+                object.__setattr__(self, name, None)
+        if self.hidden is not None:
+            object.__setattr__(self, "hidden", layers("hidden", self.hidden))
         _checked(self, CLASSIFIER_PARAMS)
+        own = {}
+        for name, value in dict(self.params).items():
+            if name not in declared.params:
+                raise SpecError(f"{name} = {value!r}: not a parameter of classifier kind {self.kind!r}", field=name)
+            own[name] = declared.params[name].check(name, value)
+        object.__setattr__(self, "params", tuple(sorted({**declared.defaults(), **own}.items())))
+        if not declared.estimator:
+            for name in ("estimator", "estimator_params"):
+                if getattr(self, name):
+                    raise SpecError(f"{name}: not used by classifier kind {self.kind!r}", field=name)
+            return
+        if not isinstance(self.estimator, str) or not self.estimator:
+            raise SpecError(
+                f"estimator: missing; classifier kind {self.kind!r} needs an import path such as 'sklearn.svm.SVC'",
+                field="estimator",
+            )
+        arguments = dict(self.estimator_params)
+        object.__setattr__(self, "estimator_params", tuple(sorted((k, _frozen(v)) for k, v in arguments.items())))
+
+    @property
+    def packs(self) -> bool:
+        """Whether trials with this learner train in lockstep, many to a pack (else one per pack)."""
+        return CLASSIFIERS.declared(self.kind).packs
+
+    def lacks(self, needs: Collection[str]) -> list[str]:
+        """Which of a strategy's needs its learners cannot give (`strategies.needs.LEARNER_SPECIFIC` outputs
+        its kind does not declare it provides), sorted."""
+        provided = CLASSIFIERS.declared(self.kind).provides
+        return sorted(need for need in needs if need in LEARNER_SPECIFIC and need not in provided)
+
+    def value(self, name: str) -> Any:
+        """A parameter the kind declares for itself."""
+        return dict(self.params)[name]
+
+    def cost(self, n_features: int, n_classes: int) -> int:
+        """Multiply-adds per example of one trial's model (what sizes packs)."""
+        declared = CLASSIFIERS.declared(self.kind)
+        return declared.cost(self, n_features, n_classes) if declared.cost else 0
 
     def label(self, varying: Collection[str] = ()) -> str:
-        """'MLP 512-512, dropout 0.2', and each other field named in `varying` (what differs between the
-        classifiers of one sweep), e.g. 'MLP 32, dropout 0.2, epochs 5, init torch'."""
-        text = f"MLP {'-'.join(map(str, self.hidden))}, dropout {self.dropout:g}"
+        """'MLP 512-512, dropout 0.2' (as its kind declares it), and each other field named in `varying`
+        (what differs between the classifiers of one sweep), e.g. 'MLP 32, dropout 0.2, epochs 5, init torch'."""
+        declared = CLASSIFIERS.declared(self.kind)
+        text = declared.label(self) if declared.label else self.kind
         for name in ("epochs", "batch_size", "learning_rate", "init"):
-            if name in varying:
-                value = getattr(self, name)
+            value = getattr(self, name)
+            if name in varying and value is not None:
                 text += f", {_CLASSIFIER_SHORT[name]} {value:g}" if isinstance(value, float) else f", {name} {value}"
         return text
+
+
+def _frozen(value: Any) -> Any:
+    """A TOML value as a hashable one (lists as tuples, tables as sorted pairs)."""
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value
 
 
 _CLASSIFIER_SHORT = {"learning_rate": "lr"}
 
 
 def varying_fields(specs: Collection[Any]) -> set[str]:
-    """The fields whose values differ between `specs` (dataclasses of one type)."""
+    """The fields that take different values in `specs` (dataclasses of one type), among the specs that set
+    them (a field a classifier kind does not use is None)."""
     specs = list(specs)
     if len(specs) < 2:
         return set()
-    return {f.name for f in dataclasses.fields(specs[0]) if len({repr(getattr(s, f.name)) for s in specs}) > 1}
+    values = {
+        f.name: {repr(getattr(s, f.name)) for s in specs if getattr(s, f.name) is not None}
+        for f in dataclasses.fields(specs[0])
+    }
+    return {name for name, found in values.items() if len(found) > 1}
 
 
 @dataclass(frozen=True)

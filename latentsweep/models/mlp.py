@@ -114,12 +114,15 @@ class StackedMLP:
         epochs: int,
         batch_size: int,
         learning_rate: float = 1e-3,
+        *,
+        weight_decay: float = 0.0,
     ) -> torch.Tensor:
         """Trains every member on its own labelled set: x [K, n, n_inputs], y [K, n] int64.
 
-        RMSprop (Keras defaults rho 0.9, eps 1e-7) on the mean cross-entropy of each member, gradients
-        written by hand (`_gradients`) into one flat buffer: members are independent because their losses
-        separate and RMSprop is element-wise. Returns [K] bool: members whose weights stayed finite.
+        RMSprop (Keras defaults rho 0.9, eps 1e-7) on the mean cross-entropy of each member, plus
+        weight_decay / 2 * ||W||^2 over the weights (not the biases) when given; gradients written by hand
+        (`_gradients`) into one flat buffer: members are independent because their losses separate and
+        RMSprop is element-wise. Returns [K] bool: members whose weights stayed finite.
         """
         k, n = y.shape
         gradient = torch.empty_like(self._flat)
@@ -136,6 +139,9 @@ class StackedMLP:
             for start in range(0, n, batch_size):
                 batch_y = shuffled_y[:, start : start + batch_size, None]
                 self._gradients(shuffled_x[:, start : start + batch_size], batch_y, minus_one, counter, *gradients)
+                if weight_decay:
+                    for weight, weight_gradient in zip(self.weights, gradients[0], strict=True):
+                        weight_gradient.add_(weight, alpha=weight_decay)
                 counter += layers
                 optimiser.step([gradient])
         return torch.stack([torch.isfinite(w).flatten(1).all(dim=1) for w in self.weights]).all(dim=0)

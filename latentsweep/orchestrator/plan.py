@@ -27,7 +27,6 @@ from ..engine import (
     pool_advice,
 )
 from ..errors import DataError, listing
-from ..models import MLPShape
 from .representations import RepresentationJob, representation_job
 
 # benchmarks/sweep_throughput.py (the yardstick) and trial_throughput.py: on a CPU a pack trains fastest
@@ -110,8 +109,30 @@ def check_budget(budget: BudgetSpec, splits: Splits, path: str = "budget") -> No
         raise ConfigError(f"{path}: {budget.describe()}, but the pool of {splits.name} has {pool} examples")
 
 
+def learners_of(strategy: StrategySpec, classifiers: Sequence[ClassifierSpec]) -> list[ClassifierSpec]:
+    """The classifiers whose learners give everything the strategy needs (a committee measure runs with an
+    ensemble only, BADGE with learners that have a last layer)."""
+    return [classifier for classifier in classifiers if not classifier.lacks(strategy.needs())]
+
+
+def check_learners(strategies: Sequence[StrategySpec], classifiers: Sequence[ClassifierSpec], key: str) -> None:
+    """Refuses a strategy that needs a model output no classifier of the sweep can give (BADGE's gradient
+    embedding from an SVC, a committee from one MLP). With several classifiers a strategy runs with those
+    that can serve it. key: how the config names the classifier(s)."""
+    for strategy in strategies:
+        if learners_of(strategy, classifiers):
+            continue
+        missing = sorted({need for c in classifiers for need in c.lacks(strategy.needs())})
+        if len(classifiers) == 1:
+            where = f"{key} ({classifiers[0].label()}, kind {classifiers[0].kind!r}) does not provide"
+        else:
+            where = f"none of the {len(classifiers)} classifiers ({key}) provides"
+        raise ConfigError(f"strategies: {strategy.label()} needs {', '.join(missing)}, which {where}")
+
+
 def _check(config: SweepConfig, splits: Splits) -> None:
     check_data(splits)
+    check_learners(config.strategies, config.classifiers, "classifier")
     if config.strategies:
         several = len(config.budgets) > 1
         for index, budget in enumerate(config.budgets):
@@ -149,6 +170,7 @@ def make_plan(config: SweepConfig, splits: Splits, stored: Mapping[str, str]) ->
     runs = [(strategy, budget) for budget in config.budgets for strategy in config.strategies]
     for name in config.baselines:
         runs += baseline_trials(name, splits)
+    learners = {strategy: learners_of(strategy, config.classifiers) for strategy, _ in runs}
     jobs, trials = [], []
     for representation in config.representations:
         job = representation_job(representation, splits, "data", measures, distances)
@@ -156,7 +178,8 @@ def make_plan(config: SweepConfig, splits: Splits, stored: Mapping[str, str]) ->
         for classifier in config.classifiers:
             for seed in config.seeds:
                 for strategy, budget in runs:
-                    trials.append(TrialSpec(splits.name, job.representation_id, strategy, classifier, budget, seed))
+                    if classifier in learners[strategy]:
+                        trials.append(TrialSpec(splits.name, job.representation_id, strategy, classifier, budget, seed))
     split = config.data.split or DATASETS.declared(config.data.dataset).split
     return SweepPlan(
         config, splits.fingerprint(), splits.class_counts(), split, tuple(jobs), tuple(trials), dict(stored)
@@ -172,8 +195,8 @@ def pack_cap(
         return int(pack_size)
     if gpus:
         return GPU_PACK_CAP
-    weights = max(MLPShape(32, c.hidden, 10).multiply_adds_per_example() for c in classifiers)
-    return max(1, min(CPU_PACK_CAP, CPU_PACK_STATE_BYTES // (16 * weights)))
+    weights = max(c.cost(32, 10) for c in classifiers)
+    return max(1, min(CPU_PACK_CAP, CPU_PACK_STATE_BYTES // (16 * max(weights, 1))))
 
 
 def make_packs(
@@ -188,7 +211,7 @@ def make_packs(
         groups[(trial.pack_key(), resume_at.get(trial.id, 0))].append(trial)
     packs: list[tuple[float, int, list[TrialSpec]]] = []
     for (key, start), group in groups.items():
-        count = math.ceil(len(group) / cap)
+        count = math.ceil(len(group) / (cap if group[0].classifier.packs else 1))
         count = min(len(group), math.ceil(count / n_workers) * n_workers)
         remaining = key[-1].iterations + 1 - start  # the budget's iterations still to run
         size, extra = divmod(len(group), count)
@@ -225,9 +248,20 @@ def describe_plan(plan: SweepPlan, packs: list[list[TrialSpec]], cap: int, cache
     if config.baselines:
         runs = f"({runs} + {len(config.baselines)} baselines)"
     seeds = len(config.seeds)
-    lines.append(f"trials: {len(plan.trials)} = {len(plan.jobs)} representations{classifiers} x {runs} x {seeds} seeds")
+    crossed = (
+        len(plan.jobs)
+        * len(config.classifiers)
+        * seeds
+        * (len(config.strategies) * len(config.budgets) + len(config.baselines))
+    )
+    skipped = f", less {crossed - len(plan.trials)} a classifier cannot serve" if crossed > len(plan.trials) else ""
+    lines.append(
+        f"trials: {len(plan.trials)} = {len(plan.jobs)} representations{classifiers} x {runs} x {seeds} seeds{skipped}"
+    )
     for strategy in config.strategies:
-        lines.append(f"  {strategy.label()}")
+        served = learners_of(strategy, config.classifiers)
+        only = "" if len(served) == len(config.classifiers) else f" (only with {'; '.join(c.label() for c in served)})"
+        lines.append(f"  {strategy.label()}{only}")
     for baseline in config.baselines:
         lines.append(f"  {baseline} (baseline)")
     ok = sum(1 for t in plan.trials if plan.stored.get(t.id) == "ok")
@@ -245,5 +279,8 @@ def describe_plan(plan: SweepPlan, packs: list[list[TrialSpec]], cap: int, cache
             f"budget {budget.name}: {budget.describe()}, {budget.trained_labels / classes:.4g} trained labels per "
             f"class at the end{paid}"
         )
-    lines.append(f"classifier {'-'.join(map(str, config.classifier.hidden))}, {config.classifier.epochs} epochs")
+    for classifier in config.classifiers:
+        epochs = f", {classifier.epochs} epochs" if classifier.epochs is not None else ""
+        alone = "" if classifier.packs else " (one trial per pack)"
+        lines.append(f"classifier {classifier.label()}{epochs}{alone}")
     return "\n".join(lines)

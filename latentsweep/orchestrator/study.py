@@ -13,9 +13,10 @@ from pathlib import Path
 import optuna
 
 from ..config import ConfigError
+from ..config import readers as read
 from ..config.sweep import strategy
-from ..config.tune import Choice, TuneConfig, pairs
-from ..engine import StrategySpec
+from ..config.tune import Choice, TuneConfig, pairs, searched_classifier
+from ..engine import ClassifierSpec, StrategySpec
 
 optuna.logging.set_verbosity(logging.WARNING)
 
@@ -126,6 +127,27 @@ def suggest(trial: optuna.trial.BaseTrial, config: TuneConfig) -> StrategySpec:
                     high = min(high, 1.0 - float(values.get(other, 0.0)))
             values[name] = trial.suggest_float(name, dimension.low, max(dimension.low, high), log=dimension.log)
     return strategy("tune", values, drop_unused=True)
+
+
+def suggest_classifier(trial: optuna.trial.BaseTrial, config: TuneConfig) -> ClassifierSpec:
+    """The classifier of an Optuna trial: the config's, with its searched fields suggested (a choice of
+    layer lists is suggested by its label, '512-512')."""
+    values = {}
+    for name, dimension in config.classifier_space.items():
+        if isinstance(dimension, Choice):
+            labels = [_label(option) for option in dimension.options]
+            values[name] = dimension.options[labels.index(trial.suggest_categorical(name, labels))]
+        elif dimension.integer:
+            values[name] = trial.suggest_int(
+                name, math.ceil(dimension.low), math.floor(dimension.high), log=dimension.log
+            )
+        else:
+            values[name] = trial.suggest_float(name, dimension.low, dimension.high, log=dimension.log)
+    return read.build("tune.space.classifier", lambda: searched_classifier(config.classifier, values))
+
+
+def _label(option):
+    return "-".join(map(str, option)) if isinstance(option, tuple) else option
 
 
 def recover_orphans(study: optuna.Study) -> int:

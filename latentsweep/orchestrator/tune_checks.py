@@ -1,5 +1,6 @@
 """What `tune` checks before any work: its data against the budget and the representation, and each
-searched or fixed choice against what the representation can give (posterior variances)."""
+searched or fixed choice against what the representation (posterior variances) and the classifier (model
+outputs) can give."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from ..config.tune import TuneConfig
 from ..data import Splits
 from ..engine import has_posterior, kind_problem, strategy_keys
 from ..registry import Registry
-from ..strategies import REPRESENTATIVENESS
-from .plan import check_budget, check_data, data_splits
+from ..strategies import BATCH_SELECTION, REPRESENTATIVENESS, UNCERTAINTY
+from .plan import check_budget, check_data, check_learners, data_splits
 
 
 def load_tune_data(config: TuneConfig) -> Splits:
@@ -40,3 +41,21 @@ def check_needs(config: TuneConfig, splits: Splits) -> None:
                     f"tune: {name} {option!r} needs posterior variances, which representations[0] "
                     f"({config.representation.kind}) does not have"
                 )
+
+
+def check_learner(config: TuneConfig) -> None:
+    """A searched or fixed uncertainty measure or batch rule, or the reference, that needs a model output the
+    classifier cannot give (a committee from one MLP, BADGE's gradient embedding from an SVC) is refused."""
+    classifier = config.classifier
+    for name, registry in (("uncertainty", UNCERTAINTY), ("batch", BATCH_SELECTION)):
+        options = getattr(config.space.get(name), "options", ()) + (
+            (config.fixed[name],) if name in config.fixed else ()
+        )
+        for option in options:
+            missing = classifier.lacks(registry.declared(option).needs) if option in registry else []
+            if missing:
+                raise ConfigError(
+                    f"tune: {name} {option!r} needs {', '.join(missing)}, which the classifier "
+                    f"({classifier.label()}, kind {classifier.kind!r}) does not provide"
+                )
+    check_learners([config.reference], [classifier], "classifier")

@@ -25,7 +25,7 @@ import ray
 from ..config import ConfigError
 from ..config.tune import TuneConfig
 from ..data import Splits
-from ..engine import PASSIVE, StrategySpec, TrialResult, TrialSpec
+from ..engine import PASSIVE, ClassifierSpec, StrategySpec, TrialResult, TrialSpec
 from ..results import RepresentationCache, ResultStore
 from ..results.schema import FINAL_COMPARISON
 from .cluster import address_source, check_local_gpus, cluster_resources, ray_session, resolve_gpus, worker_count
@@ -35,8 +35,8 @@ from .objective import SeedOutcome, curve_column, objective_value, read_seeds, r
 from .plan import pack_cap
 from .progress import Display, SweepStatus, make_display
 from .representations import representation_job, run_representation_stage
-from .study import best_or_none, make_pruner, make_sampler, make_storage, recover_orphans, suggest
-from .tune_checks import check_needs, load_tune_data
+from .study import best_or_none, make_pruner, make_sampler, make_storage, recover_orphans, suggest, suggest_classifier
+from .tune_checks import check_learner, check_needs, load_tune_data
 from .tune_outcome import TuneOptions, TuneOutcome
 
 FINAL = FINAL_COMPARISON  # the study tag's suffix of the final comparison's trials
@@ -46,6 +46,7 @@ FINAL = FINAL_COMPARISON  # the study tag's suffix of the final comparison's tri
 class _Running:
     trial: optuna.trial.Trial
     strategy: StrategySpec
+    classifier: ClassifierSpec
     specs: list[TrialSpec]
     job_key: str
     steps: dict[int, dict[str, float]] = field(default_factory=lambda: collections.defaultdict(dict))
@@ -59,6 +60,7 @@ def run_tune(config: TuneConfig, options: TuneOptions, display: Display | None =
     started = time.monotonic()
     splits = load_tune_data(config)
     check_needs(config, splits)
+    check_learner(config)
     results = Path(options.results)
     store = ResultStore(results, config.name)
     store.check()
@@ -120,6 +122,8 @@ def _conclude(study: optuna.Study, outcome: TuneOutcome, store: ResultStore) -> 
         return
     outcome.best_value, outcome.best_params = best.value, dict(best.params)
     outcome.best_strategy = best.user_attrs.get("strategy", "")
+    if "classifier" in best.user_attrs:
+        outcome.best_strategy += f" with {best.user_attrs['classifier']}"
     from ..report.tuning import param_importances, study_figures
 
     if outcome.complete >= 2:
@@ -190,9 +194,9 @@ class _Search:
         self.status.representations_done = 1
         return ray.put(stage.latents[job.representation_id])
 
-    def _specs(self, strategy: StrategySpec, seeds) -> list[TrialSpec]:
+    def _specs(self, strategy: StrategySpec, seeds, classifier: ClassifierSpec) -> list[TrialSpec]:
         return [
-            TrialSpec(self.dataset, self.representation_id, strategy, self.config.classifier, self.config.budget, seed)
+            TrialSpec(self.dataset, self.representation_id, strategy, classifier, self.config.budget, seed)
             for seed in seeds
         ]
 
@@ -234,13 +238,18 @@ class _Search:
             trial = self.study.ask()
             try:
                 strategy = suggest(trial, self.config)
+                classifier = suggest_classifier(trial, self.config)
             except ConfigError as error:
                 self._tell(trial, state=optuna.trial.TrialState.FAIL)
                 self.display.message(f"trial {trial.number}: {error}")
                 continue
             trial.set_user_attr("strategy", strategy.label())
-            specs = self._specs(strategy, self.config.seeds)
-            twin = next((r for r in self.running.values() if r.strategy == strategy), None)
+            if self.config.classifier_space:
+                trial.set_user_attr("classifier", classifier.label())
+            specs = self._specs(strategy, self.config.seeds, classifier)
+            twin = next(
+                (r for r in self.running.values() if (r.strategy, r.classifier) == (strategy, classifier)), None
+            )
             if twin is not None:  # the same strategy is running now: share its result, run nothing twice
                 twin.followers.append(trial)
                 continue
@@ -255,7 +264,7 @@ class _Search:
             self.ledger.add(to_run)
             self.ledger.skip(settled)
             key = f"trial-{trial.number}"
-            self.running[trial.number] = running = _Running(trial, strategy, specs, key, stored=settled)
+            self.running[trial.number] = running = _Running(trial, strategy, classifier, specs, key, stored=settled)
             for trial_id, seed in settled.items():
                 for step, (_, accuracy) in enumerate(seed.curve):
                     running.steps[step][trial_id] = accuracy
@@ -355,12 +364,13 @@ class _Search:
         seeds = self.config.final_seeds()
         if best is None or not seeds:
             return
+        classifier = suggest_classifier(optuna.trial.FixedTrial(best.params), self.config)  # the best one's for all
         strategies = {
             "best": suggest(optuna.trial.FixedTrial(best.params), self.config),
             "random": StrategySpec(uncertainty=PASSIVE),
             "reference": self.config.reference,
         }
-        specs = {name: self._specs(strategy, seeds) for name, strategy in strategies.items()}
+        specs = {name: self._specs(strategy, seeds, classifier) for name, strategy in strategies.items()}
         everything = list(dict.fromkeys(spec for group in specs.values() for spec in group))
         for spec in everything:
             self.final_tag[spec.id] = f"{self.config.study_name}/{FINAL}"
@@ -372,7 +382,7 @@ class _Search:
         if to_run:
             self.ledger.count_units = True
             self.status.total = self.status.units_total = 0
-            cap = pack_cap(self.config.ray.pack_size, gpus > 0, [self.config.classifier])
+            cap = pack_cap(self.config.ray.pack_size, gpus > 0, [classifier])
             jobs = self.ledger.pack_jobs(
                 to_run, n_workers=self.n_workers, cap=cap, latent_of=lambda pack: latent, prefix="final"
             )
@@ -384,7 +394,14 @@ class _Search:
             self.ledger.run_jobs(self.executor, jobs, tick)
         from ..report.tuning import final_table
 
-        self.outcome.final_table = final_table(self.store, specs, strategies, seeds, metric=self.config.settings.metric)
+        self.outcome.final_table = final_table(
+            self.store,
+            specs,
+            strategies,
+            seeds,
+            metric=self.config.settings.metric,
+            classifier=classifier.label() if self.config.classifier_space else None,
+        )
 
     def release(self) -> None:
         if self.executor is not None:

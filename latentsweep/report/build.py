@@ -341,12 +341,15 @@ def short_table(summary: pd.DataFrame, metric: Metric = ACCURACY) -> str:
     """The per-strategy lines `run` prints at its end: mean +- std of the final test score and n."""
     if summary.empty:
         return ""
-    lines = []
+    labels, values = [], []
     for _, row in summary.iterrows():
         std = f" +- {row.test_std:.4f}" if math.isfinite(row.test_std) else ""
         prefix = f"budget {row.budget}: " if "budget" in summary else ""
         prefix += f"{row.representation}: " if summary.representation.nunique() > 1 else ""
         if "classifier" in summary and summary.classifier.nunique() > 1:
             prefix += f"{row.classifier}: "
-        lines.append(f"  {prefix}{row.strategy:50s} {row.test_mean:.4f}{std}  (n={row.n})")
+        labels.append(prefix + row.strategy)
+        values.append(f"{row.test_mean:.4f}{std}  (n={row.n})")
+    width = max(50, *map(len, labels))
+    lines = [f"  {label:{width}s} {value}" for label, value in zip(labels, values, strict=True)]
     return f"test {metric.label}, mean +- corrected std over seeds:\n" + "\n".join(lines)

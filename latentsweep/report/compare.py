@@ -110,7 +110,9 @@ def _settings(folders: Sequence[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
         budget = (
             ok.budget_initial.astype(str) + "+" + ok.budget_iterations.astype(str) + "x" + ok.budget_batch.astype(str)
         )
-        paid = ok.budget_validation.fillna(0).astype(int)  # stores from before paid validation measured on the free part
+        paid = ok.budget_validation.fillna(0).astype(
+            int
+        )  # stores from before paid validation measured on the free part
         budget = budget.where(paid == 0, budget + " (" + paid.astype(str) + " paid validation)")
         several = names.count(name) > 1
         label = str(folder) if several else name

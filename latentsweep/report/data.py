@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from ..classifiers import CLASSIFIERS
 from ..engine.metrics import METRICS
 from ..engine.specs import BUDGET_NAME, ClassifierSpec, varying_fields
 from ..errors import LatentsweepError
@@ -116,16 +118,36 @@ def _row_label(row) -> str:
 
 
 def classifier_spec(row) -> ClassifierSpec:
-    """The classifier of a trials row (stores from before `classifier_init` used Keras' initialisation)."""
-    init = row.get("classifier_init")
+    """The classifier of a trials row (stores from before `classifier_init` used Keras' initialisation,
+    from before `classifier_kind` the MLP)."""
+    kind = row.get("classifier_kind")
+    kind = kind if isinstance(kind, str) else "mlp"
+    uses = CLASSIFIERS.declared(kind).uses
+    fields = {
+        "hidden": lambda v: tuple(int(h) for h in v),
+        "dropout": float,
+        "epochs": int,
+        "batch_size": int,
+        "learning_rate": float,
+        "init": str,
+    }
+    values = {}
+    for name, convert in fields.items():
+        value = row.get(f"classifier_{name}")
+        if name in uses and value is not None and not (isinstance(value, float) and math.isnan(value)):
+            values[name] = convert(value)
+    estimator = row.get("classifier_estimator")
     return ClassifierSpec(
-        hidden=tuple(int(h) for h in row["classifier_hidden"]),
-        dropout=float(row["classifier_dropout"]),
-        epochs=int(row["classifier_epochs"]),
-        batch_size=int(row["classifier_batch_size"]),
-        learning_rate=float(row["classifier_learning_rate"]),
-        init=init if isinstance(init, str) else "keras",
+        kind=kind,
+        params=tuple(_json(row.get("classifier_params")).items()),
+        estimator=estimator if isinstance(estimator, str) else None,
+        estimator_params=tuple(_json(row.get("classifier_estimator_params")).items()),
+        **values,
     )
+
+
+def _json(text) -> dict:
+    return json.loads(text) if isinstance(text, str) and text else {}
 
 
 def classifier_labels(trials: pd.DataFrame) -> pd.Series:

@@ -60,9 +60,11 @@ def study_figures(study, folder: Path) -> list[Path]:
     return paths
 
 
-def final_table(store, specs: dict, strategies: dict, seeds, *, metric: str = "accuracy") -> str:
-    """The test score (`metric`) of best, random and reference on the fresh seeds, and paired tests against
-    the best."""
+def final_table(
+    store, specs: dict, strategies: dict, seeds, *, metric: str = "accuracy", classifier: str | None = None
+) -> str:
+    """The test score (`metric`) of best, random and reference on the fresh seeds (with the best trial's
+    `classifier` when the search chose it), and paired tests against the best."""
     from .statistics import mean_std, paired_comparison
 
     column = f"final_test_{metric}"
@@ -72,7 +74,8 @@ def final_table(store, specs: dict, strategies: dict, seeds, *, metric: str = "a
         for name, group in specs.items()
     }
     shown = metric.replace("_", " ")
-    lines = [f"final comparison on {len(seeds)} fresh seeds ({seeds[0]}..{seeds[-1]}), test {shown}:"]
+    learner = f", all with {classifier}" if classifier else ""
+    lines = [f"final comparison on {len(seeds)} fresh seeds ({seeds[0]}..{seeds[-1]}){learner}, test {shown}:"]
     for name, values in accuracy.items():
         mean, std = mean_std(values)
         line = f"  {name:9s} {mean:.4f} +- {std:.4f}  {strategies[name].label()}"

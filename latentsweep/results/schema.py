@@ -48,6 +48,10 @@ TRIALS = pa.schema(
         ("classifier_batch_size", pa.int64()),
         ("classifier_learning_rate", pa.float64()),
         ("classifier_init", pa.string()),
+        ("classifier_kind", pa.string()),
+        ("classifier_params", pa.string()),
+        ("classifier_estimator", pa.string()),
+        ("classifier_estimator_params", pa.string()),
         ("budget_initial", pa.int64()),
         ("budget_batch", pa.int64()),
         ("budget_iterations", pa.int64()),
@@ -160,6 +164,25 @@ def _strategy_columns(strategy) -> dict:
     return columns
 
 
+def _classifier_columns(classifier) -> dict:
+    """The classifier's fields as columns (None where its kind does not use them); its own parameters and
+    an estimator's arguments as JSON."""
+    return {
+        "classifier_hidden": None if classifier.hidden is None else list(classifier.hidden),
+        "classifier_dropout": classifier.dropout,
+        "classifier_epochs": classifier.epochs,
+        "classifier_batch_size": classifier.batch_size,
+        "classifier_learning_rate": classifier.learning_rate,
+        "classifier_init": classifier.init,
+        "classifier_kind": classifier.kind,
+        "classifier_params": json.dumps(dict(classifier.params), sort_keys=True) if classifier.params else None,
+        "classifier_estimator": classifier.estimator,
+        "classifier_estimator_params": (
+            json.dumps(dict(classifier.estimator_params), sort_keys=True) if classifier.estimator else None
+        ),
+    }
+
+
 def trial_tables(result, sweep: str, attempts: int = 1, tags: dict | None = None) -> dict[str, pa.Table]:
     """The rows of one finished (or failed, or pruned) TrialResult, one table per result kind; `tags` fills
     the `study` and `optuna_trial` columns of trials a tuner ran."""
@@ -178,12 +201,7 @@ def trial_tables(result, sweep: str, attempts: int = 1, tags: dict | None = None
         "seed": spec.seed,
         "strategy": strategy.label(),
         **_strategy_columns(strategy),
-        "classifier_hidden": list(spec.classifier.hidden),
-        "classifier_dropout": spec.classifier.dropout,
-        "classifier_epochs": spec.classifier.epochs,
-        "classifier_batch_size": spec.classifier.batch_size,
-        "classifier_learning_rate": spec.classifier.learning_rate,
-        "classifier_init": spec.classifier.init,
+        **_classifier_columns(spec.classifier),
         "budget_initial": spec.budget.initial,
         "budget_batch": spec.budget.batch,
         "budget_iterations": spec.budget.iterations,

@@ -9,7 +9,8 @@ Registries (name -> function), to which users may add their own:
 - `INITIAL_SELECTION[name](pool, n, rng, params) -> n pool indices`, the first batch (second paper)
 
 Besides the thesis' family: BALD, max-entropy and BatchBALD from MC dropout (`bayesian`), BADGE and
-core-set / TypiClust as batch rules during the loop (`embedding_batches`).
+core-set / TypiClust as batch rules during the loop (`embedding_batches`), and query by committee over an
+ensemble's members (`committee`: vote entropy, consensus entropy, max disagreement).
 
 Each entry declares what it uses and needs (`UNCERTAINTY.declared("margin")` etc.): parameters of its
 own, posterior log-variances, a distance bound, reconstruction errors.
@@ -31,6 +32,7 @@ from .batch_selection import (
     top_k,
 )
 from .bayesian import bald, batchbald, max_entropy_mc, mutual_information
+from .committee import consensus_entropy, max_disagreement, vote_entropy
 from .distances import DISTANCES, Distance, distance_bound, prepared
 from .embedding_batches import badge, gradient_embedding_distances, k_center_greedy_batch, typiclust_batch
 from .initial import INITIAL_SELECTION, InitialParams, InitialPool, InitialSampler, class_entropy
@@ -60,6 +62,7 @@ __all__ = [
     "bald",
     "batchbald",
     "class_entropy",
+    "consensus_entropy",
     "distance_bound",
     "entropy",
     "gradient_embedding_distances",
@@ -68,6 +71,7 @@ __all__ = [
     "k_center_greedy_batch",
     "least_confident",
     "margin",
+    "max_disagreement",
     "max_entropy_mc",
     "mutual_information",
     "prepared",
@@ -76,4 +80,5 @@ __all__ = [
     "subsample_candidates",
     "top_k",
     "typiclust_batch",
+    "vote_entropy",
 ]

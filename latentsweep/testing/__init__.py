@@ -6,10 +6,11 @@ that a plugin author can run them on their own entries (as `optuna.testing` ship
     def test_conformance(case):
         case.run()
 
-`latentsweep check CONFIG` runs them on the entries a config's plugins register. The checks need numpy
-only (no pytest, torch or ray); a failure raises AssertionError with what was wrong.
+`latentsweep check CONFIG` runs them on the entries a config's plugins register (strategy entries and
+classifier kinds). The strategy checks need numpy only, the classifier checks build the learner (torch);
+none needs pytest or ray. A failure raises AssertionError with what was wrong.
 """
 
-from .strategies import CHECKED_REGISTRIES, Case, conformance_cases, run_cases
+from .cases import CHECKED_REGISTRIES, Case, conformance_cases, run_cases
 
 __all__ = ["CHECKED_REGISTRIES", "Case", "conformance_cases", "run_cases"]

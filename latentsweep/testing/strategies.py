@@ -7,8 +7,7 @@ entry must build, canonicalise, label and hash, and each float parameter it decl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -45,11 +44,12 @@ def latent(n: int, d: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def model_output(need: str, probs: np.ndarray) -> Any:
-    """A declared need made from class probabilities [n, C]: the probabilities, MC-dropout passes [4, n, C]
-    spread around them, or a gradient embedding (probs - onehot, random hidden activations [n, 5])."""
+    """A declared need made from class probabilities [n, C]: the probabilities, MC-dropout passes or committee
+    members [4, n, C] spread around them, or a gradient embedding (probs - onehot, random hidden
+    activations [n, 5])."""
     if need == "probabilities":
         return probs
-    if need == "mc_probabilities":
+    if need in ("mc_probabilities", "ensemble_probabilities"):
         rng = np.random.default_rng(5)
         noisy = probs[None] * rng.uniform(0.5, 1.5, size=(4, *probs.shape))
         return read_only(noisy / np.maximum(noisy.sum(axis=2, keepdims=True), 1e-12))
@@ -254,11 +254,11 @@ def initial_degenerate_pools(name: str) -> None:
     assert len(set(chosen.tolist())) == 2, "identical examples: still 2 distinct indices"
 
 
-# -- the cases ---------------------------------------------------------------------------------------
+# -- the checks of each registry ------------------------------------------------------------------
 
 Check = Callable[[str], None]
 
-CHECKED_REGISTRIES: dict[str, tuple[Registry, tuple[Check, ...]]] = {
+STRATEGY_CHECKS: dict[str, tuple[Registry, tuple[Check, ...]]] = {
     "uncertainty": (
         UNCERTAINTY,
         (
@@ -287,43 +287,3 @@ CHECKED_REGISTRIES: dict[str, tuple[Registry, tuple[Check, ...]]] = {
         (initial_distinct_indices_in_range, initial_same_seed_same_output, initial_degenerate_pools),
     ),
 }
-_NAMES = {"<lambda>": "declared_parameters_make_strategies"}
-
-
-@dataclass(frozen=True)
-class Case:
-    """One check of one entry: `run()` raises AssertionError (or the entry's own error) when it fails."""
-
-    registry: str
-    entry: str
-    check: Check
-
-    @property
-    def check_name(self) -> str:
-        name = getattr(self.check, "__name__", "check")
-        return _NAMES.get(name, name)
-
-    def run(self) -> None:
-        self.check(self.entry)
-
-    def __str__(self) -> str:
-        return f"{self.registry}:{self.entry}:{self.check_name}"
-
-
-def conformance_cases(entries: Iterable[tuple[str, str]] | None = None) -> list[Case]:
-    """Every check for `entries` ((registry key, entry name) pairs; default: every registered entry)."""
-    if entries is None:
-        entries = [(key, name) for key, (registry, _) in CHECKED_REGISTRIES.items() for name in sorted(registry)]
-    return [Case(key, name, check) for key, name in entries for check in CHECKED_REGISTRIES[key][1]]
-
-
-def run_cases(cases: Iterable[Case]) -> Iterator[tuple[Case, str | None]]:
-    """Runs each case: (case, None) when it passes, (case, one line of what failed) when not."""
-    for case in cases:
-        try:
-            case.run()
-        except Exception as error:  # a plugin's failure is what the check reports, whatever its kind
-            message = " ".join(str(error).split()) or type(error).__name__
-            yield case, f"{type(error).__name__}: {message}"
-        else:
-            yield case, None

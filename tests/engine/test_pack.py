@@ -3,7 +3,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from latentsweep.engine import StrategySpec, TrialSpec, run_pack, run_trial
+from latentsweep.engine import ClassifierSpec, StrategySpec, TrialSpec, run_pack, run_trial
 from latentsweep.engine.pack import paid_validation
 from latentsweep.errors import SpecError
 from latentsweep.registry import Param
@@ -243,3 +243,45 @@ def test_paid_validation_leaves_a_trial_without_it_unchanged_and_packs_alike(dig
         alone = run_trial(digits_latent, trial)
         np.testing.assert_array_equal(alone.queried_indices(), result.queried_indices())
         assert [r.val_accuracy for r in alone.iterations] == [r.val_accuracy for r in result.iterations]
+
+
+LEARNERS = {
+    "logistic": ClassifierSpec(kind="logistic", epochs=30, batch_size=20, learning_rate=0.01),
+    "ensemble": ClassifierSpec(
+        kind="ensemble", hidden=(16,), epochs=30, batch_size=20, learning_rate=0.01, params=(("members", 3),)
+    ),
+    "sklearn": ClassifierSpec(kind="sklearn", estimator="sklearn.neighbors.KNeighborsClassifier"),
+}
+
+
+@pytest.mark.parametrize(
+    ("learner", "strategy"),
+    [
+        ("logistic", {"uncertainty": "margin"}),
+        ("logistic", {"batch": "badge"}),
+        ("ensemble", {"uncertainty": "vote-entropy"}),
+        ("ensemble", {"uncertainty": "max-disagreement", "subsample": 0.5}),
+        ("ensemble", {"uncertainty": "bald", "mc_samples": 2}),
+        ("ensemble", {"batch": "batchbald", "mc_samples": 3, "subsample": 0.2}),
+        ("sklearn", {"uncertainty": "entropy"}),
+    ],
+)
+def test_every_learner_queries_the_same_alone_and_in_a_pack(digits_latent, learner, strategy):
+    classifier = LEARNERS[learner]
+    trial = dataclasses.replace(spec(seed=4, **strategy), classifier=classifier)
+    alone = run_trial(digits_latent, trial)
+    assert alone.status == "ok", alone.error
+    assert alone.queried_indices().shape == (60,) and np.unique(alone.queried_indices()).size == 60
+    assert 0.3 < alone.test_accuracy <= 1.0 and set(alone.test_scores) == {"balanced_accuracy", "macro_f1"}
+    if not classifier.packs:
+        return
+    other = dataclasses.replace(spec(seed=9, uncertainty="random"), classifier=classifier)
+    packed = run_pack(digits_latent, [other, trial])[1]
+    np.testing.assert_array_equal(packed.queried_indices(), alone.queried_indices())
+    assert packed.test_accuracy == pytest.approx(alone.test_accuracy)
+
+
+def test_a_strategy_whose_needs_the_learner_cannot_give_is_refused(digits_latent):
+    trial = dataclasses.replace(spec(uncertainty="vote-entropy"), classifier=LEARNERS["logistic"])
+    with pytest.raises(SpecError, match="needs ensemble_probabilities, which the classifier logistic does not"):
+        run_trial(digits_latent, trial)
