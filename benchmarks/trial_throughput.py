@@ -1,7 +1,8 @@
 """Trial throughput of packs: seconds per trial and achieved GFLOP/s against a plain matrix product.
 
     python benchmarks/trial_throughput.py                      # CPU: packs 1, 8, 32, one and two processes
-    python benchmarks/trial_throughput.py --device cuda --packs 1 32 256 --processes 1
+    python benchmarks/trial_throughput.py --precision fp32 bf16   # mixed precision beside float32
+    python benchmarks/trial_throughput.py --device cuda --precision bf16 --packs 1 32 256 --processes 1
 
 Fashion-MNIST-sized latent vectors (55,000 x 30, 10 classes; validation 5,000, test 10,000), the full
 thesis protocol (100 initial + 29 x 100 labels, MLP 512-512, dropout 0.2, 20 epochs, batch 100) and
@@ -50,10 +51,11 @@ def synthetic_latent_set() -> LatentSet:
     )
 
 
-def trial_specs(pack: int, iterations: int) -> list[TrialSpec]:
+def trial_specs(pack: int, iterations: int, precision: str = "fp32") -> list[TrialSpec]:
     strategy = StrategySpec(uncertainty="margin", batch="random-partitions", subsample=0.1)
     budget = BudgetSpec(initial=100, batch=100, iterations=iterations)
-    return [TrialSpec("synthetic", "latent-55k-30", strategy, ClassifierSpec(), budget, seed=s) for s in range(pack)]
+    classifier = ClassifierSpec(precision=precision)
+    return [TrialSpec("synthetic", "latent-55k-30", strategy, classifier, budget, seed=s) for s in range(pack)]
 
 
 def flops_per_trial(iterations: int) -> tuple[float, float]:
@@ -69,8 +71,8 @@ def flops_per_trial(iterations: int) -> tuple[float, float]:
     return fit, predict + per_example * N_TEST
 
 
-def matmul_gflops(device: torch.device, n: int = 2048, seconds: float = 3.0) -> float:
-    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+def matmul_gflops(device: torch.device, n: int = 2048, seconds: float = 3.0, dtype=torch.float32) -> float:
+    a, b = torch.randn(n, n, device=device).to(dtype), torch.randn(n, n, device=device).to(dtype)
     (a @ b).sum().item()
     count, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
@@ -80,11 +82,11 @@ def matmul_gflops(device: torch.device, n: int = 2048, seconds: float = 3.0) -> 
     return 2 * n**3 * count / (time.perf_counter() - started) / 1e9
 
 
-def measure(pack: int, iterations: int, threads: int, device: str) -> dict:
+def measure(pack: int, iterations: int, threads: int, device: str, precision: str = "fp32") -> dict:
     configure_worker(threads)
     latent = synthetic_latent_set()
     started = time.perf_counter()
-    results = run_pack(latent, trial_specs(pack, iterations), device=device)
+    results = run_pack(latent, trial_specs(pack, iterations, precision), device=device)
     seconds = time.perf_counter() - started
     fit_seconds = sum(row.fit_seconds for row in results[0].iterations) * pack
     return {
@@ -106,38 +108,48 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2], help="worker processes side by side")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--precision", nargs="+", default=["fp32"], choices=["fp32", "bf16"])
     args = parser.parse_args()
     configure_worker(args.threads)
     device = torch.device(args.device)
-    reference = matmul_gflops(device)
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
+    references = {name: matmul_gflops(device, dtype=dtypes[name]) for name in args.precision}
     fit_flops, predict_flops = flops_per_trial(args.iterations)
     print(f"device {device}, {args.threads} torch thread(s) per process, protocol 100 + {args.iterations} x 100")
-    print(f"plain 2048x2048 matrix product: {reference:.1f} GFLOP/s")
+    print("plain 2048x2048 matrix product: " + ", ".join(f"{n} {r:.1f} GFLOP/s" for n, r in references.items()))
     print(f"MLP work per trial: fit {fit_flops / 1e9:.0f} GFLOP, predict {predict_flops / 1e9:.1f} GFLOP")
     print(
-        f"{'processes':>9} {'pack':>5} {'s/trial':>9} {'vs single':>10} "
+        f"{'precision':>9} {'processes':>9} {'pack':>5} {'s/trial':>9} {'vs single':>10} "
         f"{'fit GFLOP/s':>12} {'of matmul':>10} {'test acc':>9}"
     )
     context = multiprocessing.get_context("spawn")
-    for processes in args.processes:
-        single = None
-        for pack in args.packs:
-            jobs = [(pack, args.iterations, args.threads, args.device)] * processes
-            started = time.perf_counter()
-            if processes == 1:
-                runs = [measure(*jobs[0])]
-            else:
-                with context.Pool(processes) as workers:
-                    runs = workers.map(_worker, jobs)
-            wall = time.perf_counter() - started
-            per_trial = wall / (pack * processes)  # the machine's throughput, all processes together
-            single = per_trial if single is None else single
-            fit_rate = np.mean([fit_flops * pack / run["fit_seconds"] for run in runs]) / 1e9
-            print(
-                f"{processes:>9} {pack:>5} {per_trial:>9.2f} {single / per_trial:>9.2f}x {fit_rate:>12.1f} "
-                f"{fit_rate / reference:>9.0%} {np.mean([r['test_accuracy'] for r in runs]):>9.3f}",
-                flush=True,
-            )
+    for precision in args.precision:
+        reference = references[precision]
+        for processes in args.processes:
+            _rows(context, args, precision, processes, reference, fit_flops)
+
+
+def _rows(context, args, precision: str, processes: int, reference: float, fit_flops: float) -> None:
+    """One line per pack size: seconds per trial with `processes` side by side, the fit's rate against the
+    plain product of its precision, test accuracy."""
+    single = None
+    for pack in args.packs:
+        jobs = [(pack, args.iterations, args.threads, args.device, precision)] * processes
+        started = time.perf_counter()
+        if processes == 1:
+            runs = [measure(*jobs[0])]
+        else:
+            with context.Pool(processes) as workers:
+                runs = workers.map(_worker, jobs)
+        wall = time.perf_counter() - started
+        per_trial = wall / (pack * processes)  # the machine's throughput, all processes together
+        single = per_trial if single is None else single
+        fit_rate = np.mean([fit_flops * pack / run["fit_seconds"] for run in runs]) / 1e9
+        print(
+            f"{precision:>9} {processes:>9} {pack:>5} {per_trial:>9.2f} {single / per_trial:>9.2f}x {fit_rate:>12.1f} "
+            f"{fit_rate / reference:>9.0%} {np.mean([r['test_accuracy'] for r in runs]):>9.3f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -402,14 +402,17 @@ STORED_BEFORE_STUDIES = __import__("pathlib").Path(__file__).parent / "stored" /
 DEFAULTS_WRITTEN_OUT = {  # every key added since that store, at its default, written out in the config
     "[budget]\n": "[budget]\nvalidation = 0\n",
     "\n[[strategies.list]]": '\n[report]\nmetric = "accuracy"\n\n[[strategies.list]]',
+    "[classifier]\n": '[classifier]\nkind = "mlp"\nprecision = "fp32"\n',
+    "hidden = [16]\n": 'hidden = [16]\nprecision = "fp32"\n',  # the trained representation's
 }
 
 
 @pytest.mark.parametrize("explicit", [False, True], ids=["keys left out", "keys at their defaults"])
 def test_a_store_made_before_the_studies_keys_is_complete_and_unchanged(tmp_path, capsys, explicit):
     """The committed store was written by the main of 2026-12-05 (before budget regimes, paid validation,
-    imbalanced pools and balanced metrics): today's code finds its 4 trials stored and its trained
-    representation cached, with the new keys absent or written out at their defaults; nothing changes."""
+    imbalanced pools, balanced metrics, classifier kinds and precision): today's code finds its 4 trials
+    stored and its trained representation cached, with the new keys absent or written out at their defaults;
+    nothing changes."""
     import shutil
 
     shutil.copytree(STORED_BEFORE_STUDIES, tmp_path / "stored")

@@ -20,7 +20,9 @@ def test_registering_a_name_twice_raises():
 
 
 def test_unknown_name_lists_the_known_ones():
-    with pytest.raises(UnknownNameError, match="unknown uncertainty measure 'margn'; known: bald, consensus-entropy, entropy, "):
+    with pytest.raises(
+        UnknownNameError, match="unknown uncertainty measure 'margn'; known: bald, consensus-entropy, entropy, "
+    ):
         UNCERTAINTY["margn"]
 
 

@@ -19,7 +19,7 @@ from ..strategies.needs import LEARNER_SPECIFIC, NEEDS
 
 # The fields of `engine.ClassifierSpec` an entry may read; the others are unset (None) for its specs, so
 # they never enter its trial ids.
-COMMON_FIELDS = ("hidden", "dropout", "epochs", "batch_size", "learning_rate", "init")
+COMMON_FIELDS = ("hidden", "dropout", "epochs", "batch_size", "learning_rate", "init", "precision")
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def mlp(spec, *, n_features: int, n_classes: int, seeds, iteration: int, device)
 
 @CLASSIFIERS.register(
     "logistic",
-    uses=("epochs", "batch_size", "learning_rate", "init"),
+    uses=("epochs", "batch_size", "learning_rate", "init", "precision"),
     params={"weight_decay": Param(0.0, 0.0, 100.0, short="L2")},
     provides=("gradient_embedding",),
     label=lambda spec: "logistic" + (f", L2 {spec.value('weight_decay'):g}" if spec.value("weight_decay") else ""),

@@ -50,13 +50,13 @@ class StackModel:
 def stacked_mlp(spec, n_features: int, n_classes: int, seeds: Sequence[int], iteration: int, device) -> StackModel:
     shape = MLPShape(n_features, spec.hidden, n_classes, spec.dropout)
     keys = [stream_key(seed, "mlp", iteration) for seed in seeds]
-    return StackModel(StackedMLP(shape, keys, device, init=spec.init), spec)
+    return StackModel(StackedMLP(shape, keys, device, init=spec.init, precision=spec.precision), spec)
 
 
 def stacked_logistic(spec, n_features: int, n_classes: int, seeds: Sequence[int], iteration: int, device) -> StackModel:
     shape = MLPShape(n_features, (), n_classes, 0.0)
     keys = [stream_key(seed, "logistic", iteration) for seed in seeds]
-    network = StackedMLP(shape, keys, device, init=spec.init)
+    network = StackedMLP(shape, keys, device, init=spec.init, precision=spec.precision)
     return StackModel(network, spec, float(spec.value("weight_decay")))
 
 
@@ -112,4 +112,4 @@ def stacked_ensemble(
     members = int(spec.value("members"))
     shape = MLPShape(n_features, spec.hidden, n_classes, spec.dropout)
     keys = [stream_key(seed, "ensemble", iteration, member) for seed in seeds for member in range(members)]
-    return EnsembleModel(StackedMLP(shape, keys, device, init=spec.init), members, spec)
+    return EnsembleModel(StackedMLP(shape, keys, device, init=spec.init, precision=spec.precision), members, spec)

@@ -72,7 +72,7 @@ class Features:
 
 REPRESENTATION_KINDS: Registry[Callable[..., Any]] = Registry("representation kind", RepresentationKind)
 
-_TRAINING = ("latent_dim", "epochs", "seed", "batch_size", "learning_rate", "init")
+_TRAINING = ("latent_dim", "epochs", "seed", "batch_size", "learning_rate", "init", "precision")
 
 
 def _flatten(examples: np.ndarray) -> np.ndarray:

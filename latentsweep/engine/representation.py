@@ -83,6 +83,7 @@ def train_representation(splits: Splits, spec: RepresentationSpec, device: str |
         batch_size=spec.batch_size,
         learning_rate=spec.learning_rate,
         loss=loss,
+        precision=spec.precision,
     )
     train_seconds = time.perf_counter() - started
     pool_mu, pool_logvar = encode(model, splits.pool, torch_device)
@@ -95,6 +96,7 @@ def train_representation(splits: Splits, spec: RepresentationSpec, device: str |
         "latent_dim": spec.latent_dim,
         "epochs": spec.epochs,
         "kl_weight": spec.kl_weight,
+        "precision": spec.precision,
         "used_latent_dimensions": used_latent_dimensions(pool_mu),
         "reconstruction_bce": own_bce,
         "mean_image_bce": mean_image_bce,

@@ -22,6 +22,7 @@ from .kinds import REPRESENTATION_KINDS
 from .strategy import StrategySpec
 
 INITIALISATIONS = ("keras", "torch")  # models/initialisation.py: Keras' glorot-uniform, zero biases; PyTorch's own
+PRECISIONS = ("fp32", "bf16")  # models/precision.py: float32 (the thesis' Keras), or bf16 products, fp32 masters
 SEED_LIMIT = (1 << 63) - 1
 LAYER_LIMIT = 1 << 16
 
@@ -33,6 +34,7 @@ CLASSIFIER_PARAMS: dict[str, Param] = {
     "batch_size": Param(100, 1, 1 << 20),
     "learning_rate": Param(1e-3, 0.0, 10.0, open_low=True),
     "init": Param("keras", choices=INITIALISATIONS),
+    "precision": Param("fp32", choices=PRECISIONS),
 }
 BUDGET_PARAMS: dict[str, Param] = {
     "initial": Param(100, 1, 10_000_000),
@@ -51,6 +53,7 @@ REPRESENTATION_PARAMS: dict[str, Param] = {
     "perplexity": Param(30.0, 1.0, 1e6, open_low=True),
     "kl_weight": Param(1.0, 0.0, 1e6),
     "init": Param("torch", choices=INITIALISATIONS),
+    "precision": Param("fp32", choices=PRECISIONS),
 }
 NAME_RULE = "a name of 1-40 letters, digits, '-', '_' or '.'"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
@@ -79,10 +82,10 @@ class ClassifierSpec:
     """The learner a trial trains after every query: a kind of `classifiers.CLASSIFIERS` (default `mlp`, the
     MLP of thesis 4.2.2) and the common fields it declares it uses: hidden layers, dropout, RMSprop learning
     rate, batch size, epochs, initialisation (`keras`: glorot-uniform weights, zero biases, as the thesis'
-    Keras; `torch`: PyTorch's nn.Linear default). Fields a kind does not use are None, so they never enter
-    its ids. `params`: the kind's own parameters (sorted pairs, defaults filled in); `estimator` and
-    `estimator_params`: a scikit-learn estimator's import path and keyword arguments (sorted pairs), for
-    the kind that declares `estimator`."""
+    Keras; `torch`: PyTorch's nn.Linear default), precision (`fp32`, or `bf16`: mixed precision). Fields a
+    kind does not use are None, so they never enter its ids. `params`: the kind's own parameters (sorted
+    pairs, defaults filled in); `estimator` and `estimator_params`: a scikit-learn estimator's import path
+    and keyword arguments (sorted pairs), for the kind that declares `estimator`."""
 
     hidden: tuple[int, ...] | None = (512, 512)
     dropout: float | None = 0.2
@@ -90,6 +93,7 @@ class ClassifierSpec:
     batch_size: int | None = 100
     learning_rate: float | None = 1e-3
     init: str | None = field(default="keras", metadata={"id_neutral": "keras"})  # the MLP has always been glorot
+    precision: str | None = field(default="fp32", metadata={"id_neutral": "fp32"})  # float32 before the key
     kind: str = field(default="mlp", metadata={"id_neutral": "mlp"})  # the only learner before the registry
     params: tuple[tuple[str, Any], ...] = ()
     estimator: str | None = None
@@ -155,7 +159,12 @@ class ClassifierSpec:
             value = getattr(self, name)
             if name in varying and value is not None:
                 text += f", {_CLASSIFIER_SHORT[name]} {value:g}" if isinstance(value, float) else f", {name} {value}"
-        return text
+        return text + precision_label(self.precision)
+
+
+def precision_label(precision: str | None) -> str:
+    """' [bf16]' after a label when not the default float32; '' otherwise."""
+    return f" [{precision}]" if precision not in (None, "fp32") else ""
 
 
 def _frozen(value: Any) -> Any:
@@ -242,6 +251,7 @@ class RepresentationSpec:
     kl_weight: float = 1.0
     # trained before this key with PyTorch's initialisation: `torch` keeps those ids; unused (None) otherwise
     init: str | None = field(default=None, metadata={"id_neutral": "torch", "unused": None})
+    precision: str | None = field(default="fp32", metadata={"id_neutral": "fp32", "unused": None})
     params: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
@@ -280,7 +290,8 @@ class RepresentationSpec:
         digest = canonical_hash({"spec": canonical_form(self), "data": data_fingerprint})[:8]
         if not self.trained:
             return f"{self.kind}-{digest}"
-        return f"{self.kind}-d{self.latent_dim}-e{self.epochs}-s{self.seed}-{digest}"
+        mixed = f"-{self.precision}" if self.precision != "fp32" else ""
+        return f"{self.kind}-d{self.latent_dim}-e{self.epochs}-s{self.seed}{mixed}-{digest}"
 
 
 @dataclass(frozen=True)

@@ -106,24 +106,26 @@ def _mix_int(z: int) -> int:
     return z ^ (z >> 31)
 
 
-def keep_mask(keys: torch.Tensor, counter: int, shape: tuple[int, ...], drop: float) -> torch.Tensor:
-    """[K, *shape] float32: 1 / (1 - drop) where a unit is kept, 0 where dropped (inverted dropout).
+def keep_mask(
+    keys: torch.Tensor, counter: int, shape: tuple[int, ...], drop: float, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
+    """[K, *shape] of `dtype`: 1 / (1 - drop) where a unit is kept, 0 where dropped (inverted dropout).
 
     The hot path of training. Each member's 32-bit base is its key and counter hashed (`_bases`);
     lowbias32 of base + position * golden (in place, on int32 lanes) gives 32 bits per pair of units,
     read as two signed 16-bit halves v: a unit is kept when v >= T = round(drop * 2^16) - 2^15, so
     P(drop) is within 2^-16 of `drop`. v clamped to [T - 1, T] minus (T - 1) is the 0/1 mask without a
-    bool tensor (comparisons to bool are several times slower on a CPU). A member's masks depend on its
-    key alone, on every device.
+    bool tensor (comparisons to bool are several times slower on a CPU), made in int16 (bfloat16 cannot
+    tell T - 1 from T). A member's masks depend on its key alone, on every device.
     """
     size = math.prod(shape)
     threshold = round(drop * (1 << 16)) - (1 << 15)
     if threshold <= -(1 << 15):
-        return torch.ones((keys.shape[0], *shape), device=keys.device)
+        return torch.ones((keys.shape[0], *shape), device=keys.device, dtype=dtype)
     half = (size + 1) // 2
     z = _mix_32_(_bases(keys, counter)[:, None] + _offsets_32(half, str(keys.device)))
-    halves = z.view(torch.int16).clamp_(threshold - 1, threshold)
-    mask = halves.to(torch.float32).sub_(threshold - 1).mul_(1.0 / (1.0 - drop))
+    halves = z.view(torch.int16).clamp_(threshold - 1, threshold).sub_(threshold - 1)  # 0 or 1, exact in any dtype
+    mask = halves.to(dtype).mul_(1.0 / (1.0 - drop))
     return mask[:, :size].reshape((-1, *shape))
 
 

@@ -14,6 +14,7 @@ import torch
 
 from . import counter_random
 from .initialisation import check_initialisation
+from .precision import compute_dtype
 from .rmsprop import FusedRMSprop
 
 # counters that separate the purposes of one member's stream: initial weights use 0, 1, ... (one per
@@ -52,12 +53,18 @@ class StackedMLP:
     keys [K] int64: one random stream per member (from `counter_random.stream_key`). init `keras`:
     glorot-uniform weights U(+-sqrt(6 / (fan_in + fan_out))) and zero biases (the thesis' Keras);
     `torch`: weights and biases U(+-1 / sqrt(fan_in)), as PyTorch's nn.Linear. Both from the member's stream.
+    precision `bf16`: mixed precision. The master weights, RMSprop's state, the loss, the softmax and every
+    probability stay float32; the products (and the activations and masks they read) run in bfloat16 from a
+    bf16 copy of the weights refreshed after every step (`precision.py`).
     """
 
-    def __init__(self, shape: MLPShape, keys: list[int], device: torch.device, *, init: str = "keras"):
+    def __init__(
+        self, shape: MLPShape, keys: list[int], device: torch.device, *, init: str = "keras", precision: str = "fp32"
+    ):
         self.shape = shape
         self.device = device
         self.keys = torch.tensor(keys, dtype=torch.int64, device=device)
+        self.compute = compute_dtype(precision)
         # every parameter is a view of one flat buffer, so an optimiser step is a few passes over one tensor
         self._flat = torch.zeros(len(keys) * sum(a * b + b for a, b in shape.layers), device=device)
         self.weights, self.biases = _views(self._flat, len(keys), shape.layers)
@@ -70,6 +77,20 @@ class StackedMLP:
             if init == "torch":
                 drawn = counter_random.uniform(self.keys, _BIAS_COUNTER + counter, (1, fan_out))
                 bias.copy_((2.0 * drawn - 1.0) * limit)
+        # the weights the products read: the masters themselves in float32, else a low-precision copy of them
+        self._low = self._flat if self.compute == torch.float32 else self._flat.to(self.compute)
+        self._low_weights, self._low_biases = _views(self._low, len(keys), shape.layers)
+
+    def _operands(self) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """The weights and biases the products read: the masters in float32, else their low-precision copy."""
+        if self.compute == torch.float32:
+            return self.weights, self.biases
+        return self._low_weights, self._low_biases
+
+    def _refresh(self) -> None:
+        """The low-precision copy follows the master weights (one pass over them; nothing in float32)."""
+        if self._low is not self._flat:
+            self._low.copy_(self._flat)
 
     @property
     def size(self) -> int:
@@ -81,8 +102,11 @@ class StackedMLP:
         chosen.shape, chosen.device = self.shape, self.device
         index = torch.tensor(members, dtype=torch.int64, device=self.device)
         chosen.keys = self.keys[index]
+        chosen.compute = self.compute
         chosen.weights = [w.detach()[index] for w in self.weights]
         chosen.biases = [b.detach()[index] for b in self.biases]
+        chosen._low_weights = [w.detach()[index] for w in self._low_weights]
+        chosen._low_biases = [b.detach()[index] for b in self._low_biases]
         return chosen
 
     def logits(self, x: torch.Tensor, dropout_counter: int | None = None) -> torch.Tensor:
@@ -95,16 +119,22 @@ class StackedMLP:
     def _forward(
         self, x: torch.Tensor, dropout_counter: int | None = None, keep: list[torch.Tensor] | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(last hidden activation [K, B, H], logits [K, B, C]) for x as in `logits`; every hidden layer's
-        activation (after dropout) is appended to `keep` when given, for the backward pass."""
-        h, drop = x, self.shape.dropout
-        for layer, (weight, bias) in enumerate(zip(self.weights[:-1], self.biases[:-1], strict=True)):
+        """(last hidden activation [K, B, H] in the compute precision, logits [K, B, C] in float32) for x as in
+        `logits`; every hidden layer's activation (after dropout) is appended to `keep` when given, for the
+        backward pass (x itself first, in the compute precision)."""
+        drop, compute = self.shape.dropout, self.compute
+        h = x.to(compute)
+        if keep is not None:
+            keep.append(h)
+        weights, biases = self._operands()
+        for layer, (weight, bias) in enumerate(zip(weights[:-1], biases[:-1], strict=True)):
             h = _product(h, weight, bias).relu_()
             if dropout_counter is not None and drop > 0:  # out of place: autograd can differentiate `logits`
-                h = h * counter_random.keep_mask(self.keys, dropout_counter + layer, tuple(h.shape[1:]), drop)
+                shape = tuple(h.shape[1:])
+                h = h * counter_random.keep_mask(self.keys, dropout_counter + layer, shape, drop, compute)
             if keep is not None:
                 keep.append(h)
-        return h, _product(h, self.weights[-1], self.biases[-1])
+        return h, _product(h, weights[-1], biases[-1]).float()
 
     @torch.no_grad()
     def fit(
@@ -144,6 +174,7 @@ class StackedMLP:
                         weight_gradient.add_(weight, alpha=weight_decay)
                 counter += layers
                 optimiser.step([gradient])
+                self._refresh()
         return torch.stack([torch.isfinite(w).flatten(1).all(dim=1) for w in self.weights]).all(dim=0)
 
     def _gradients(
@@ -159,20 +190,25 @@ class StackedMLP:
         y [K, B, 1] into the given views: backpropagation written out. minus_one: [K, >= B, 1] of -1.
 
         A hidden layer keeps h = relu(a) * mask; since mask is 0 or 1 / (1 - drop), dL/da is dL/dh where
-        h > 0 (threshold_backward, ReLU's own backward) times 1 / (1 - drop)."""
-        drop = self.shape.dropout
-        inputs = [x]
+        h > 0 (threshold_backward, ReLU's own backward) times 1 / (1 - drop). In bf16 the products take bf16
+        operands and the gradients are written into the float32 buffer; the bias gradients sum in float32."""
+        drop, compute = self.shape.dropout, self.compute
+        inputs: list[torch.Tensor] = []
         _, logits = self._forward(x, dropout_counter, keep=inputs)
         last = len(self.weights) - 1
         batch = y.shape[1]
         delta = torch.softmax(logits, dim=-1)  # d(mean cross-entropy) / d(logits) = (softmax - onehot) / B
         delta.scatter_add_(2, y, minus_one[:, :batch])
         delta *= 1.0 / batch
+        delta = delta.to(compute)
         for layer in range(last, -1, -1):
-            _product(inputs[layer].transpose(1, 2), delta, out=weight_gradients[layer])
-            torch.sum(delta, dim=1, keepdim=True, out=bias_gradients[layer])
+            if compute == torch.float32:
+                _product(inputs[layer].transpose(1, 2), delta, out=weight_gradients[layer])
+            else:
+                weight_gradients[layer].copy_(_product(inputs[layer].transpose(1, 2), delta))
+            torch.sum(delta, dim=1, keepdim=True, dtype=torch.float32, out=bias_gradients[layer])
             if layer > 0:
-                below = torch.bmm(delta, self.weights[layer].transpose(1, 2))
+                below = torch.bmm(delta, self._operands()[0][layer].transpose(1, 2))
                 delta = torch.ops.aten.threshold_backward(below, inputs[layer], 0)
                 if drop > 0:
                     delta *= 1.0 / (1.0 - drop)
@@ -214,7 +250,7 @@ class StackedMLP:
         hidden, probs = [], []
         for rows in self._chunks(x):
             h, logits = self._forward(rows)
-            hidden.append(h)
+            hidden.append(h.float())
             probs.append(torch.softmax(logits, dim=-1))
         if not hidden:
             width = self.shape.sizes[-2]

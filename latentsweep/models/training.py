@@ -13,6 +13,7 @@ from torch import nn
 from torch.nn import functional
 
 from ..errors import TrainingDivergedError
+from .precision import for_training
 from .rmsprop import FusedRMSprop
 from .vae import vae_loss
 
@@ -46,10 +47,12 @@ def epoch_steps(
     learning_rate: float = 1e-3,
     batch_size: int = 100,
     seed: int = 0,
+    precision: str = "fp32",
 ) -> Iterator[torch.Tensor]:
     """Training steps with RMSprop (Keras defaults rho 0.9, eps 1e-7), epoch after epoch: yields each
     batch's loss as a tensor on the device (no host synchronisation), the data held as one tensor there.
-    Same seed, same weights, on a GPU too (deterministic cuDNN kernels)."""
+    Same seed, same weights, on a GPU too (deterministic cuDNN kernels). In `bf16` the model's forward
+    passes run in mixed precision (`precision.MixedPrecision`); losses and weights stay float32."""
     _channels_last(model.to(device))
     if device.type == "cuda":  # cuDNN's fastest convolution kernels accumulate in a varying order
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
@@ -59,11 +62,12 @@ def epoch_steps(
     noise = torch.Generator(device=device)
     noise.manual_seed(seed)
     data = torch.from_numpy(np.ascontiguousarray(train_images)).to(device)
+    trained = for_training(model, precision)
     while True:
         model.train()
         order = torch.from_numpy(order_rng.permutation(data.shape[0])).to(device)
         for start in range(0, data.shape[0], batch_size):
-            value, _ = loss(model, data[order[start : start + batch_size]], noise)
+            value, _ = loss(trained, data[order[start : start + batch_size]], noise)
             model.zero_grad(set_to_none=True)
             value.backward()
             optimiser.step([p.grad for p in parameters])
@@ -80,13 +84,15 @@ def train_vae(
     batch_size: int = 100,
     learning_rate: float = 1e-3,
     loss=vae_loss,
+    precision: str = "fp32",
 ) -> TrainingHistory:
-    """Trains `model` in place on images [N, s, s] (`epoch_steps`); losses are checked once per epoch.
+    """Trains `model` in place on images [N, s, s] (`epoch_steps`, in `precision`); losses are checked once
+    per epoch, and the validation loss is computed in float32.
 
     Raises TrainingDivergedError naming the first batch whose loss was NaN or infinite.
     """
     history = TrainingHistory()
-    steps = epoch_steps(model, train_images, device, loss, learning_rate, batch_size, seed)
+    steps = epoch_steps(model, train_images, device, loss, learning_rate, batch_size, seed, precision)
     n = train_images.shape[0]
     sizes = torch.tensor([min(batch_size, n - start) for start in range(0, n, batch_size)], dtype=torch.float32)
     for epoch in range(epochs):

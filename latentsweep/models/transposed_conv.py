@@ -60,4 +60,9 @@ class TransposedConv2d(nn.ConvTranspose2d):
             return super().forward(x, output_size)
         dims = zip(x.shape[2:], self.stride, self.padding, self.kernel_size, strict=True)
         size = tuple((n - 1) * s - 2 * p + k for n, s, p, k in dims)
-        return _TransposedConv.apply(x, self.weight, self.bias, list(self.stride), list(self.padding), size)
+        weight, bias = self.weight, self.bias
+        if torch.is_autocast_enabled(x.device.type):  # as autocast treats a convolution: operands in its dtype
+            dtype = torch.get_autocast_dtype(x.device.type)
+            x, weight = x.to(dtype), weight.to(dtype)
+            bias = None if bias is None else bias.to(dtype)
+        return _TransposedConv.apply(x, weight, bias, list(self.stride), list(self.padding), size)

@@ -130,8 +130,48 @@ def check_learners(strategies: Sequence[StrategySpec], classifiers: Sequence[Cla
         raise ConfigError(f"strategies: {strategy.label()} needs {', '.join(missing)}, which {where}")
 
 
+def precision_keys(config) -> list[tuple[str, str]]:
+    """(key path, precision) of every classifier and trained representation that has one (a sweep's or a
+    tuning study's config)."""
+    representations = getattr(config, "representations", None) or (config.representation,)
+    found = [(f"representations[{i}].precision", r.precision) for i, r in enumerate(representations)]
+    classifiers = getattr(config, "classifiers", None) or (config.classifier,)
+    several = len(classifiers) > 1
+    found += [(f"classifier[{i}].precision" if several else "classifier.precision", c.precision)
+              for i, c in enumerate(classifiers)]  # fmt: skip
+    return [(key, precision) for key, precision in found if precision is not None]
+
+
+def check_precision(config) -> None:
+    """Refuses a precision this machine's accelerator cannot run (bf16 on a GPU without it), never downgraded."""
+    import torch
+
+    from ..models.precision import device_problem
+
+    if not torch.cuda.is_available():
+        return
+    for key, precision in precision_keys(config):
+        problem = device_problem(precision, torch.device("cuda"))
+        if problem:
+            raise ConfigError(f"{key} = {precision!r}: {problem}; use precision = 'fp32'")
+
+
+def precision_hint(config) -> str | None:
+    """One line when this machine multiplies bf16 fast and the sweep trains in float32, else None."""
+    from ..models.precision import fast_bf16
+
+    found = fast_bf16()
+    if found is None or all(precision != "fp32" for _, precision in precision_keys(config)):
+        return None
+    return (
+        f'hint: this machine multiplies bf16 matrices fast ({found}); precision = "bf16" in [classifier] and '
+        '[[representations]] trains in mixed precision (README, "Mixed precision": speed and equivalence)'
+    )
+
+
 def _check(config: SweepConfig, splits: Splits) -> None:
     check_data(splits)
+    check_precision(config)
     check_learners(config.strategies, config.classifiers, "classifier")
     if config.strategies:
         several = len(config.budgets) > 1
@@ -283,4 +323,7 @@ def describe_plan(plan: SweepPlan, packs: list[list[TrialSpec]], cap: int, cache
         epochs = f", {classifier.epochs} epochs" if classifier.epochs is not None else ""
         alone = "" if classifier.packs else " (one trial per pack)"
         lines.append(f"classifier {classifier.label()}{epochs}{alone}")
+    hint = precision_hint(config)
+    if hint:
+        lines.append(hint)
     return "\n".join(lines)

@@ -10,7 +10,7 @@ from ..data import Splits
 from ..engine import has_posterior, kind_problem, strategy_keys
 from ..registry import Registry
 from ..strategies import BATCH_SELECTION, REPRESENTATIVENESS, UNCERTAINTY
-from .plan import check_budget, check_data, check_learners, data_splits
+from .plan import check_budget, check_data, check_learners, check_precision, data_splits
 
 
 def load_tune_data(config: TuneConfig) -> Splits:
@@ -18,6 +18,7 @@ def load_tune_data(config: TuneConfig) -> Splits:
     splits = data_splits(data)
     check_data(splits)
     check_budget(config.budget, splits)
+    check_precision(config)
     problem = kind_problem(config.representation.kind, splits)
     if problem:
         raise ConfigError(f"representations[0].kind = {config.representation.kind!r}: {problem}")

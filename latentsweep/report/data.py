@@ -130,10 +130,11 @@ def classifier_spec(row) -> ClassifierSpec:
         "batch_size": int,
         "learning_rate": float,
         "init": str,
+        "precision": str,
     }
     values = {}
     for name, convert in fields.items():
-        value = row.get(f"classifier_{name}")
+        value = row.get("precision" if name == "precision" else f"classifier_{name}")
         if name in uses and value is not None and not (isinstance(value, float) and math.isnan(value)):
             values[name] = convert(value)
     estimator = row.get("classifier_estimator")

@@ -93,3 +93,35 @@ def holm(p_values: Sequence[float]) -> list[float]:
     if finite.any():
         adjusted[finite] = multipletests(values[finite], method="holm")[1]
     return adjusted.tolist()
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    """Two one-sided tests (TOST, Schuirmann 1987) that a paired mean difference lies within +-margin."""
+
+    n: int
+    mean_difference: float
+    interval: tuple[float, float]  # the (1 - 2 alpha) t interval: inside +-margin exactly when TOST rejects
+    p: float  # the larger of the two one-sided p-values
+    equivalent: bool
+
+
+def tost(a: Sequence[float], b: Sequence[float], margin: float, alpha: float = 0.05) -> Equivalence:
+    """Two one-sided paired t-tests (statsmodels' ttost_paired) that mean(a - b) lies within +-margin:
+    equivalent when the larger one-sided p is below alpha, which is when the (1 - 2 alpha) t interval of the
+    mean difference lies inside +-margin. Pairs with a NaN are dropped."""
+    from statsmodels.stats.weightstats import ttost_paired
+
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    n = int(x.size)
+    mean = float(np.mean(x - y)) if n else math.nan
+    if n < MIN_PAIRS:
+        return Equivalence(n, mean, (math.nan, math.nan), math.nan, False)
+    interval = confidence_interval(x - y, 1 - 2 * alpha)
+    if np.all(x - y == mean):  # no spread: the t statistics are infinite
+        inside = abs(mean) < margin
+        return Equivalence(n, mean, (mean, mean), 0.0 if inside else 1.0, inside)
+    p = float(ttost_paired(x, y, -margin, margin)[0])
+    return Equivalence(n, mean, interval, p, p < alpha)

@@ -52,6 +52,7 @@ TRIALS = pa.schema(
         ("classifier_params", pa.string()),
         ("classifier_estimator", pa.string()),
         ("classifier_estimator_params", pa.string()),
+        ("precision", pa.string()),
         ("budget_initial", pa.int64()),
         ("budget_batch", pa.int64()),
         ("budget_iterations", pa.int64()),
@@ -180,6 +181,7 @@ def _classifier_columns(classifier) -> dict:
         "classifier_estimator_params": (
             json.dumps(dict(classifier.estimator_params), sort_keys=True) if classifier.estimator else None
         ),
+        "precision": classifier.precision,  # of the classifier's products; the representation's is in its id
     }
 
 

@@ -75,14 +75,33 @@ def test_every_trained_kind_learns_on_real_images(fashion, kind):
     assert latent.collapse_warning() is None
 
 
-def test_training_twice_gives_the_same_weights_bit_for_bit(fashion, device):
+@pytest.mark.parametrize("kind", ["conv-vae", "dense-vae"])
+def test_the_thesis_vaes_learn_alike_in_mixed_precision(fashion, kind):
+    """bf16 products, float32 masters and losses: the same used dimensions, the same learning (the gain
+    over the mean image), the loss of every epoch within 5% of float32's (README, "Mixed precision")."""
+    n, side, fields = _recipe(kind)
+    found = {}
+    for precision in ("fp32", "bf16"):
+        spec = RepresentationSpec(kind=kind, precision=precision, **fields)
+        found[precision] = train_representation(_part(fashion, n, side), spec).latent_set
+    mixed, plain = found["bf16"], found["fp32"]
+    assert mixed.metadata["precision"] == "bf16" and mixed.representation != plain.representation
+    assert mixed.metadata["used_latent_dimensions"] == plain.metadata["used_latent_dimensions"] == 30
+    assert mixed.reconstruction_gain() >= MIN_RECONSTRUCTION_GAIN and mixed.collapse_warning() is None
+    np.testing.assert_allclose(mixed.metadata["train_loss"], plain.metadata["train_loss"], rtol=0.05)
+    assert mixed.metadata["train_loss"] != plain.metadata["train_loss"]  # the products did run in bf16
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_training_twice_gives_the_same_weights_bit_for_bit(fashion, device, precision):
     """Same spec and seed, same thread count: the same weights (README, 'Reproducible training'); on a GPU
     through cuDNN's deterministic kernels."""
     images = fashion.pool[:300]
     weights = []
     for _ in range(2):
         model, loss = build_autoencoder(RepresentationSpec(kind="conv-vae", latent_dim=4), images.shape[1:])
-        train_vae(model, np.array(images), images[:0], epochs=2, seed=3, device=device, batch_size=50, loss=loss)
+        train_vae(model, np.array(images), images[:0], epochs=2, seed=3, device=device, batch_size=50, loss=loss,
+                  precision=precision)  # fmt: skip
         weights.append([p.detach().cpu().numpy().copy() for p in model.parameters()])
     assert all(np.array_equal(a, b) for a, b in zip(*weights, strict=True))
     changed, _ = build_autoencoder(RepresentationSpec(kind="conv-vae", latent_dim=4, seed=1), images.shape[1:])

@@ -60,3 +60,18 @@ def test_holm_by_hand():
     adjusted = holm([0.04, 0.01, float("nan"), 0.02])
     assert adjusted[0] == pytest.approx(0.04) and adjusted[1] == pytest.approx(0.03)
     assert math.isnan(adjusted[2]) and adjusted[3] == pytest.approx(0.04)
+
+
+def test_tost_by_hand():
+    from latentsweep.report.statistics import tost
+
+    b = np.array([0.80, 0.81, 0.79, 0.82, 0.80])
+    d = np.array([0.001, -0.002, 0.0015, 0.0005, -0.001])  # mean 0, sd sqrt(8.5e-6 / 4) = 1.4577e-3
+    found = tost(b + d, b, margin=0.005)
+    se = math.sqrt(8.5e-6 / 4) / math.sqrt(5)
+    # t = (0 + 0.005) / se = 7.670, 4 degrees of freedom: P(T > 7.670) = 0.000777 (both one-sided tests alike)
+    assert found.p == pytest.approx(0.000777, abs=2e-6) and found.equivalent and found.n == 5
+    assert found.interval == pytest.approx((-2.1318 * se, 2.1318 * se), abs=1e-7)  # t(0.95, 4) = 2.1318
+    wide = tost(b + 10 * d + 0.003, b, margin=0.005)  # mean +0.003, sd 1.4577e-2: the interval runs past 0.005
+    assert not wide.equivalent and wide.interval[1] > 0.005 and wide.p > 0.05
+    assert not tost([0.5], [0.4], 0.005).equivalent  # one pair: no test
