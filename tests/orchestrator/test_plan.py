@@ -111,3 +111,38 @@ def test_auto_pack_size_follows_the_classifiers_training_state():
     assert auto((64, 64), (256, 256)) == 6  # the largest classifier of a grid decides
     assert auto((512, 512), gpus=True) == 256
     assert pack_cap(4, False, [ClassifierSpec()]) == 4 and pack_cap("auto") == 1
+
+
+def test_plan_hints_at_bf16_where_it_is_fast_and_the_sweep_trains_in_float32(write_config, monkeypatch):
+    from latentsweep.models import precision
+    from latentsweep.orchestrator.plan import precision_hint
+
+    config = load_config(write_config())
+    monkeypatch.setattr(precision, "fast_bf16", lambda: "avx512_bf16")
+    hint = precision_hint(config)
+    assert hint.startswith('hint: this machine multiplies bf16 matrices fast (avx512_bf16); precision = "bf16"')
+    plan = make_plan(config, load_splits("digits"), {})
+    assert hint in describe_plan(plan, make_packs(plan.to_run, 2, 8), 8, cached=set()).splitlines()
+    mixed = dataclasses.replace(
+        config,
+        classifiers=(dataclasses.replace(config.classifier, precision="bf16"),),
+        representations=(dataclasses.replace(config.representations[0], precision="bf16"),),
+    )
+    assert precision_hint(mixed) is None  # nothing left in float32
+    monkeypatch.setattr(precision, "fast_bf16", lambda: None)
+    assert precision_hint(config) is None  # a machine where bf16 is not faster
+
+
+def test_bf16_on_a_gpu_without_it_is_refused_naming_the_key(write_config, monkeypatch):
+    import torch
+
+    from latentsweep.models import precision
+
+    config = load_config(write_config())
+    config = dataclasses.replace(config, classifiers=(dataclasses.replace(config.classifier, precision="bf16"),))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a machine with an old GPU
+    monkeypatch.setattr(
+        precision, "device_problem", lambda p, d: "Tesla V100 has no bf16 support" if p == "bf16" else None
+    )
+    with pytest.raises(ConfigError, match="classifier.precision = 'bf16': Tesla V100 has no bf16 support; use"):
+        make_plan(config, load_splits("digits"), {})
