@@ -141,3 +141,25 @@ def test_seeds_as_count_and_paths_relative_to_the_config(tmp_path):
     )
     loaded = load_config(path)
     assert loaded.seeds == (0, 1, 2) and loaded.data.path == tmp_path / "data"
+
+
+def test_a_classifier_grid_over_kinds_applies_each_key_to_the_kinds_that_use_it():
+    from latentsweep.engine import ClassifierSpec
+
+    grid = {"kind": ["mlp", "ensemble", "logistic"], "members": [3, 5], "hidden": [[32], [64]], "epochs": 5}
+    classifiers = config(classifier={"learning_rate": 0.01, "grid": grid}).classifiers
+    expected = [
+        ClassifierSpec(hidden=(32,), epochs=5, learning_rate=0.01),
+        ClassifierSpec(hidden=(64,), epochs=5, learning_rate=0.01),
+        *(
+            ClassifierSpec(kind="ensemble", hidden=h, epochs=5, learning_rate=0.01, params=(("members", m),))
+            for m in (3, 5)
+            for h in ((32,), (64,))
+        ),  # fmt: skip
+        ClassifierSpec(kind="logistic", epochs=5, learning_rate=0.01),  # members and hidden are not its own
+    ]
+    assert sorted(classifiers, key=repr) == sorted(expected, key=repr) and len(classifiers) == 7
+    with pytest.raises(ConfigError, match="classifier.grid.members: used by none of the kinds mlp, logistic"):
+        config(classifier={"grid": {"kind": ["mlp", "logistic"], "members": [3, 5]}})
+    with pytest.raises(ConfigError, match="classifier.members: not used by classifier kind 'mlp'"):
+        config(classifier={"members": 3})
