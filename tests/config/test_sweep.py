@@ -155,7 +155,7 @@ def test_a_classifier_grid_over_kinds_applies_each_key_to_the_kinds_that_use_it(
             ClassifierSpec(kind="ensemble", hidden=h, epochs=5, learning_rate=0.01, params=(("members", m),))
             for m in (3, 5)
             for h in ((32,), (64,))
-        ),  # fmt: skip
+        ),
         ClassifierSpec(kind="logistic", epochs=5, learning_rate=0.01),  # members and hidden are not its own
     ]
     assert sorted(classifiers, key=repr) == sorted(expected, key=repr) and len(classifiers) == 7
