@@ -3,6 +3,7 @@
 import contextlib
 import os
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +121,31 @@ def write_config(tmp_path):
         return path
 
     return write
+
+
+def loaded_by(modules: str, libraries: tuple[str, ...] = ("ray", "torch", "optuna")) -> list[str]:
+    """Which of `libraries` a fresh interpreter has loaded after importing `modules` ('a, b')."""
+    import subprocess
+    import sys
+
+    code = f"import sys, {modules}; print(','.join(m for m in {libraries!r} if m in sys.modules))"
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return [m for m in completed.stdout.strip().split(",") if m]
+
+
+def run_once(tmp_path_factory, name: str, text: str) -> tuple[str, Path, Path]:
+    """Runs a sweep config once (the session's Ray) for a module of tests: (printed output, config path,
+    the sweep's results folder)."""
+    import contextlib
+    import io
+
+    from latentsweep.cli import main
+
+    start_local_ray()
+    folder = tmp_path_factory.mktemp(name)
+    config = folder / f"{name}.toml"
+    config.write_text(textwrap.dedent(text))
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["run", str(config), "--results", str(folder / "results")]) == 0
+    return printed.getvalue(), config, folder / "results" / name

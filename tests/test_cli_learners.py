@@ -1,16 +1,15 @@
 """Learners in latent space through the CLI on real digits with a real Ray: four learners crossed with
 margin, vote entropy and random in `run` and `report`, and the classifier's parameters searched by `tune`."""
 
-import contextlib
-import io
 import json
-import textwrap
 
 import optuna
 import pandas as pd
 import pytest
 
 from latentsweep.cli import main
+
+from .conftest import run_once
 
 LEARNERS = """
 name = "learners"
@@ -73,16 +72,7 @@ LABELS = {
 
 @pytest.fixture(scope="module")
 def learners(tmp_path_factory):
-    from .conftest import start_local_ray
-
-    start_local_ray()
-    folder = tmp_path_factory.mktemp("learners")
-    config = folder / "learners.toml"
-    config.write_text(textwrap.dedent(LEARNERS))
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        assert main(["run", str(config), "--results", str(folder / "results")]) == 0
-    return printed.getvalue(), config, folder / "results" / "learners"
+    return run_once(tmp_path_factory, "learners", LEARNERS)
 
 
 def test_plan_runs_vote_entropy_with_the_ensemble_only(learners, capsys):

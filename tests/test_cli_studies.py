@@ -13,6 +13,8 @@ import pytest
 from latentsweep.cli import main
 from latentsweep.results import learning_curve_area
 
+from .conftest import run_once
+
 STUDY = """
 name = "study"
 seeds = 2
@@ -64,20 +66,7 @@ uncertainty = "random"
 def study(tmp_path_factory):
     """One run of a sweep with three budgets (two paying for validation) on a long-tail pool; its printed
     output, config and results folder."""
-    from .conftest import start_local_ray
-
-    start_local_ray()
-    folder = tmp_path_factory.mktemp("study")
-    config = folder / "study.toml"
-    config.write_text(textwrap.dedent(STUDY))
-    results = folder / "results"
-    import contextlib
-    import io
-
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        assert main(["run", str(config), "--results", str(results), "--plain"]) == 0
-    return printed.getvalue(), config, results / "study"
+    return run_once(tmp_path_factory, "study", STUDY)
 
 
 def test_plan_lists_the_budgets_their_labels_per_class_and_the_long_tail_pool(study, capsys):

@@ -1,8 +1,5 @@
 """The classifier registry: every entry's declarations, specs built from them, ids, labels."""
 
-import subprocess
-import sys
-
 import pytest
 
 from latentsweep.classifiers import CLASSIFIERS, COMMON_FIELDS
@@ -10,6 +7,8 @@ from latentsweep.engine import ClassifierSpec, TrialSpec, canonical_form
 from latentsweep.errors import SpecError
 from latentsweep.registry import DeclarationError
 from latentsweep.strategies.needs import LEARNER_SPECIFIC
+
+from ..conftest import loaded_by
 
 ESTIMATOR = {"estimator": "sklearn.linear_model.LogisticRegression"}
 
@@ -87,10 +86,4 @@ def test_a_typo_in_a_classifier_declaration_fails_at_registration():
 
 
 def test_importing_the_registry_loads_neither_torch_nor_scikit_learn():
-    code = (
-        "import sys, latentsweep.classifiers, latentsweep.config; "
-        "bad = [m for m in ('ray', 'torch', 'sklearn', 'optuna') if m in sys.modules]; "
-        "print(bad); sys.exit(1 if bad else 0)"
-    )
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert loaded_by("latentsweep.classifiers, latentsweep.config", ("ray", "torch", "sklearn", "optuna")) == []
