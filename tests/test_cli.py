@@ -258,7 +258,7 @@ def test_check_exits_1_and_names_the_check_a_plugin_fails(write_config, tmp_path
 
 
 BROKEN_DECLARATIONS = {
-    "needs": ('needs=("probs",)', "batch selection 'test-typo': needs 'probs': unknown; known: ensemble_probabilities, gradient_embedding"),
+    "needs": ('needs=("probs",)', "batch selection 'test-typo': needs 'probs': unknown; known: ensemble_probabilities"),
     "range": ('params={"t": Param(1.0, 2.0, 0.5)}', "Param(default=1.0): range [2.0, 0.5]: low > high"),
     "type": ('params={"t": [1, 2]}', "parameter 't': default [1, 2]: expected a bool, int, float or str"),
     "key": ("uses_score=False", "batch selection 'test-typo': unknown declaration 'uses_score'; declarations: params"),
