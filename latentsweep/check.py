@@ -51,7 +51,7 @@ def check_config(path: Path, *, every_entry: bool = False) -> CheckOutcome:
     outcome = CheckOutcome()
     if entries == []:
         shown = ", ".join(plugins) if plugins else "no plugins"
-        outcome.lines.append(f"{path}: {shown}: no strategy entries to check (--all checks every registered entry)")
+        outcome.lines.append(f"{path}: {shown}: no registered entries to check (--all checks every registered entry)")
         return outcome
     for case, failure in run_cases(conformance_cases(entries)):
         if failure is None:
