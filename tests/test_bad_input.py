@@ -637,7 +637,7 @@ CASES = {
         config_case(
             BASE, ('dataset = "digits"', 'dataset = "digits"\n[data.imbalance]\nrule = "long-tail"\nratio = 0.5')
         ),
-        "data.imbalance.ratio = 0.5: expected a number in [1, 1000000]",
+        "data.imbalance.ratio = 0.5: expected a number in [1, 1e+06]",
     ),
     "a key of the other imbalance rule": (
         config_case(

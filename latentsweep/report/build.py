@@ -157,7 +157,8 @@ def _csv(report: Report, table: pd.DataFrame, name: str) -> None:
 
 
 def _budget_spec(trials: pd.DataFrame) -> BudgetSpec:
-    first = trials[trials.row != ALL_LABELS].iloc[0]
+    learners = trials[trials.row != ALL_LABELS]
+    first = (learners if not learners.empty else trials).iloc[0]
     validation = first.get("budget_validation")
     return BudgetSpec(
         initial=int(first.budget_initial),

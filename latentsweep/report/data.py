@@ -43,6 +43,8 @@ class SweepResults:
         if self.trials.empty:
             return []
         learners = self.trials[self.trials.row != ALL_LABELS]
+        if learners.empty:  # a sweep of full-data rows only (Tables 5.2/5.3)
+            learners = self.trials
         order = learners.assign(_labels=learners.budget_initial + learners.budget_iterations * learners.budget_batch)
         return list(dict.fromkeys(order.sort_values("_labels", kind="stable").budget))
 
