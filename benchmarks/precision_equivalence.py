@@ -71,6 +71,7 @@ def run(dataset: str, seeds: int, results: Path) -> Path:
 
     representation, budget = SETS[dataset]
     name = f"precision-{dataset}"
+    results.mkdir(parents=True, exist_ok=True)
     path = results / f"{name}.toml"
     text = CONFIG.format(name=name, seeds=seeds, dataset=dataset, representation=representation, budget=budget)
     path.write_text(textwrap.dedent(text))

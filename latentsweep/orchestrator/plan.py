@@ -165,7 +165,8 @@ def precision_hint(config) -> str | None:
         return None
     return (
         f'hint: this machine multiplies bf16 matrices fast ({found}); precision = "bf16" in [classifier] and '
-        '[[representations]] trains in mixed precision (README, "Mixed precision": speed and equivalence)'
+        '[[representations]] trains in mixed precision, opt-in (README, "Mixed precision": its speed, and where '
+        "it was shown to give float32's results)"
     )
 
 
