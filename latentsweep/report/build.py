@@ -107,6 +107,10 @@ def write_report(
     if not results.trials.empty:
         for budget in results.budgets:
             _active_learning(results, budget, report, sections, at, baseline, fraction, with_figures, chosen)
+        report.classifiers = classifier_table(results.trials, metric=chosen).reset_index()  # the same for every budget
+        if "classifier" in report.classifiers:
+            title = f"Classifiers on every pool label (Tables 5.2/5.3), test {chosen.label}"
+            sections.append((title, markdown(report.classifiers), []))
         for name in ("summary", "comparisons", "curves", "classifiers"):
             if name != "classifiers" or not report.classifiers.empty:
                 _csv(report, getattr(report, name), name)
@@ -186,15 +190,12 @@ def _active_learning(
     n_classes = len(results.info.get("class_counts", {}).get("pool", [])) or None
     summary = summary_table(trials, curves, at, fraction, metric=metric, n_classes=n_classes)
     comparisons = comparisons_table(trials, baseline, metric=metric)
-    classifiers = classifier_table(trials, metric=metric)
     keys = ["representation", "row", "n_labeled"]
     columns = [metric.curve, "train_accuracy"]
     means = curves[curves.status == "ok"].groupby(keys)[columns].agg(["mean", "std", "count"])
     names = ["val_mean", "val_std", "val_n", "train_mean", "train_std", "train_n"]
     means = means.reset_index().set_axis(["representation", "strategy", "n_labeled", *names], axis=1)
-    tables = {"summary": summary, "comparisons": comparisons, "curves": means, "classifiers": classifiers}
-    for name, table in tables.items():
-        table = table.reset_index() if name == "classifiers" and not table.empty else table
+    for name, table in {"summary": summary, "comparisons": comparisons, "curves": means}.items():
         report.add(name, table.assign(budget=budget) if several and not table.empty else table)
     for representation, part in readable_summary(summary, metric).groupby("representation", sort=False):
         sections.append((
@@ -217,14 +218,6 @@ def _active_learning(
             "(statsmodels); effect size Cohen's d_z = mean difference / sd of the differences."
         )
         sections.append((f"Paired comparisons of final test {metric.label}{where}", text, []))
-    if not classifiers.empty:
-        sections.append(
-            (
-                f"Classifiers on every pool label (Tables 5.2/5.3), test {metric.label}",
-                markdown(classifiers.reset_index()),
-                [],
-            )
-        )
     if not with_figures:
         return
     strategies = list(dict.fromkeys(summary.strategy)) if not summary.empty else []
