@@ -50,6 +50,21 @@ def _shrink(images: np.ndarray, side: int) -> np.ndarray:
     return np.ascontiguousarray(blocks.mean(axis=(2, 4)), dtype=np.float32)
 
 
+@pytest.fixture(scope="module")
+def trained(fashion):
+    """The LatentSet of a spec trained on its kind's recipe part of Fashion-MNIST, each spec trained once
+    per module (the float32 VAEs serve both the learning test and the mixed-precision comparison)."""
+    found = {}
+
+    def train(spec: RepresentationSpec):
+        if spec not in found:
+            n, side, _ = _recipe(spec.kind)
+            found[spec] = train_representation(_part(fashion, n, side), spec).latent_set
+        return found[spec]
+
+    return train
+
+
 def _part(splits, n: int, side: int):
     return dataclasses.replace(
         splits,
@@ -63,11 +78,10 @@ def _part(splits, n: int, side: int):
 
 
 @pytest.mark.parametrize("kind", TRAINED)
-def test_every_trained_kind_learns_on_real_images(fashion, kind):
-    n, side, fields = _recipe(kind)
+def test_every_trained_kind_learns_on_real_images(trained, kind):
+    _, _, fields = _recipe(kind)
     d = REPRESENTATION_KINDS.declared(kind).latent_default
-    spec = RepresentationSpec(kind=kind, latent_dim=d, **fields)
-    latent = train_representation(_part(fashion, n, side), spec).latent_set
+    latent = trained(RepresentationSpec(kind=kind, latent_dim=d, **fields))
     meta = latent.metadata
     assert meta["used_latent_dimensions"] >= d / 2, meta["used_latent_dimensions"]
     bces = (meta["reconstruction_bce"], meta["mean_image_bce"], meta["perfect_bce"])
@@ -76,15 +90,11 @@ def test_every_trained_kind_learns_on_real_images(fashion, kind):
 
 
 @pytest.mark.parametrize("kind", ["conv-vae", "dense-vae"])
-def test_the_thesis_vaes_learn_alike_in_mixed_precision(fashion, kind):
+def test_the_thesis_vaes_learn_alike_in_mixed_precision(trained, kind):
     """bf16 products, float32 masters and losses: the same used dimensions, the same learning (the gain
     over the mean image), the loss of every epoch within 5% of float32's (README, "Mixed precision")."""
-    n, side, fields = _recipe(kind)
-    found = {}
-    for precision in ("fp32", "bf16"):
-        spec = RepresentationSpec(kind=kind, precision=precision, **fields)
-        found[precision] = train_representation(_part(fashion, n, side), spec).latent_set
-    mixed, plain = found["bf16"], found["fp32"]
+    fields = _recipe(kind)[2]
+    mixed, plain = (trained(RepresentationSpec(kind=kind, precision=p, **fields)) for p in ("bf16", "fp32"))
     assert mixed.metadata["precision"] == "bf16" and mixed.representation != plain.representation
     assert mixed.metadata["used_latent_dimensions"] == plain.metadata["used_latent_dimensions"] == 30
     assert mixed.reconstruction_gain() >= MIN_RECONSTRUCTION_GAIN and mixed.collapse_warning() is None
