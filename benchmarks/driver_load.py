@@ -3,6 +3,7 @@ driver on the local Ray instance.
 
     python benchmarks/driver_load.py                    # 2,000 trials, then the 10,000-trial read test
     python benchmarks/driver_load.py --trials 500 2000 --read 0
+    python benchmarks/driver_load.py --trials 2000 --read 0 --export   # and the trackers' export of that store
 
 Printed per run: the driver's CPU time per trial (the process's own CPU seconds during the run, Ray's
 processes excluded), its peak memory (RSS high-water mark of the driver process) and wall time; then the
@@ -92,6 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--trials", type=int, nargs="+", default=[500, 2000])
     parser.add_argument("--read", type=int, default=10_000, help="trials of the read test (0: none)")
+    parser.add_argument("--export", action="store_true", help="also time `export mlflow` and `export tensorboard`")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         folder = Path(directory)
@@ -106,6 +108,17 @@ def main() -> None:
         for trials in args.trials:
             store_s, pandas_s = read_times(folder / f"results-{trials}" / "load")
             print(f"read {trials} trials (3 tables): ResultStore {store_s:.2f} s, pandas {pandas_s:.2f} s")
+        if args.export:
+            for trials in args.trials:
+                sweep = folder / f"results-{trials}" / "load"
+                for tracker in ("mlflow", "tensorboard"):
+                    for attempt in ("first", "again"):
+                        started = time.perf_counter()
+                        done = subprocess.run([sys.executable, "-m", "latentsweep.cli", "export", tracker, str(sweep)],
+                                              check=True, capture_output=True, text=True)  # fmt: skip
+                        seconds = time.perf_counter() - started
+                        print(f"export {tracker} of {trials} trials ({attempt}): {seconds:.1f} s: "
+                              f"{done.stdout.strip().splitlines()[-1]}")  # fmt: skip
         if args.read:
             figures = run(folder, args.read)
             sweep = folder / f"results-{args.read}" / "load"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .config.readers import config_kind, read_document
 from .config.sweep import read_plugins
+from .errors import plural
 from .plugins import load_plugins, module_names
 
 
@@ -61,5 +62,8 @@ def check_config(path: Path, *, every_entry: bool = False) -> CheckOutcome:
             outcome.failed += 1
             outcome.lines.append(f"  FAIL  {case}: {failure}")
     checked = len({(c.registry, c.entry) for c in conformance_cases(entries)})
-    outcome.lines.append(f"{checked} entries checked: {outcome.passed} checks passed, {outcome.failed} failed")
+    outcome.lines.append(
+        f"{plural(checked, 'entry', 'entries')} checked: {plural(outcome.passed, 'check')} passed, "
+        f"{outcome.failed} failed"
+    )
     return outcome

@@ -1,144 +1,19 @@
 """The command line: run | plan | tune | initial | check (and the commands built on the store).
 
 Exit codes: 0 success, 1 some trials failed, 2 bad input (one line naming the key, file or option and
-what was expected, before any work; no traceback), 130 interrupted.
+what was expected, before any work; no traceback), 128 + the signal when stopped (130 Ctrl-C, 143 SIGTERM,
+129 SIGHUP).
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from .engine.metrics import METRICS
-from .errors import LatentsweepError, one_line
+from .arguments import COMPARE_METRICS, UsageError, _parser, versions
+from .errors import LatentsweepError, one_line, plural
 
-
-class UsageError(LatentsweepError):
-    """A bad command line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (`latentsweep: error: ...`) and exit code 2."""
-
-    def error(self, message: str):
-        raise UsageError(f"{self.prog}: {message} (see --help)")
-
-
-def _label_counts(text: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected label counts such as 1000,3000") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected positive label counts such as 1000,3000")
-    return values
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a fraction in (0, 1]")
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
-
-
-def versions() -> str:
-    """latentsweep's version and those of the libraries a result depends on, read without importing them."""
-    from importlib import metadata
-
-    from . import __version__
-
-    def version(package: str) -> str:
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return "not installed"
-
-    return f"latentsweep {__version__} (torch {version('torch')}, ray {version('ray')}, optuna {version('optuna')})"
-
-
-class _Version(argparse.Action):
-    def __init__(self, option_strings, dest, **kwargs):
-        super().__init__(option_strings, dest, nargs=0, help="print the versions of latentsweep, torch, ray, optuna")
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        print(versions())
-        parser.exit()
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="latentsweep", description="Active-learning sweeps in autoencoder latent spaces, on Ray.")
-    parser.add_argument("--version", action=_Version)
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    def common(command, workers=True, output=True, address=True):
-        command.add_argument("config", type=Path, help="a config file (TOML)")
-        command.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results/)")
-        if workers:
-            command.add_argument("--workers", type=_positive, help="workers (default: one per CPU of the cluster)")
-        if address:
-            command.add_argument("--address", help="a Ray cluster address (default: a local Ray instance here)")
-        if output:
-            command.add_argument("--verbose", action="store_true", help="Ray's own messages on the terminal too")
-            group = command.add_mutually_exclusive_group()
-            group.add_argument("--quiet", action="store_true", help="print only the summary")
-            group.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
-
-    run = commands.add_parser("run", help="run every planned trial that is not stored yet")
-    common(run)
-    run.add_argument("--fresh", action="store_true", help="set the stored results aside and start again")
-    tune = commands.add_parser("tune", help="search the strategy's weights with Optuna on the same workers")
-    common(tune)
-    tune.add_argument("--storage", help="an Optuna RDB URL, e.g. sqlite:///study.db (default: a journal file)")
-    tune.add_argument("--trials", type=_positive, help="Optuna trials in all (default: tune.trials of the config)")
-    initial = commands.add_parser("initial", help="initial query selection: the second paper's Table 1")
-    common(initial)
-    plan = commands.add_parser("plan", help="print the expanded plan without running anything")
-    common(plan, output=False, address=False)  # plans on this machine: it starts no Ray
-    plan.add_argument("--load-plugins", action="store_true", help="import the config's plugins (code) to check names")
-    check = commands.add_parser("check", help="run the conformance checks on the entries a config's plugins register")
-    check.add_argument("config", type=Path, help="a config file (TOML) naming plugins")
-    check.add_argument("--all", action="store_true", help="check every registered entry, not only the plugins'")
-    report = commands.add_parser("report", help="tables, statistics and figures of a sweep folder")
-    report.add_argument("folder", type=Path, help="a sweep folder: RESULTS/NAME")
-    report.add_argument("--out", type=Path, help="where to write (default: FOLDER/report)")
-    report.add_argument("--at", type=_label_counts, default=(), help="validation accuracy at these label counts")
-    report.add_argument("--baseline", help="the strategy others are compared with (default: random)")
-    report.add_argument("--fraction", type=_fraction, default=0.95, help="labels to reach this share of the best")
-    report.add_argument(
-        "--metric", choices=METRICS, help="what tables, tests and figures score (default: the config's, else accuracy)"
-    )
-    comparing = commands.add_parser("compare", help="conclusions across sweeps: penalty matrix, ranks, tables")
-    comparing.add_argument("folders", type=Path, nargs="+", help="sweep folders: RESULTS/NAME ...")
-    comparing.add_argument("--out", type=Path, default=Path("compare"), help="where to write (default: compare/)")
-    comparing.add_argument(
-        "--metric",
-        choices=("final_test_accuracy", "val_accuracy_auc"),
-        default="final_test_accuracy",
-        help="what ranks the strategies (default: final_test_accuracy)",
-    )
-    comparing.add_argument("--alpha", type=_fraction, default=0.05, help="the tests' level (default 0.05)")
-    compacting = commands.add_parser("compact", help="merge a sweep's per-trial files into one file per table")
-    compacting.add_argument("folder", type=Path, help="a sweep folder: RESULTS/NAME")
-    explore = commands.add_parser("explore", help="latent-space figures of a sweep's cached representations")
-    explore.add_argument("folder", type=Path, help="a sweep folder: RESULTS/NAME")
-    explore.add_argument("--out", type=Path, help="where to write (default: FOLDER/explore)")
-    explore.add_argument("--representation", help="only this representation id (default: all of the sweep's)")
-    explore.add_argument("--trial", help="also draw this trial's queried points per iteration")
-    return parser
+__all__ = ["COMPARE_METRICS", "UsageError", "main", "main_exit", "versions"]
 
 
 def _display(args) -> str:
@@ -149,16 +24,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         if getattr(args, "address", None) is not None:
-            from .config.sweep import address
+            from .config.ray import address
 
             address("--address", args.address)
+        if args.command in WORK:  # from here on SIGTERM and SIGHUP stop as Ctrl-C does
+            with _stop_signals():
+                return COMMANDS[args.command](args)
         return COMMANDS[args.command](args)
     except LatentsweepError as error:
         print(one_line(error), file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted: everything finished so far is stored; run the same command again to go on", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:  # before any work began (the commands catch it once work runs)
+        from .orchestrator.signals import exit_code, signal_of
+
+        print("interrupted before any work began: nothing was stored or changed", file=sys.stderr)
+        return exit_code(signal_of(stop))
 
 
 def _run(args) -> int:
@@ -166,6 +46,8 @@ def _run(args) -> int:
     from .plugins import load_plugins
 
     config = load_config(args.config, load_plugins)
+    for note in config.notes:  # what planning merged or changed, said before any work
+        print(f"note: {note}")
     from .orchestrator import RunOptions, run_sweep  # imports ray: only for real work
 
     options = RunOptions(
@@ -182,11 +64,39 @@ def _run(args) -> int:
         print(f"  failed: {failure}")
     if len(outcome.failures) > 10:
         print(f"  ... and {len(outcome.failures) - 10} more (see the trials table, column 'error')")
-    if outcome.succeeded and not outcome.interrupted:
+    if outcome.interrupted:
+        print(f"to go on: {resume_command(args, fresh=args.fresh and outcome.set_aside is None)}")
+    elif outcome.succeeded:
         _answer(outcome.folder, outcome.planned)
+    if outcome.succeeded:
+        from .report.learners import underfit_in
+
+        outcome.warnings.extend(underfit_in(outcome.folder))
     for warning in outcome.warnings:  # last, under the numbers it concerns
         print(f"warning: {warning}")
     return outcome.exit_code
+
+
+def _stop_signals():
+    """SIGTERM and SIGHUP take Ctrl-C's path from here on (the session puts the handlers back after Ray)."""
+    from .orchestrator.signals import stop_on_signals
+
+    return stop_on_signals()
+
+
+def resume_command(args, *, fresh: bool = False) -> str:
+    """The command that goes on where an interrupted one stopped: the same config, results folder, address
+    and sizes, without --fresh once the old results were set aside (it would set aside what this run stored)."""
+    import shlex
+
+    parts = ["latentsweep", args.command, str(args.config)]
+    if args.results != Path("results"):
+        parts += ["--results", str(args.results)]
+    for option in ("address", "workers", "storage", "trials"):
+        value = getattr(args, option, None)
+        if value is not None:
+            parts += [f"--{option}", str(value)]
+    return shlex.join(parts + (["--fresh"] if fresh else []))
 
 
 REPORT_AFTER_RUN = 5000  # trials: a bigger sweep is reported on request (`latentsweep report`)
@@ -216,13 +126,19 @@ def _report(args) -> int:
 
 
 def _compare(args) -> int:
-    from .report.compare import compare
+    from .report.compare import compare, describe_metric, won_lines
 
     comparison = compare(args.folders, args.out, metric=args.metric, alpha=args.alpha)
     ranks = ", ".join(f"{name} {rank:.2f}" for name, rank in comparison.ranks["mean rank"].items())
-    print(f"mean ranks by {args.metric} over {len(comparison.settings.index.unique('setting'))} settings: {ranks}")
+    print(f"mean ranks by {describe_metric(args.metric)} over {plural(comparison.n_settings, 'setting')}: {ranks}")
     beaten = comparison.penalty.sum(axis=0).sort_values()
-    print("times beaten (penalty matrix column sums): " + ", ".join(f"{n} {v:.2f}" for n, v in beaten.items()))
+    print(
+        f"times beaten (penalty matrix column sums, at most {comparison.n_settings * (len(beaten) - 1)}): "
+        + ", ".join(f"{n} {v:.2f}" for n, v in beaten.items())
+    )
+    print(f"learning-curve points won (paired t-test, p < {args.alpha:g}):")
+    for line in won_lines(comparison):
+        print(f"  {line}")
     for note in comparison.notes:
         print(f"note: {note}")
     print(f"compare written to {comparison.folder}: compare.html, compare.md, {len(comparison.files)} files")
@@ -238,11 +154,11 @@ def _compact(args) -> int:
     store.check()
     with store.lock():
         outcome = compact(store)
-    merged = ", ".join(f"{name} {count}" for name, count in outcome.merged.items()) or "nothing to merge"
-    print(
-        f"compacted {folder}: {merged} files merged"
-        + (" (finished an interrupted compaction)" if outcome.finished_interrupted else "")
+    merged = ", ".join(f"{name} {count}" for name, count in outcome.merged.items() if count)
+    text = f"compacted {folder}: {plural(sum(outcome.merged.values()), 'file')} merged ({merged})" if merged else (
+        f"compacted {folder}: nothing to merge (every finished trial is in a merged file already)"
     )
+    print(text + (" (finished an interrupted compaction)" if outcome.finished_interrupted else ""))
     return 0
 
 
@@ -282,6 +198,8 @@ def _tune(args) -> int:
     )
     outcome = run_tune(config, options)
     print(outcome.summary())
+    if outcome.interrupted:
+        print(f"to go on: {resume_command(args)}")
     return outcome.exit_code
 
 
@@ -305,24 +223,24 @@ def _check(args) -> int:
 
 
 def _initial(args) -> int:
-    import dataclasses
-
     from .config import load_initial_config
     from .plugins import load_plugins
 
     config = load_initial_config(args.config, load_plugins)
-    changes = {k: v for k, v in (("address", args.address), ("workers", args.workers)) if v}
-    if changes:
-        config = dataclasses.replace(config, ray=dataclasses.replace(config.ray, **changes))
-    from .orchestrator.cluster import address_source
-    from .orchestrator.initial_experiment import run_initial_experiment
+    from .orchestrator.initial_experiment import InitialOptions, run_initial_experiment
 
-    outcome = run_initial_experiment(
-        config, args.results, _display(args), address_source=address_source(args.address), verbose=args.verbose
+    options = InitialOptions(
+        address=args.address, results=args.results, workers=args.workers, display=_display(args), verbose=args.verbose
     )
+    outcome = run_initial_experiment(config, options)
     if outcome.interrupted:
-        print("interrupted: every query set evaluated so far is stored; run again to finish")
-        return 130
+        print(
+            f"interrupted by {outcome.stopped_by} after {outcome.seconds:.0f} s: {outcome.evaluated} query sets "
+            f"evaluated and stored in this run, {outcome.skipped} before; results in {outcome.folder}"
+        )
+        print(f"to go on: {resume_command(args)}")
+        return outcome.exit_code
+    assert outcome.report is not None  # not interrupted: the report is written
     print(outcome.table)
     print(
         f"{outcome.evaluated} query sets evaluated in {outcome.seconds:.0f} s, {outcome.skipped} already stored; "
@@ -335,6 +253,18 @@ def _initial(args) -> int:
     return outcome.exit_code
 
 
+def _export(args) -> int:
+    from .tracking import export_mlflow, export_tensorboard
+
+    if args.tracker == "mlflow":
+        outcome = export_mlflow(args.folder, uri=args.tracking_uri, experiment=args.experiment)
+    else:
+        outcome = export_tensorboard(args.folder, logdir=args.logdir)
+    print(outcome.line(args.tracker))
+    return 0
+
+
+WORK = ("run", "tune", "initial")  # the commands that run work (and stop cleanly on a signal)
 COMMANDS = {
     "run": _run,
     "plan": _plan,
@@ -345,6 +275,7 @@ COMMANDS = {
     "compact": _compact,
     "compare": _compare,
     "check": _check,
+    "export": _export,
 }
 
 

@@ -33,6 +33,11 @@ def listing(items, limit: int) -> str:
     return ", ".join(items[:limit]) + (" ..." if len(items) > limit else "")
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """'1 file', '3 files', '1 entry', '2 entries' (`many`: the plural where it is not noun + 's')."""
+    return f"{count} {noun if count == 1 else (many or noun + 's')}"
+
+
 def one_line(error: BaseException) -> str:
     """The one error formatter: 'latentsweep: error: <message>' on a single line."""
     message = " ".join(str(error).split()) or type(error).__name__

@@ -93,6 +93,7 @@ def load_plugins(plugins: tuple[str, ...] | list[str]) -> None:
             if name in sys.modules:
                 continue
             spec = importlib.util.spec_from_file_location(name, path)
+            assert spec is not None and spec.loader is not None  # a .py path always has the source loader
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             try:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from .errors import SpecError
 
@@ -58,7 +58,10 @@ class Param:
     """One declared parameter: `default` (bool, int, float or str: the parameter's type), the closed
     range [low, high] of a number (`open_low` / `open_high` make an end open), the `choices` of a name
     (a tuple, or a Registry whose names are the choices), `short`, its name in labels ('a' for alpha), and
-    `schedule`: whether a float may be scheduled over the AL iterations (`NAME_end` in a config).
+    `schedule`: whether a float may be scheduled over the AL iterations (`NAME_end` in a config), `neutral`:
+    at its default the parameter is left out of trial ids, stored columns and labels, so that adding it to an
+    entry later (with the default that reproduces the entry's former behaviour) keeps every stored trial, and
+    `doc`, what it means in a line (the documentation's reference reads it).
 
     Optuna searches a number within its range (an int as integers).
     """
@@ -71,6 +74,8 @@ class Param:
     choices: Any = None
     short: str | None = None
     schedule: bool = True
+    neutral: bool = False
+    doc: str = ""
 
     def __post_init__(self) -> None:
         problem = self._problem()
@@ -208,11 +213,25 @@ class Registry(MutableMapping[str, F], Generic[F]):
     unknown name raises an error listing the known ones.
     """
 
+    every: ClassVar[list[Registry[Any]]] = []  # every registry made, for snapshots around tests
+
     def __init__(self, kind: str, declaration: type = NoDeclaration) -> None:
         self.kind = kind
         self.declaration = declaration
         self._entries: dict[str, F] = {}
         self._declarations: dict[str, Any] = {}
+        Registry.every.append(self)
+
+    @staticmethod
+    def snapshot() -> list[tuple[Registry[Any], dict[str, Any], dict[str, Any]]]:
+        """Every registry's entries and declarations as they are now (`restore` puts them back)."""
+        return [(r, dict(r._entries), dict(r._declarations)) for r in Registry.every]
+
+    @staticmethod
+    def restore(snapshot: list[tuple[Registry[Any], dict[str, Any], dict[str, Any]]]) -> None:
+        """Puts every registry back as `snapshot` found it: what was registered since is gone."""
+        for registry, entries, declarations in snapshot:
+            registry._entries, registry._declarations = dict(entries), dict(declarations)
 
     def register(self, name: str, **declared: Any) -> Callable[[F], F]:
         """A decorator adding `function` under `name` with the given declarations."""

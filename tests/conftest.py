@@ -27,6 +27,69 @@ def start_local_ray():
     return ray
 
 
+# Test lanes: what a module's tests start (Ray, a cluster of several nodes, subprocesses, a browser). Every
+# one of these is `slow`, as are the modules that train real models; `pytest -m "not slow"` is the inner loop.
+LANES = {
+    "classifiers/test_plugin.py": ("ray",),
+    "models/test_allocator.py": ("subprocess",),
+    "models/test_device.py": ("subprocess",),
+    "models/test_representation_learning.py": (),
+    "orchestrator/test_adaptive.py": ("ray",),
+    "orchestrator/test_cluster.py": ("ray", "cluster", "subprocess"),
+    "orchestrator/test_driver.py": ("ray", "subprocess"),
+    "orchestrator/test_executor.py": ("ray",),
+    "orchestrator/test_faults.py": ("ray", "cluster", "subprocess"),
+    "orchestrator/test_initial_experiment.py": ("ray",),
+    "orchestrator/test_resume.py": ("ray", "subprocess"),
+    "orchestrator/test_signals.py": ("ray", "subprocess"),
+    "orchestrator/test_tuner.py": ("ray", "subprocess"),
+    "report/test_build.py": ("ray", "browser"),
+    "report/test_compare.py": ("ray", "browser"),
+    "report/test_recomputed.py": ("ray",),
+    "test_bad_input.py": ("ray", "subprocess"),
+    "test_cli.py": ("ray",),
+    "test_cli_after_thesis.py": ("ray",),
+    "test_cli_data.py": ("ray",),
+    "test_cli_learners.py": ("ray",),
+    "test_cli_messages.py": ("ray",),
+    "test_cli_precision.py": ("ray",),
+    "test_cli_studies.py": ("ray",),
+    "test_docs.py": ("subprocess", "browser"),
+    "test_readme.py": ("ray",),
+    "tracking/test_mlflow.py": ("ray", "subprocess"),
+    "tracking/test_tensorboard.py": ("ray",),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(__file__).parent
+    for item in items:
+        module = Path(str(item.fspath)).relative_to(root).as_posix()
+        for lane in LANES.get(module, ()):
+            item.add_marker(lane)
+        if module in LANES or "slow" in item.keywords:
+            item.add_marker("slow")
+
+
+@pytest.fixture(autouse=True)
+def restored_registries():
+    """Every registry as it was before the test, and plugin modules a test loaded from temporary files
+    forgotten: a test that registers entries (a plugin, the kit's checks) leaves nothing behind."""
+    import sys
+    import tempfile
+
+    from latentsweep.registry import Registry
+
+    snapshot, modules = Registry.snapshot(), set(sys.modules)
+    yield
+    Registry.restore(snapshot)
+    temporary = str(Path(tempfile.gettempdir()).resolve())
+    for name in set(sys.modules) - modules:
+        file = getattr(sys.modules.get(name), "__file__", None) or ""
+        if file and str(Path(file).resolve()).startswith(temporary):
+            del sys.modules[name]
+
+
 @pytest.fixture
 def ray_instance():
     """The session's local Ray instance (started on first use, about 5 s)."""

@@ -1,4 +1,4 @@
-"""The layout's rules (DESIGN.md), read from the source: who may import ray, optuna, matplotlib, rich."""
+"""The layout's rules (docs/concepts/data-flow.md), read from the source: who may import which library."""
 
 import ast
 from pathlib import Path
@@ -11,7 +11,20 @@ ALLOWED = {
     "optuna": {"orchestrator", "report"},
     "matplotlib": {"report"},
     "rich": {"orchestrator"},
-    "torch": {"models", "classifiers", "engine", "workers", "orchestrator", "report", "results", "testing"},
+    "torch": {
+        "models",
+        "classifiers",
+        "compute",
+        "engine",
+        "workers",
+        "orchestrator",
+        "report",
+        "results",
+        "testing",
+        "tracking",  # torch.utils.tensorboard's writer, imported inside the TensorBoard sink
+    },
+    "mlflow": {"tracking"},
+    "tensorboard": {"tracking"},
 }
 
 
@@ -40,8 +53,16 @@ def test_rich_only_in_the_display():
     assert users == ["orchestrator/progress.py"]
 
 
+def test_workers_never_talk_to_trackers():
+    """The driver alone writes results and talks to trackers: no worker module reaches tracking/."""
+    for path in (PACKAGE / "workers").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        relative = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 1}
+        assert not any(m and m.split(".")[0] == "tracking" for m in relative), path.name
+
+
 def test_strategies_import_nothing_of_the_rest_of_the_package_but_its_leaves():
-    leaves = {"registry", "errors"}  # the registry with its parameter model, and the error types
+    leaves = {"registry", "errors", "compute", None}  # the registry, the error types, the compute path
     for path in (PACKAGE / "strategies").glob("*.py"):
         tree = ast.parse(path.read_text())
         relative = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 1]
@@ -61,3 +82,17 @@ def test_results_files_is_a_leaf_and_the_store_does_not_import_compaction():
 
     assert siblings("files") == set()
     assert "compact" not in siblings("store") and "report" not in str(siblings("compact"))
+
+
+def test_the_compute_path_imports_torch_only_when_work_runs():
+    """Importing the strategies (and the config that reads them) loads no torch: compute imports it inside."""
+    for path in (PACKAGE / "compute").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+        assert not any("torch" in imports_of(n) for n in top), path.name
+
+
+def imports_of(node) -> set[str]:
+    if isinstance(node, ast.Import):
+        return {alias.name.split(".")[0] for alias in node.names}
+    return {node.module.split(".")[0]} if node.module and node.level == 0 else set()

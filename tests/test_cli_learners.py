@@ -30,9 +30,6 @@ learning_rate = 0.003
 
 [[classifier]]
 kind = "logistic"
-epochs = 40
-batch_size = 20
-learning_rate = 0.01
 
 [[classifier]]
 kind = "ensemble"
@@ -63,9 +60,9 @@ uncertainty = "random"
 """
 
 LABELS = {
-    "mlp": "MLP 32, dropout 0.2, lr 0.003",  # with the field that differs between the learners
-    "logistic": "logistic, lr 0.01",
-    "ensemble": "ensemble of 3 MLP 32, dropout 0.2, lr 0.003",
+    "mlp": "MLP 32, dropout 0.2",  # no lr: the MLPs share theirs and logistic (L-BFGS) has none
+    "logistic": "logistic",
+    "ensemble": "ensemble of 3 MLP 32, dropout 0.2",
     "sklearn": "RandomForestClassifier(n_estimators=30)",
 }
 
@@ -79,7 +76,7 @@ def test_plan_runs_vote_entropy_with_the_ensemble_only(learners, capsys):
     _, config, folder = learners
     assert main(["plan", str(config), "--results", str(folder.parent)]) == 0
     text = capsys.readouterr().out
-    assert "trials: 26 = 1 representations x 4 classifiers x (3 strategies + 1 baselines) x 2 seeds, less 6" in text
+    assert "trials: 26 = 1 representation x 4 classifiers x (3 strategies + 1 baseline) x 2 seeds, less 6" in text
     assert "vote-entropy/top-k (only with ensemble of 3 MLP 32, dropout 0.2)" in text  # labels of plan: no varying
     assert "classifier RandomForestClassifier(n_estimators=30) (one trial per pack)" in text
     assert "stored: 26 finished" in text

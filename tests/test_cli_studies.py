@@ -77,7 +77,7 @@ def test_plan_lists_the_budgets_their_labels_per_class_and_the_long_tail_pool(st
     pool = [int(n) for n in re.search(r"pool: \d+ examples, per class \[([\d, ]+)\]", text).group(1).split(",")]
     head = pool[0]
     assert pool == [int(np.floor(head * 5 ** (-r / 9) + 1e-9)) for r in range(10)]  # n_r = n_max * 5^(-r/9)
-    assert "trials: 12 = 1 representations x 2 strategies x 3 budgets x 2 seeds" in text
+    assert "trials: 12 = 1 representation x 2 strategies x 3 budgets x 2 seeds" in text
     assert "budget low: 10 + 2 x 10 = 30 labels + 10 paid validation, 3 trained labels per class at the end" in text
     assert "budget free: 30 + 2 x 20 = 70 labels, 7 trained labels per class at the end; validation: the free" in text
     assert "stored: 12 finished" in text

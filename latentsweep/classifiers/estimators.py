@@ -30,6 +30,27 @@ def estimator_class(path: str) -> type:
     return found
 
 
+def arguments(params: Mapping[str, Any]) -> dict[str, Any]:
+    """An estimator's keyword arguments with nested estimators built: a table (or the sorted pairs a spec
+    freezes it to) holding `estimator = "import.path"` is that estimator with the table's other keys (a
+    `SelfTrainingClassifier`'s base estimator)."""
+    return {name: _argument(value) for name, value in params.items()}
+
+
+def _argument(value: Any) -> Any:
+    pairs = None
+    if isinstance(value, Mapping):
+        pairs = dict(value)
+    elif isinstance(value, tuple) and value and all(
+        isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in value
+    ):
+        pairs = dict(value)
+    if pairs is None or not isinstance(pairs.get("estimator"), str):
+        return value
+    path = pairs.pop("estimator")
+    return estimator_class(path)(**arguments(pairs))
+
+
 def check_estimator(path: str, params: Mapping[str, Any]) -> None:
     """Refuses an estimator that cannot be a trial's learner (SpecError naming `estimator` or the parameter):
     not importable, not a scikit-learn classifier, without `predict_proba` (SVC needs probability = true),
@@ -38,7 +59,9 @@ def check_estimator(path: str, params: Mapping[str, Any]) -> None:
 
     cls = estimator_class(path)
     try:
-        estimator = cls(**params)
+        estimator = cls(**arguments(params))
+    except SpecError as error:  # a nested estimator's path
+        raise SpecError(f"params: {error}", field="params") from None
     except TypeError as error:
         raise SpecError(f"params: {path} does not accept them ({error})", field="params") from None
     if not is_classifier(estimator):
@@ -59,10 +82,11 @@ def build_estimator(spec, seed: int, iteration: int):
     unless the spec sets it."""
     from ..models.counter_random import stream_key
 
-    params = dict(spec.estimator_params)
-    estimator = estimator_class(spec.estimator)(**params)
-    if "random_state" in estimator.get_params() and "random_state" not in params:
-        estimator.set_params(random_state=stream_key(seed, "sklearn", iteration) % (1 << 32))
+    estimator = estimator_class(spec.estimator)(**arguments(dict(spec.estimator_params)))
+    state = stream_key(seed, "sklearn", iteration) % (1 << 32)
+    unset = {name: state for name, value in estimator.get_params(deep=True).items()
+             if (name == "random_state" or name.endswith("__random_state")) and value is None}  # fmt: skip
+    estimator.set_params(**unset)  # nested estimators too (a self-training SVC's probability folds)
     return estimator
 
 
@@ -70,7 +94,8 @@ class EstimatorPack:
     """K trials' scikit-learn estimators (one in practice: the kind does not pack) behind the pack model
     interface: torch tensors in and out on the pack's device, numpy inside, BLAS and OpenMP threads held to
     this worker's torch threads. Classes a trial has not labelled yet get probability 0; a labelled set of
-    one class predicts it (no estimator fits one class)."""
+    one class predicts it (no estimator fits one class); a row without finite probabilities (label
+    spreading's examples no label reaches) gets a uniform one over the labelled classes."""
 
     def __init__(self, spec, seeds: Sequence[int], iteration: int, n_classes: int, device) -> None:
         self.spec, self.n_classes, self.device = spec, n_classes, device
@@ -87,15 +112,22 @@ class EstimatorPack:
 
         return threadpoolctl.threadpool_limits(limits=torch.get_num_threads())
 
-    def fit(self, x, y):
+    def fit(self, x, y, *, unlabelled=None):
+        """Fits each trial's estimator on its labels; `unlabelled` [K, m, d] join them marked -1 (the
+        convention of scikit-learn's semi-supervised estimators)."""
         import torch
 
         features, labels = x.cpu().numpy(), y.cpu().numpy()
+        extra = None if unlabelled is None else unlabelled.cpu().numpy()
         with self._limits():
             for member, estimator in enumerate(self.estimators):
                 self.classes[member] = np.unique(labels[member])
                 if self.classes[member].size > 1:
-                    estimator.fit(features[member], labels[member])
+                    inputs, targets = features[member], labels[member]
+                    if extra is not None:
+                        inputs = np.concatenate([inputs, extra[member]])
+                        targets = np.concatenate([targets, np.full(extra.shape[1], -1, dtype=targets.dtype)])
+                    estimator.fit(inputs, targets)
         return torch.ones(self.size, dtype=torch.bool, device=self.device)
 
     def predict_proba(self, x):
@@ -112,7 +144,9 @@ class EstimatorPack:
                 if classes.size == 1:
                     out[member, :, classes[0]] = 1.0
                 else:
-                    out[member][:, estimator.classes_] = estimator.predict_proba(rows)
+                    probs = estimator.predict_proba(rows)
+                    probs[~np.isfinite(probs).all(axis=1)] = 1.0 / probs.shape[1]  # no opinion: uniform
+                    out[member][:, estimator.classes_] = probs
         return torch.from_numpy(out).to(self.device)
 
     def predict(self, x):

@@ -34,3 +34,10 @@ class PackModel(Protocol):
 
     def subset(self, members: list[int]) -> PackModel:
         """The trials at these positions, for prediction."""
+
+
+class LearnsFromUnlabelled(Protocol):
+    """The model of a kind that declares `unlabelled`: its fit also takes unlabelled pool examples."""
+
+    def fit(self, x: torch.Tensor, y: torch.Tensor, *, unlabelled: torch.Tensor) -> torch.Tensor:
+        """As PackModel.fit, with unlabelled [K, m, d]: each trial's draw from its unlabelled pool."""

@@ -1,7 +1,7 @@
 """The torch learners of `classifiers.CLASSIFIERS`: K trials' networks trained in lockstep as one
-`models.StackedMLP` (the MLP, logistic regression as the network without hidden layers, and an ensemble of
-MLPs per trial as K x M members). Every network draws from a counter-based stream keyed by its trial's
-seed, the purpose and the iteration, so a trial's numbers never depend on its pack."""
+`models.StackedMLP` (the MLP, and an ensemble of MLPs per trial as K x M members). Every network draws from
+a counter-based stream keyed by its trial's seed, the purpose and the iteration, so a trial's numbers never
+depend on its pack."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ import torch
 
 from ..models import MLPShape, StackedMLP
 from ..models.counter_random import stream_key
+from .kinds import epochs
 
 
 class StackModel:
-    """One network per trial (the mlp and logistic kinds): the pack model over a StackedMLP [K]."""
+    """One network per trial (the mlp kind): the pack model over a StackedMLP [K]."""
 
-    def __init__(self, network: StackedMLP, spec, weight_decay: float = 0.0) -> None:
-        self.network, self.spec, self.weight_decay = network, spec, weight_decay
+    def __init__(self, network: StackedMLP, spec) -> None:
+        self.network, self.spec = network, spec
 
     @property
     def size(self) -> int:
@@ -26,7 +27,7 @@ class StackModel:
     def fit(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Trains the trials' networks on x [K, n, d], y [K, n]; [K] bool: which stayed finite."""
         spec = self.spec
-        return self.network.fit(x, y, spec.epochs, spec.batch_size, spec.learning_rate, weight_decay=self.weight_decay)
+        return self.network.fit(x, y, epochs(spec, y.shape[1]), spec.batch_size, spec.learning_rate)
 
     def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
         return self.network.predict_proba(x)
@@ -37,27 +38,20 @@ class StackModel:
     def accuracy(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.network.accuracy(x, y)
 
-    def mc_predict_proba(self, x: torch.Tensor, passes: int) -> torch.Tensor:
-        return self.network.mc_predict_proba(x, passes)
+    def mc_predict_proba(self, x: torch.Tensor, passes: int, *, first_row: int = 0) -> torch.Tensor:
+        return self.network.mc_predict_proba(x, passes, first_row=first_row)
 
     def embedding(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.network.embedding(x)
 
     def subset(self, members: list[int]) -> StackModel:
-        return StackModel(self.network.subset(members), self.spec, self.weight_decay)
+        return StackModel(self.network.subset(members), self.spec)
 
 
 def stacked_mlp(spec, n_features: int, n_classes: int, seeds: Sequence[int], iteration: int, device) -> StackModel:
     shape = MLPShape(n_features, spec.hidden, n_classes, spec.dropout)
     keys = [stream_key(seed, "mlp", iteration) for seed in seeds]
     return StackModel(StackedMLP(shape, keys, device, init=spec.init, precision=spec.precision), spec)
-
-
-def stacked_logistic(spec, n_features: int, n_classes: int, seeds: Sequence[int], iteration: int, device) -> StackModel:
-    shape = MLPShape(n_features, (), n_classes, 0.0)
-    keys = [stream_key(seed, "logistic", iteration) for seed in seeds]
-    network = StackedMLP(shape, keys, device, init=spec.init, precision=spec.precision)
-    return StackModel(network, spec, float(spec.value("weight_decay")))
 
 
 class EnsembleModel:
@@ -78,7 +72,7 @@ class EnsembleModel:
     def fit(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         spec = self.spec
         x, y = x.repeat_interleave(self.members, dim=0), y.repeat_interleave(self.members, dim=0)
-        finite = self.network.fit(x, y, spec.epochs, spec.batch_size, spec.learning_rate)
+        finite = self.network.fit(x, y, epochs(spec, y.shape[1]), spec.batch_size, spec.learning_rate)
         return finite.view(self.size, self.members).all(dim=1)
 
     def member_probabilities(self, x: torch.Tensor) -> torch.Tensor:
@@ -97,7 +91,7 @@ class EnsembleModel:
             return torch.full((self.size,), float("nan"), device=self.network.device)
         return (self.predict(x) == y).to(torch.float32).mean(dim=-1)
 
-    def mc_predict_proba(self, x: torch.Tensor, passes: int) -> torch.Tensor:
+    def mc_predict_proba(self, x: torch.Tensor, passes: int, *, first_row: int = 0) -> torch.Tensor:
         """The members as samples of the posterior [K, M, m, C] (a deep ensemble; `passes` is not used)."""
         return self.member_probabilities(x)
 

@@ -16,20 +16,28 @@ from typing import Any
 
 from ..engine.specs import RepresentationSpec
 from ..strategies import INITIAL_SELECTION
+from . import keys
 from . import readers as read
+from .data import DataConfig, read_data
+from .ray import RayConfig, read_ray
 from .readers import ConfigError
-from .sweep import DataConfig, RayConfig, read_data, read_plugins, read_ray, read_representations, with_plugins
+from .sections import read_section, setting
+from .specs import read_representations
+from .sweep import read_plugins, with_plugins
 
 VARIANTS = ("balanced", "unbalanced")
 
 
 @dataclass(frozen=True)
 class QueryClassifierConfig:
-    update_steps: int = 500
-    batch_size: int = 100
-    width: float = 1.0
-    learning_rate: float = 1e-3
-    test_limit: int | None = None
+    """The second paper's CNN that judges each query set alone (its [classifier] table)."""
+
+    update_steps: int = setting(500, "update steps of the CNN, whatever the query set's size", low=1, high=10_000_000)
+    batch_size: int = setting(100, "minibatch size", low=1, high=1 << 20)
+    width: float = setting(1.0, "scales every layer of the CNN", low=1e-3, high=64.0)
+    learning_rate: float = setting(1e-3, "RMSprop's learning rate", low=1e-12, high=10.0)
+    test_limit: int | None = setting(None, "test images it is judged on (default: all)", kind=int, low=1,
+                                     high=100_000_000)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -50,22 +58,10 @@ class InitialExperimentConfig:
 
 
 def _classifier(value: Any) -> QueryClassifierConfig:
-    classifier = read.table("classifier", value)
-    readers = {
-        "update_steps": lambda p, v: read.integer(p, v, 1, 10_000_000),
-        "batch_size": lambda p, v: read.integer(p, v, 1, 1 << 20),
-        "width": lambda p, v: read.number(p, v, 1e-3, 64.0),
-        "learning_rate": lambda p, v: read.number(p, v, 1e-12, 10.0),
-        "test_limit": lambda p, v: read.integer(p, v, 1, 100_000_000),
-    }
-    read.check_keys("classifier", classifier, set(readers))
-    return QueryClassifierConfig(**{k: readers[k](f"classifier.{k}", v) for k, v in classifier.items()})
+    return read_section("classifier", value, QueryClassifierConfig)
 
 
-TOP_LEVEL = {
-    "name", "seeds", "sizes", "variants", "samplers", "data", "unbalanced", "autoencoders", "classifier", "ray",
-    "plugins",
-}  # fmt: skip
+TOP_LEVEL = set(keys.INITIAL)
 
 
 def parse_initial_config(document: dict, base: Path = Path("."), source: Path | None = None) -> InitialExperimentConfig:
@@ -86,7 +82,7 @@ def parse_initial_config(document: dict, base: Path = Path("."), source: Path | 
     for index, variant in enumerate(variants):
         read.choice(f"variants[{index}]", variant, VARIANTS)
     unbalanced = read.table("unbalanced", document.get("unbalanced", {}))
-    read.check_keys("unbalanced", unbalanced, {"per_class", "seed"})
+    read.check_keys("unbalanced", unbalanced, set(keys.UNBALANCED))
     return InitialExperimentConfig(
         name=read.name("name", document["name"]),
         data=read_data(document["data"], base, imbalance=False),

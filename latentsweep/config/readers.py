@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
+else:  # Python 3.10
     import tomli as tomllib
 
 from ..errors import LatentsweepError, SpecError
@@ -127,6 +128,8 @@ def seeds(path: str, value: Any) -> tuple[int, ...]:
     """A count (3 = 0, 1, 2) or a list of distinct integers in 0..2^63-1."""
     if isinstance(value, int) and not isinstance(value, bool):
         return tuple(range(integer(path, value, 1, 100_000)))
+    if not isinstance(value, list):
+        raise fail(path, value, f"a count >= 1 (3 = seeds 0, 1, 2) or a list of integers, got {type_name(value)}")
     found = integers(path, value, 0, SEED_LIMIT)
     if not found:
         raise fail(path, value, "a count >= 1 or a non-empty list of integers")

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -199,20 +200,25 @@ def make_splits(
     if rule not in SPLIT_RULES:
         raise DataError(f"split rule {rule!r}: expected one of {', '.join(SPLIT_RULES)}")
     rng = np.random.default_rng([seed, 7])
+    # rows are taken from the file's array once, by their final positions (`kept`): a large memory-mapped
+    # pool is never copied twice over (training part, then pool and validation out of it)
     train, labels, logvar = data.train, data.train_labels, data.train_logvar
     n = train.shape[0]
+    kept: np.ndarray | None = None  # positions in `train` of the training part left after the test part
     test, test_labels = data.test, data.test_labels
     if test is None:
         n_test = max(1, round(test_fraction * n))
         if n_test >= n:
             raise DataError(f"{data.source or data.name}: too few examples ({n}) to hold out a test set")
         held = np.arange(n - n_test, n) if rule != "stratified" else stratified_sample(labels, n_test, rng)
-        keep = np.setdiff1d(np.arange(n), held)
+        kept = np.setdiff1d(np.arange(n), held)
         test, test_labels = train[held], labels[held]
-        train, labels, logvar = train[keep], labels[keep], _take(logvar, keep)
-        n = train.shape[0]
+        labels = labels[kept]
+        n = kept.shape[0]
     if data.val is not None:
-        val, val_labels, pool, pool_labels, pool_logvar = data.val, data.val_labels, train, labels, logvar
+        val, val_labels, pool_labels = data.val, data.val_labels, labels
+        pool = train if kept is None else train[kept]
+        pool_logvar = logvar if kept is None else _take(logvar, kept)
     else:
         if isinstance(validation_size, float) and 0 < validation_size < 1:
             validation_size = max(1, round(validation_size * n))
@@ -226,10 +232,11 @@ def make_splits(
         elif rule == "last":
             chosen = np.arange(n - validation_size, n)
         else:
-            chosen = stratified_sample(labels, validation_size, rng)
+            chosen = stratified_sample(labels, cast(int, validation_size), rng)  # a fraction became a count above
         rest = np.setdiff1d(np.arange(n), chosen)
-        val, val_labels = train[chosen], labels[chosen]
-        pool, pool_labels, pool_logvar = train[rest], labels[rest], _take(logvar, rest)
+        rows, others = (chosen, rest) if kept is None else (kept[chosen], kept[rest])
+        val, val_labels = train[rows], labels[chosen]
+        pool, pool_labels, pool_logvar = train[others], labels[rest], _take(logvar, others)
     if pool.shape[1:] != test.shape[1:] or pool.shape[1:] != val.shape[1:]:
         where = data.source or data.name
         raise DataError(

@@ -25,20 +25,29 @@ PARTS = ("pool", "val", "test")
 ARRAY_NAMES = "pool, pool_labels and optionally pool_logvar, val, val_labels, test, test_labels"
 
 
+CHECK_ROWS = 65_536  # rows checked at a time: no pool-sized temporary of a million-row file
+
+
 def check_vectors(vectors: np.ndarray, source: str) -> np.ndarray:
-    """Checks vectors [N, d] of real numbers, all finite; returns them as float32."""
-    vectors = np.asarray(vectors)
+    """Checks vectors [N, d] of real numbers, all finite; returns them as float32 (the array itself when it is
+    float32 already, a memory-mapped file's included: no copy of a large file)."""
+    if not isinstance(vectors, np.ndarray):
+        vectors = np.asarray(vectors)
     if vectors.ndim != 2:
         raise DataError(f"{source}: expected vectors of shape [N, d], got shape {vectors.shape}")
     if vectors.shape[0] == 0 or vectors.shape[1] == 0:
         raise DataError(f"{source}: no vectors (shape {vectors.shape})")
     if not (np.issubdtype(vectors.dtype, np.floating) or np.issubdtype(vectors.dtype, np.integer)):
         raise DataError(f"{source}: expected float vectors, got dtype {vectors.dtype}")
-    vectors = vectors.astype(np.float32)
-    bad = ~np.isfinite(vectors)
-    if bad.any():
-        row = int(np.flatnonzero(bad.any(axis=1))[0])
-        raise DataError(f"{source}: {int(bad.sum())} values are NaN or infinite (first in row {row})")
+    vectors = vectors.astype(np.float32, copy=False)
+    bad_count, first = 0, None
+    for start in range(0, vectors.shape[0], CHECK_ROWS):
+        bad = ~np.isfinite(vectors[start : start + CHECK_ROWS])
+        if bad.any():
+            bad_count += int(bad.sum())
+            first = first if first is not None else start + int(np.flatnonzero(bad.any(axis=1))[0])
+    if bad_count:
+        raise DataError(f"{source}: {bad_count} values are NaN or infinite (first in row {first})")
     return vectors
 
 
@@ -90,8 +99,8 @@ def _read_npy_folder(folder: Path) -> dict[str, np.ndarray]:
     if not files:
         raise DataError(f"{folder}: no .npy files (expected {ARRAY_NAMES} as <name>.npy)")
     for file in files:
-        try:
-            arrays[file.stem] = np.load(file, allow_pickle=False)
+        try:  # memory-mapped: a file of a million vectors is read where it lies, not copied onto the heap
+            arrays[file.stem] = np.load(file, allow_pickle=False, mmap_mode="r")
         except ValueError as error:
             raise DataError(f"{file}: {str(error).splitlines()[0]}") from None
         except (OSError, EOFError) as error:
@@ -123,14 +132,26 @@ def _read_parquet(path: Path) -> dict[str, np.ndarray]:
         raise DataError(f"{path}: a list column {lists[0]!r} and other columns ({scalars[0]}, ...); expected one")
 
     def matrix(column: str) -> np.ndarray:
-        values = table.column(column).combine_chunks()
+        """The list column as one float32 [N, d] array, filled chunk by chunk (no combined copy in Arrow)."""
+        values = table.column(column)
         if values.null_count:
             raise DataError(f"{path}: column {column!r} has {values.null_count} missing rows")
-        lengths = set(pc.list_value_length(values).to_pylist())
+        lengths = set()
+        for chunk in values.chunks:
+            lengths |= set(pc.unique(pc.list_value_length(chunk)).to_pylist())
         if len(lengths) != 1:
             raise DataError(f"{path}: column {column!r} holds vectors of different lengths {sorted(lengths)[:3]}")
-        flat = values.flatten().to_numpy(zero_copy_only=False)
-        return flat.reshape(len(values), lengths.pop())
+        width = lengths.pop()
+        out = np.empty((len(values), width), dtype=np.float32)
+        row = 0
+        for chunk in values.chunks:
+            flat = chunk.flatten().to_numpy(zero_copy_only=False)
+            kind = flat.dtype
+            if not (np.issubdtype(kind, np.floating) or np.issubdtype(kind, np.integer)):
+                raise DataError(f"{path}: column {column!r} holds {kind} values, expected numbers")
+            out[row : row + len(chunk)] = flat.reshape(len(chunk), width)
+            row += len(chunk)
+        return out
 
     if lists:
         vectors = matrix(lists[0])
@@ -143,18 +164,25 @@ def _read_parquet(path: Path) -> dict[str, np.ndarray]:
     else:
         raise DataError(f"{path}: no vector columns (expected one list column or one column per dimension)")
     labels = table.column("label").to_numpy(zero_copy_only=False)
-    split = np.asarray(table.column("split").to_pylist() if "split" in table.column_names else ["pool"] * len(labels))
+    split = (
+        np.asarray(table.column("split").to_pylist())
+        if "split" in table.column_names
+        else np.full(len(labels), "pool")
+    )
     unknown = sorted(set(split.tolist()) - set(PARTS), key=str)
     if unknown:
         raise DataError(f"{path}: column 'split' holds {unknown[0]!r}; expected pool, val or test")
     arrays = {}
     for part in PARTS:
         rows = split == part
-        if rows.any():
+        if rows.all():  # the usual file of a pool alone: the matrix itself, not a copy of it
+            arrays[part], arrays[f"{part}_labels"] = vectors, labels
+        elif rows.any():
             arrays[part], arrays[f"{part}_labels"] = vectors[rows], labels[rows]
     if "logvar" in table.column_names:
-        arrays["pool_logvar"] = matrix("logvar")[split == "pool"]
-    return arrays
+        logvar = matrix("logvar")
+        arrays["pool_logvar"] = logvar if (split == "pool").all() else logvar[split == "pool"]
+    return arrays  # Arrow's buffers go with the table: the matrices are numpy's
 
 
 def load_embeddings(path: Path, name: str = "embeddings") -> LabelledData:

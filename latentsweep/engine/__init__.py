@@ -11,7 +11,15 @@ import importlib
 from .kinds import REPRESENTATION_KINDS, Features, RepresentationKind, has_posterior, kind_problem, pool_advice
 from .latent_set import LatentSet
 from .oracle import Oracle
-from .specs import BudgetSpec, ClassifierSpec, RepresentationSpec, TrialSpec, canonical_form, canonical_hash
+from .specs import (
+    BudgetSpec,
+    ClassifierSpec,
+    RepresentationSpec,
+    StoppingSpec,
+    TrialSpec,
+    canonical_form,
+    canonical_hash,
+)
 from .strategy import PASSIVE, STRATEGY_PARAMS, StrategySpec, scheduled_value, strategy_keys
 
 _LAZY = {
@@ -55,6 +63,7 @@ __all__ = [
     "RepresentationKind",
     "RepresentationSpec",
     "StrategySpec",
+    "StoppingSpec",
     "TrialSpec",
     "canonical_form",
     "canonical_hash",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..protocols import TrialStatus
 from .specs import TrialSpec
 
 
@@ -37,6 +38,7 @@ class MemberState:
     iteration: int
     labelled: np.ndarray
     rng_state: dict
+    curve: tuple[IterationRecord, ...] = ()  # the rows so far, for a trial whose stopping criterion reads them
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,15 @@ class TrialResult:
     error: str | None = None
     pruned: bool = False
     test_scores: dict[str, float] = field(default_factory=dict)  # balanced accuracy, macro F1 (metrics.EXTRA_METRICS)
+    stopped_by: str | None = None  # the stopping criterion that ended it before its budget (a complete trial)
 
     @property
     def trial_id(self) -> str:
         return self.spec.id
 
     @property
-    def status(self) -> str:
-        return "failed" if self.error else ("pruned" if self.pruned else "ok")
+    def status(self) -> TrialStatus:
+        return TrialStatus.FAILED if self.error else (TrialStatus.PRUNED if self.pruned else TrialStatus.OK)
 
     @property
     def final_val_accuracy(self) -> float:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..protocols import Init
 from ..registry import Registry, check_choice, declared_params
 
 
@@ -40,14 +41,14 @@ class RepresentationKind:
     image_rule: Callable[[tuple[int, ...]], str | None] | None = None
     latent_default: int = 30
     pool_rule: Callable[[Any, int], str | None] | None = None
-    init_default: str = "keras"
+    init_default: str = Init.KERAS
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", declared_params(self.params))
         check_choice("holds", self.holds, HOLDS)
         check_choice("posterior", self.posterior, POSTERIORS)
-        check_choice("init_default", self.init_default, ("keras", "torch"))
+        check_choice("init_default", self.init_default, Init.values())
         if isinstance(self.uses, str) or not all(isinstance(name, str) for name in self.uses):
             raise TypeError(f"uses {self.uses!r}: expected a tuple of RepresentationSpec field names")
 
@@ -106,7 +107,7 @@ def _even_square(shape: tuple[int, ...]) -> str | None:
 
 
 def _conv_vae_pool(spec, n_pool: int) -> str | None:
-    if spec.init == "torch" and n_pool <= 10_000:
+    if spec.init == Init.TORCH and n_pool <= 10_000:
         return (
             f'with init = "torch" on {n_pool} pool images it is known to stay collapsed (7,200 MNIST digits: 10 '
             'epochs at the mean digit\'s loss); init = "keras" learns there'
@@ -152,7 +153,7 @@ _PAPER = dict(
 
 # under Keras' initialisation the CAE's first steps saturate its sigmoid output, where its squared error has no
 # gradient: it never leaves a blank reconstruction (benchmarks/representation_quality.py; README)
-@REPRESENTATION_KINDS.register("cae", **_PAPER, init_default="torch")
+@REPRESENTATION_KINDS.register("cae", **_PAPER, init_default=Init.TORCH)
 def cae(spec, image_shape):
     """The second paper's convolutional autoencoder (3.1.1), squared error (eq. 1)."""
     from ..models.paper_autoencoders import PaperAutoencoder, cae_loss

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -52,7 +53,8 @@ class LatentSet:
     def reconstruction_gain(self) -> float | None:
         """How far a trained autoencoder's reconstructions go from the mean image's cross-entropy (0) to a
         perfect reconstruction's (1); None when the metadata do not hold the three (not an autoencoder)."""
-        own, mean, perfect = (self.metadata.get(k) for k in ("reconstruction_bce", "mean_image_bce", "perfect_bce"))
+        keys = ("reconstruction_bce", "mean_image_bce", "perfect_bce")  # floats, as train_representation stores them
+        own, mean, perfect = (cast("float | None", self.metadata.get(k)) for k in keys)
         if own is None or mean is None or perfect is None or mean - perfect <= 0:
             return None
         return (mean - own) / (mean - perfect)

@@ -4,14 +4,15 @@ learners. A new output is one function and one registration here, its name in `s
 the classifier kinds that provide it say so (`classifiers.ClassifierKind.provides`).
 
 An entry takes (the needing members' learners [K] (`classifiers.PackModel`), their candidates' latent
-features padded to [K, m, d], each member's candidate count, their specs) and returns one output per
-member, trimmed to its candidates.
+features padded to [K, m, d], each member's candidate count, their specs, and keyword `first_row`: the
+position of these candidates' first row among all of them, as the selection passes them in chunks) and
+returns one output per member, trimmed to its candidates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol, cast
 
 import numpy as np
 import torch
@@ -20,32 +21,58 @@ from ..classifiers import PackModel
 from ..registry import Registry
 from .specs import TrialSpec
 
-OutputFn = Callable[[PackModel, torch.Tensor, Sequence[int], Sequence[TrialSpec]], list[Any]]
+OutputFn = Callable[..., list[Any]]  # (model, x, sizes, specs, *, first_row=0) -> one output per member
 
 MODEL_OUTPUTS: Registry[OutputFn] = Registry("model output")
 
 
+# The optional methods of a PackModel (classifiers/model.py), each present where its kind provides the output
+class _Sampling(Protocol):
+    def mc_predict_proba(self, x: torch.Tensor, passes: int, *, first_row: int = 0) -> torch.Tensor: ...
+
+
+class _Embedding(Protocol):
+    def embedding(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+
+class _Committee(Protocol):
+    def member_probabilities(self, x: torch.Tensor) -> torch.Tensor: ...
+
+
 @MODEL_OUTPUTS.register("probabilities")
-def probabilities(model: PackModel, x: torch.Tensor, sizes: Sequence[int], specs: Sequence[TrialSpec]) -> list:
+def probabilities(
+    model: PackModel, x: torch.Tensor, sizes: Sequence[int], specs: Sequence[TrialSpec], *, first_row: int = 0
+) -> list:
     """Class probabilities [m, C] of each member's MLP on its candidates."""
     values = model.predict_proba(x).double().cpu().numpy()
     return [values[row, :size] for row, size in enumerate(sizes)]
 
 
 @MODEL_OUTPUTS.register("mc_probabilities")
-def mc_probabilities(model: PackModel, x: torch.Tensor, sizes: Sequence[int], specs: Sequence[TrialSpec]) -> list:
+def mc_probabilities(
+    model: PackModel, x: torch.Tensor, sizes: Sequence[int], specs: Sequence[TrialSpec], *, first_row: int = 0
+) -> list:
     """Class probabilities of T MC-dropout passes [T, m, C], T = each member's mc_samples (the largest T
     is drawn for all, each member keeps its first T: a member's numbers do not depend on its pack); an
     ensemble's members stand in for the passes (at most its member count)."""
     passes = [int(spec.strategy.value("mc_samples")) for spec in specs]
-    values = model.mc_predict_proba(x, max(passes)).double().cpu().numpy()
+    from .selection import takes
+
+    sampling = cast(_Sampling, model)  # a kind that provides mc_probabilities has it
+    rows = {"first_row": first_row} if takes(type(sampling).mc_predict_proba, "first_row") else {}
+    values = sampling.mc_predict_proba(x, max(passes), **rows).double().cpu().numpy()
     return [values[row, : passes[row], :size] for row, size in enumerate(sizes)]
 
 
 @MODEL_OUTPUTS.register("gradient_embedding")
-def gradient_embedding(model: PackModel, x: torch.Tensor, sizes: Sequence[int], specs: Sequence[TrialSpec]) -> list:
-    """BADGE's last-layer gradient embedding in closed form: (p - onehot(argmax p) [m, C], h [m, H])."""
-    hidden, probs = (part.double().cpu().numpy() for part in model.embedding(x))
+def gradient_embedding(
+    model: PackModel, x: torch.Tensor, sizes: Sequence[int], specs: Sequence[TrialSpec], *, first_row: int = 0
+) -> list:
+    """BADGE's last-layer gradient embedding in closed form: (p - onehot(argmax p) [m, C], h [m, H]); the
+    hidden activations as the network computed them, float32 (a million candidates of 512 units are 2 GB;
+    BADGE works in float64 where they are few, which holds these values exactly)."""
+    activations, outputs = cast(_Embedding, model).embedding(x)  # a kind that provides gradient_embedding has it
+    hidden, probs = activations.float().cpu().numpy(), outputs.double().cpu().numpy()
     found = []
     for row, size in enumerate(sizes):
         p = probs[row, :size]
@@ -55,7 +82,9 @@ def gradient_embedding(model: PackModel, x: torch.Tensor, sizes: Sequence[int], 
 
 
 @MODEL_OUTPUTS.register("ensemble_probabilities")
-def ensemble_probabilities(model: PackModel, x: torch.Tensor, sizes: Sequence[int], specs: Sequence[TrialSpec]) -> list:
+def ensemble_probabilities(
+    model: PackModel, x: torch.Tensor, sizes: Sequence[int], specs: Sequence[TrialSpec], *, first_row: int = 0
+) -> list:
     """Each committee member's class probabilities [M, m, C] on the member's candidates."""
-    values = model.member_probabilities(x).double().cpu().numpy()
+    values = cast(_Committee, model).member_probabilities(x).double().cpu().numpy()  # provided by ensemble kinds
     return [values[row, :, :size] for row, size in enumerate(sizes)]

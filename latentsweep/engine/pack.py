@@ -15,29 +15,24 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import torch
 
 from ..classifiers import CLASSIFIERS, PackModel
+from ..classifiers.model import LearnsFromUnlabelled
 from ..errors import SpecError
 from ..models import ieee_floats, pick_device
-from ..strategies import (
-    BATCH_SELECTION,
-    INITIAL_SELECTION,
-    UNCERTAINTY,
-    BatchParams,
-    Candidates,
-    InitialParams,
-    InitialPool,
-    subsample_candidates,
-)
+from ..stopping import STOPPING
+from ..strategies import INITIAL_SELECTION, InitialParams, InitialPool
+from .evaluation import Evaluation, stop_columns
 from .events import IterationEvent, IterationRecord, MemberState, PackEvent, TrialResult, describe_error
 from .latent_set import LatentSet
-from .metrics import EXTRA_METRICS, classification_scores
+from .metrics import EXTRA_METRICS
 from .oracle import Oracle
-from .outputs import MODEL_OUTPUTS
+from .selection import Selection, candidates_of, select_one
 from .specs import TrialSpec
 
 # Exceptions that fail one trial and let its pack (and the sweep) go on; anything else stops the pack.
@@ -60,6 +55,8 @@ class _Member:
     ended: bool = False
     queried: np.ndarray | None = None
     selection_seconds: float = 0.0
+    history: list[IterationRecord] = field(default_factory=list)  # the curve so far, resumed rows included
+    previous: np.ndarray | None = None  # the last model's predicted classes on the stop set
 
     def add(self, chosen: np.ndarray) -> None:
         """Queries the oracle for `chosen` and adds them to the labelled set."""
@@ -73,6 +70,7 @@ class _Member:
     ) -> IterationEvent:
         """The iteration's curve row, kept in the result, as an event with the state to continue from.
         scores: `val_accuracy` and the other curve scores (`CURVE_SCORES`)."""
+        assert self.queried is not None  # set where the member is made, and by every add
         record = IterationRecord(
             iteration=iteration,
             n_labeled=int(self.labelled.shape[0] + self.validation.shape[0]),
@@ -84,7 +82,8 @@ class _Member:
             scores={name: value for name, value in scores.items() if name != "val_accuracy"},
         )
         self.result.iterations.append(record)
-        state = MemberState(iteration, self.labelled.copy(), self.rng.bit_generator.state)
+        self.history.append(record)
+        state = MemberState(iteration, self.labelled.copy(), dict(self.rng.bit_generator.state))
         return IterationEvent(self.spec.id, record, state)
 
 
@@ -117,8 +116,13 @@ def check_pack(latent: LatentSet, specs: Sequence[TrialSpec]) -> None:
             )
 
 
-def _as_tensor(array: np.ndarray, device: torch.device, dtype=torch.float32) -> torch.Tensor:
-    return torch.tensor(np.asarray(array), dtype=dtype, device=device)  # copies: object-store arrays are read-only
+def _pool_tensor(pool: np.ndarray, device: torch.device) -> torch.Tensor:
+    """The pool's features on the device. On a CPU a float32 pool is used in place (never copied: a pool of a
+    million rows would otherwise be held twice; nothing writes into it), elsewhere copied to the device."""
+    from ..compute import on_device, tensor
+
+    with on_device(device):
+        return tensor(pool, torch.float32)
 
 
 def paid_validation(latent: LatentSet, spec: TrialSpec) -> np.ndarray:
@@ -129,6 +133,16 @@ def paid_validation(latent: LatentSet, spec: TrialSpec) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     rng = np.random.default_rng([spec.seed, 2])
     return np.sort(rng.choice(latent.pool.shape[0], size=min(size, latent.pool.shape[0]), replace=False))
+
+
+def unlabelled_draw(latent: LatentSet, member, count: int, iteration: int) -> np.ndarray:
+    """`count` pool indices (sorted) a semi-supervised learner sees unlabelled at `iteration`: drawn from the
+    member's unlabelled pool (neither labelled nor its paid validation) by its seed and the iteration."""
+    taken = np.zeros(latent.pool.shape[0], dtype=bool)
+    taken[member.labelled] = taken[member.validation] = True
+    available = np.flatnonzero(~taken)
+    rng = np.random.default_rng([member.spec.seed, 4, iteration])
+    return np.sort(rng.choice(available, size=min(count, available.shape[0]), replace=False))
 
 
 def initial_batch(latent: LatentSet, spec: TrialSpec, size: int, exclude: np.ndarray | None = None) -> np.ndarray:
@@ -207,13 +221,16 @@ class _Pack:
         strategies = [s.strategy for s in specs]
         with ieee_floats():
             self.latent = latent.with_scores(
-                {s.representativeness for s in strategies if s.uses_representativeness()},
+                {
+                    s.representativeness
+                    for s in strategies
+                    if s.representativeness is not None and s.uses_representativeness()  # the first: implied
+                },
                 frozenset().union(*(s.distances() for s in strategies)),
             )
         latent = self.latent
-        self.pool = _as_tensor(latent.pool, self.device)
-        self.val = _as_tensor(latent.val, self.device)
-        self.val_labels = _as_tensor(latent.val_labels, self.device, torch.int64)
+        self.pool = _pool_tensor(latent.pool, self.device)
+        self.evaluation = Evaluation(latent, self.pool, self.device, paid=self.budget.validation > 0)
         self.n_classes = latent.n_classes
         host = socket.gethostname()
         self.members: list[_Member] = []
@@ -230,9 +247,9 @@ class _Pack:
                 rng.bit_generator.state = state.rng_state
             result = TrialResult(spec=spec, pack_size=len(specs), device=str(self.device), host=host)
             labels = oracle.query(chosen)
-            self.members.append(
-                _Member(spec, oracle, rng, result, chosen, labels, validation, validation_labels, queried=chosen)
-            )
+            member = _Member(spec, oracle, rng, result, chosen, labels, validation, validation_labels, queried=chosen)
+            member.history = list(state.curve) if state is not None else []
+            self.members.append(member)
         starts = {resume[s.id].iteration + 1 if s.id in resume else 0 for s in specs}
         if len(starts) != 1:
             raise SpecError(f"the members of a pack must resume at the same iteration, got {sorted(starts)}")
@@ -254,12 +271,21 @@ class _Pack:
             iteration=iteration,
             device=self.device,
         )
-        finite = self.model.fit(x, y)
+        wanted = CLASSIFIERS.declared(self.classifier.kind).unlabelled
+        count = wanted(self.classifier) if wanted is not None else 0
+        if count > 0:  # a semi-supervised learner also sees a draw of each member's unlabelled pool
+            rows = np.stack([unlabelled_draw(self.latent, m, count, iteration) for m in active])
+            unlabelled = self.pool[torch.as_tensor(rows, device=self.device)]
+            finite = cast(LearnsFromUnlabelled, self.model).fit(x, y, unlabelled=unlabelled)
+        else:
+            finite = self.model.fit(x, y)
         self.trained = active
         return finite.cpu().numpy(), x, y
 
     def _end(self, member: _Member) -> None:
         member.ended = True
+        if member.result.error or member.result.pruned:  # a trial that did not finish has no test scores
+            member.result.test_accuracy, member.result.test_scores = float("nan"), {}
         member.result.seconds = (time.perf_counter() - self.started) / len(self.members)  # its share of the pack
         self.events.append(member.result)
 
@@ -270,6 +296,12 @@ class _Pack:
     def iterate(self, stop: Callable[[], Collection[str]] | None) -> Iterator[list[PackEvent]]:
         if self.start > 0:  # the model of the last finished iteration chooses the next batch: refit it
             self._fit(list(self.members), self.start - 1)
+            assert self.model is not None  # made by _fit
+            predicted = self.evaluation.stop_predictions(self.model).argmax(-1)
+            test = self.evaluation.test_scores(self.model)  # the trial's, when no iteration is left to run
+            for position, member in enumerate(self.members):
+                member.previous = predicted[position]
+                self._tested(member, test, position)
         for iteration in range(self.start, self.budget.iterations + 1):
             for member in self.members:
                 if not member.ended and stop is not None and member.spec.id in stop():
@@ -283,144 +315,76 @@ class _Pack:
                 return
             self._train(active, iteration)
             yield self._flush()
-        finishing = [m for m in self.trained if not m.ended]
-        if finishing and self.model is not None:
-            test = _as_tensor(self.latent.test, self.device)
-            labels = _as_tensor(self.latent.test_labels, self.device, torch.int64)
-            scores = {k: v.cpu().numpy() for k, v in self._scores(test, labels).items()}
-            positions = {id(m): p for p, m in enumerate(self.trained)}
-            for member in finishing:
-                position = positions[id(member)]
-                member.result.test_accuracy = float(scores["accuracy"][position])
-                member.result.test_scores = {name: float(scores[name][position]) for name in EXTRA_METRICS}
-                self._end(member)
-        for member in self.members:  # a pack with no iteration left to run and no model
+        for member in self.members:  # the last model's test scores are the trial's (none: no model was trained)
             if not member.ended:
                 self._end(member)
         if self.events:
             yield self._flush()
 
-    def _scores(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Every metric [K] of the trained stack's predictions on x [K, m, .] or shared [m, .]."""
-        return classification_scores(self.model.predict(x), y, self.n_classes)
-
-    def _validation_scores(self, active: list[_Member]) -> dict[str, np.ndarray]:
-        """The curve scores [K] of the members' models: on their paid validation sets where the budget has
-        one (`val_*`, with the free validation part as `heldout_val_*`), else on the free part."""
-        free = self._scores(self.val, self.val_labels)
-        if self.budget.validation == 0:
-            return {f"val_{name}": value.cpu().numpy() for name, value in free.items()}
-        index = torch.tensor(np.stack([m.validation for m in active]), device=self.device)
-        labels = torch.tensor(np.stack([m.validation_labels for m in active]), device=self.device)
-        paid = self._scores(self.pool[index], labels)
-        scores = {f"val_{name}": value.cpu().numpy() for name, value in paid.items()}
-        return scores | {f"heldout_val_{name}": value.cpu().numpy() for name, value in free.items()}
-
     def _train(self, active: list[_Member], iteration: int) -> None:
         fit_started = time.perf_counter()
         finite, x, y = self._fit(active, iteration)
-        scores = self._validation_scores(active)
-        train_accuracy = self.model.accuracy(x, y).cpu().numpy()
+        assert self.model is not None  # made by _fit
+        evaluation = self.evaluation
+        validation, labels = [m.validation for m in active], [m.validation_labels for m in active]
+        scores = evaluation.validation(self.model, validation, labels)
+        train_accuracy, train_loss = evaluation.training(self.model, x, y)
+        entropy = evaluation.label_entropy(y)
+        test = evaluation.test_scores(self.model)
+        probabilities = evaluation.stop_predictions(self.model)
+        stop = stop_columns(probabilities, [m.previous for m in active])
         fit_seconds = (time.perf_counter() - fit_started) / len(active)
         for position, member in enumerate(active):
-            event = member.record(
-                iteration,
-                {name: float(value[position]) for name, value in scores.items()},
-                float(train_accuracy[position]),
-                fit_seconds,
-            )
-            self.events.append(event)
+            member.previous = probabilities[position].argmax(-1)
+            self._tested(member, test, position)
+            row = {name: float(value[position]) for name, value in scores.items()} | stop[position]
+            row |= {"train_loss": float(train_loss[position]), "label_entropy": float(entropy[position]),
+                    "test_accuracy": float(test["accuracy"][position])}  # fmt: skip
+            self.events.append(member.record(iteration, row, float(train_accuracy[position]), fit_seconds))
             member.selection_seconds = 0.0
             if not finite[position]:
                 member.result.error = (
                     f"TrainingDivergedError: {self.classifier.kind} weights became non-finite at iteration {iteration}"
                 )
                 self._end(member)
+            elif member.spec.stopping is not None and iteration < self.budget.iterations:
+                self._obey(member)
+
+    @staticmethod
+    def _tested(member: _Member, test: dict[str, np.ndarray], position: int) -> None:
+        """The member's latest model's test scores: the trial's when it ends now."""
+        member.result.test_accuracy = float(test["accuracy"][position])
+        member.result.test_scores = {name: float(test[name][position]) for name in EXTRA_METRICS}
+
+    def _obey(self, member: _Member) -> None:
+        """Ends the member, complete, when its stopping criterion fires on its curve so far."""
+        stopping = member.spec.stopping
+        assert stopping is not None
+        columns = STOPPING.declared(stopping.criterion).uses
+        curve = {column: np.array([row.score(column) for row in member.history]) for column in columns}
+        if stopping.fires(curve) is not None:
+            member.result.stopped_by = stopping.criterion
+            self._end(member)
 
     def _select(self, iteration: int) -> None:
         """Every member that trained last picks its next batch (thesis 3.1 (d)-(e)) and queries its labels."""
         selecting = [m for m in self.trained if not m.ended]
         batch = self.budget.batch
-        candidates = {}
-        for member in selecting:
-            strategy, unlabelled = member.spec.strategy, member.oracle.unlabelled()
-            candidates[id(member)] = (
-                unlabelled
-                if strategy.is_passive
-                else subsample_candidates(unlabelled, strategy.subsample, batch, member.rng)
-            )
-        outputs = self._model_outputs(selecting, candidates)
+        candidates = {id(member): candidates_of(member, batch) for member in selecting}
+        order = {id(m): p for p, m in enumerate(self.trained)}
+        selection = Selection(self.pool, self.model, order, iteration)
+        scores = selection.scores(selecting, candidates)
+        outputs = selection.rule_outputs(selecting, candidates)
         for member in selecting:
             member_started = time.perf_counter()
             try:
-                with ieee_floats():
-                    chosen = _select_one(
-                        self.latent, member, candidates[id(member)], outputs.get(id(member), {}), batch, iteration
-                    )
+                chosen = select_one(
+                    self.latent, member, candidates[id(member)], outputs.get(id(member), {}), scores.get(id(member)),
+                    batch, iteration, self.device,
+                )  # fmt: skip
                 member.add(chosen)
             except self.catch as error:
                 member.result.error = describe_error(error)
                 self._end(member)
                 continue
             member.selection_seconds += time.perf_counter() - member_started
-
-    def _model_outputs(self, selecting: list[_Member], candidates: dict[int, np.ndarray]) -> dict[int, dict]:
-        """What each member's strategy declared it needs from its trained MLP on its candidates: each kind
-        of `MODEL_OUTPUTS` computed once for every member that needs it, batched across the pack."""
-        outputs: dict[int, dict[str, object]] = {}
-        if self.model is None:
-            return outputs
-        order = {id(m): p for p, m in enumerate(self.trained)}
-        for need in MODEL_OUTPUTS:
-            needing = [m for m in selecting if need in m.spec.strategy.needs()]
-            if not needing:
-                continue
-            started = time.perf_counter()
-            sizes = [candidates[id(m)].shape[0] for m in needing]
-            padded = np.zeros((len(needing), max(sizes)), dtype=np.int64)
-            for row, member in enumerate(needing):
-                padded[row, : sizes[row]] = candidates[id(member)]
-            x = self.pool[torch.from_numpy(padded).to(self.pool.device)]
-            model = self.model.subset([order[id(m)] for m in needing])
-            results = MODEL_OUTPUTS[need](model, x, sizes, [m.spec for m in needing])
-            share = (time.perf_counter() - started) / len(needing)
-            for member, result in zip(needing, results, strict=True):
-                outputs.setdefault(id(member), {})[need] = result
-                member.selection_seconds += share
-        return outputs
-
-
-def _select_one(
-    latent: LatentSet, member: _Member, candidates: np.ndarray, outputs: dict, batch: int, iteration: int
-) -> np.ndarray:
-    """Pool indices of the member's next batch, chosen among `candidates` (thesis 3.4), with the strategy's
-    scheduled weights at this iteration and the model outputs it declared it needs."""
-    strategy = member.spec.strategy
-    if strategy.is_passive:
-        scored = Candidates(uncertainty=np.zeros(candidates.shape[0]), features=latent.pool[candidates])
-        chosen = BATCH_SELECTION["random"](scored, batch, member.rng, BatchParams())
-        return candidates[chosen]
-    iterations = member.spec.budget.iterations
-    representativeness = None
-    if strategy.uses_representativeness():
-        representativeness = latent.representativeness[strategy.representativeness][candidates]
-    uncertainty = np.zeros(candidates.shape[0])
-    if strategy.scores():
-        measure = UNCERTAINTY.declared(strategy.uncertainty)
-        own = {name: strategy.at(name, iteration, iterations) for name in measure.params}
-        uncertainty = UNCERTAINTY[strategy.uncertainty](*(outputs[need] for need in measure.needs), **own)
-    needs = strategy.rule().needs
-    scored = Candidates(
-        uncertainty=uncertainty,
-        representativeness=representativeness,
-        features=latent.pool[candidates],
-        logvar=None if latent.pool_logvar is None else latent.pool_logvar[candidates],
-        gamma=strategy.at("gamma", iteration, iterations),
-        mc_probabilities=outputs.get("mc_probabilities"),
-        gradient_embedding=outputs.get("gradient_embedding"),
-        outputs=outputs,
-        labelled_features=latent.pool[member.labelled] if "labelled_features" in needs else None,
-    )
-    params = strategy.batch_params(iteration, iterations, latent.distance_bounds)
-    chosen = BATCH_SELECTION[strategy.batch](scored, batch, member.rng, params)
-    return candidates[chosen]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -42,7 +43,8 @@ def build_autoencoder(spec: RepresentationSpec, image_shape: tuple[int, ...]) ->
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(spec.seed)
         model, loss = REPRESENTATION_KINDS[spec.kind](spec, image_shape)
-        return initialise(model, spec.init), loss
+        # a trained kind uses init (a None would be check_initialisation's ValueError)
+        return initialise(model, cast(str, spec.init)), loss
 
 
 def train_representation(splits: Splits, spec: RepresentationSpec, device: str | None = None) -> TrainedRepresentation:
@@ -51,7 +53,7 @@ def train_representation(splits: Splits, spec: RepresentationSpec, device: str |
 
     VAE features are the posterior means mu (thesis 3.1 (b)); `pixels` flattens the images.
     """
-    common = dict(
+    common: dict[str, Any] = dict(
         dataset=splits.name,
         representation=spec.key(splits.fingerprint()),
         pool_labels=splits.pool_labels,
@@ -83,7 +85,7 @@ def train_representation(splits: Splits, spec: RepresentationSpec, device: str |
         batch_size=spec.batch_size,
         learning_rate=spec.learning_rate,
         loss=loss,
-        precision=spec.precision,
+        precision=cast(str, spec.precision),  # a trained kind uses precision (None: compute_dtype's ValueError)
     )
     train_seconds = time.perf_counter() - started
     pool_mu, pool_logvar = encode(model, splits.pool, torch_device)

@@ -16,44 +16,45 @@ from typing import Any
 
 from ..classifiers import CLASSIFIERS, COMMON_FIELDS
 from ..errors import SpecError
+from ..protocols import Init, Precision
 from ..registry import Param
 from ..strategies.needs import LEARNER_SPECIFIC
 from .kinds import REPRESENTATION_KINDS
 from .strategy import StrategySpec
 
-INITIALISATIONS = ("keras", "torch")  # models/initialisation.py: Keras' glorot-uniform, zero biases; PyTorch's own
-PRECISIONS = ("fp32", "bf16")  # models/precision.py: float32 (the thesis' Keras), or bf16 products, fp32 masters
+INITIALISATIONS = Init.values()  # models/initialisation.py: Keras' glorot-uniform, zero biases; PyTorch's own
+PRECISIONS = Precision.values()  # models/precision.py: float32 (the thesis' Keras), or bf16 products, fp32 masters
 SEED_LIMIT = (1 << 63) - 1
 LAYER_LIMIT = 1 << 16
 
 # The numeric and named settings of each spec with their ranges: the specs check them, the config
 # readers take their keys from them, so a range is written once.
 CLASSIFIER_PARAMS: dict[str, Param] = {
-    "dropout": Param(0.2, 0.0, 1.0, open_high=True),
-    "epochs": Param(20, 1, 100_000),
-    "batch_size": Param(100, 1, 1 << 20),
-    "learning_rate": Param(1e-3, 0.0, 10.0, open_low=True),
-    "init": Param("keras", choices=INITIALISATIONS),
-    "precision": Param("fp32", choices=PRECISIONS),
+    "dropout": Param(0.2, 0.0, 1.0, open_high=True, doc="dropout rate after every hidden layer (MC dropout keeps it)"),
+    "epochs": Param(20, 1, 100_000, doc="passes over the labelled set after every query"),
+    "batch_size": Param(100, 1, 1 << 20, doc="minibatch size of the learner's RMSprop"),
+    "learning_rate": Param(1e-3, 0.0, 10.0, open_low=True, doc="RMSprop's learning rate"),
+    "init": Param(Init.KERAS.value, choices=INITIALISATIONS, doc="keras (glorot-uniform, zero biases) or torch"),
+    "precision": Param(Precision.FP32.value, choices=PRECISIONS, doc="fp32, or bf16 products, float32 masters"),
 }
 BUDGET_PARAMS: dict[str, Param] = {
-    "initial": Param(100, 1, 10_000_000),
-    "batch": Param(100, 1, 10_000_000),
-    "iterations": Param(29, 0, 100_000),
-    "validation": Param(0, 0, 10_000_000),
+    "initial": Param(100, 1, 10_000_000, doc="labels of the first batch (the initial query)"),
+    "batch": Param(100, 1, 10_000_000, doc="labels queried at every iteration"),
+    "iterations": Param(29, 0, 100_000, doc="queries after the first batch (29: 100 + 29 x 100 = 3,000 labels)"),
+    "validation": Param(0, 0, 10_000_000, doc="pool labels paid for validation (0: the free validation part)"),
 }
 BUDGET_NAME = "default"  # the name of the one budget of a `[budget]` table
 REPRESENTATION_PARAMS: dict[str, Param] = {
-    "latent_dim": Param(30, 1, 4096),
-    "epochs": Param(10, 0, 100_000),
-    "seed": Param(0, 0, SEED_LIMIT),
-    "batch_size": Param(100, 1, 1 << 20),
-    "learning_rate": Param(1e-3, 0.0, 10.0, open_low=True),
-    "width": Param(1.0, 0.0, 64.0, open_low=True),
-    "perplexity": Param(30.0, 1.0, 1e6, open_low=True),
-    "kl_weight": Param(1.0, 0.0, 1e6),
-    "init": Param("torch", choices=INITIALISATIONS),
-    "precision": Param("fp32", choices=PRECISIONS),
+    "latent_dim": Param(30, 1, 4096, doc="latent dimensions d (default: the kind's; 2 for the paper's autoencoders)"),
+    "epochs": Param(10, 0, 100_000, doc="training epochs of a trained representation"),
+    "seed": Param(0, 0, SEED_LIMIT, doc="the representation's training seed (trials' seeds are separate)"),
+    "batch_size": Param(100, 1, 1 << 20, doc="minibatch size of its training"),
+    "learning_rate": Param(1e-3, 0.0, 10.0, open_low=True, doc="its optimiser's learning rate"),
+    "width": Param(1.0, 0.0, 64.0, open_low=True, doc="scales every layer of the paper's autoencoders"),
+    "perplexity": Param(30.0, 1.0, 1e6, open_low=True, doc="the t-SNE-style autoencoder's perplexity"),
+    "kl_weight": Param(1.0, 0.0, 1e6, doc="weight of the VAEs' KL term (1: the thesis; 1/d: its Keras example)"),
+    "init": Param(Init.TORCH.value, choices=INITIALISATIONS, doc="keras or torch; default: the kind's own"),
+    "precision": Param(Precision.FP32.value, choices=PRECISIONS, doc="fp32, or bf16 under autocast, float32 losses"),
 }
 NAME_RULE = "a name of 1-40 letters, digits, '-', '_' or '.'"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
@@ -92,8 +93,8 @@ class ClassifierSpec:
     epochs: int | None = 20
     batch_size: int | None = 100
     learning_rate: float | None = 1e-3
-    init: str | None = field(default="keras", metadata={"id_neutral": "keras"})  # the MLP has always been glorot
-    precision: str | None = field(default="fp32", metadata={"id_neutral": "fp32"})  # float32 before the key
+    init: str | None = field(default=Init.KERAS, metadata={"id_neutral": Init.KERAS})  # the MLP has always been glorot
+    precision: str | None = field(default=Precision.FP32, metadata={"id_neutral": Precision.FP32})  # float32 before
     kind: str = field(default="mlp", metadata={"id_neutral": "mlp"})  # the only learner before the registry
     params: tuple[tuple[str, Any], ...] = ()
     estimator: str | None = None
@@ -145,6 +146,12 @@ class ClassifierSpec:
         """A parameter the kind declares for itself."""
         return dict(self.params)[name]
 
+    def stored_params(self) -> tuple[tuple[str, Any], ...]:
+        """Its own parameters as ids and columns store them: those declared `neutral` left out at their
+        default (a parameter added later keeps every stored id)."""
+        declared = CLASSIFIERS.declared(self.kind).params
+        return tuple((k, v) for k, v in self.params if not (declared[k].neutral and v == declared[k].default))
+
     def cost(self, n_features: int, n_classes: int) -> int:
         """Multiply-adds per example of one trial's model (what sizes packs)."""
         declared = CLASSIFIERS.declared(self.kind)
@@ -164,7 +171,7 @@ class ClassifierSpec:
 
 def precision_label(precision: str | None) -> str:
     """' [bf16]' after a label when not the default float32; '' otherwise."""
-    return f" [{precision}]" if precision not in (None, "fp32") else ""
+    return f" [{precision}]" if precision not in (None, Precision.FP32) else ""
 
 
 def _frozen(value: Any) -> Any:
@@ -250,8 +257,8 @@ class RepresentationSpec:
     perplexity: float = 30.0
     kl_weight: float = 1.0
     # trained before this key with PyTorch's initialisation: `torch` keeps those ids; unused (None) otherwise
-    init: str | None = field(default=None, metadata={"id_neutral": "torch", "unused": None})
-    precision: str | None = field(default="fp32", metadata={"id_neutral": "fp32", "unused": None})
+    init: str | None = field(default=None, metadata={"id_neutral": Init.TORCH, "unused": None})
+    precision: str | None = field(default=Precision.FP32, metadata={"id_neutral": Precision.FP32, "unused": None})
     params: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
@@ -290,13 +297,48 @@ class RepresentationSpec:
         digest = canonical_hash({"spec": canonical_form(self), "data": data_fingerprint})[:8]
         if not self.trained:
             return f"{self.kind}-{digest}"
-        mixed = f"-{self.precision}" if self.precision != "fp32" else ""
+        mixed = f"-{self.precision}" if self.precision != Precision.FP32 else ""
         return f"{self.kind}-d{self.latent_dim}-e{self.epochs}-s{self.seed}{mixed}-{digest}"
 
 
 @dataclass(frozen=True)
+class StoppingSpec:
+    """The stopping criterion a trial obeys (`stopping.STOPPING`): it ends, complete, at the first iteration
+    the criterion fires. `params`: its parameters (sorted pairs, defaults filled in)."""
+
+    criterion: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        from ..stopping import STOPPING
+
+        if self.criterion not in STOPPING:
+            known = ", ".join(sorted(STOPPING))
+            raise SpecError(f"criterion = {self.criterion!r}: unknown name; known: {known}", field="criterion")
+        declared = STOPPING.declared(self.criterion)
+        own = {}
+        for name, value in dict(self.params).items():
+            if name not in declared.params:
+                raise SpecError(f"{name} = {value!r}: not a parameter of criterion {self.criterion!r}", field=name)
+            own[name] = declared.params[name].check(name, value)
+        object.__setattr__(self, "params", tuple(sorted({**declared.defaults(), **own}.items())))
+
+    def fires(self, curve: Mapping[str, Any]) -> int | None:
+        """The first position of `curve` (columns in iteration order) at which the criterion fires."""
+        from ..stopping import STOPPING
+
+        return STOPPING[self.criterion](curve, dict(self.params))
+
+    def label(self) -> str:
+        """'stabilizing-predictions[threshold=0.99 window=3]'."""
+        shown = " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.params)
+        return f"{self.criterion}[{shown}]"
+
+
+@dataclass(frozen=True)
 class TrialSpec:
-    """One active-learning trial: data set, representation, classifier, budget, strategy and seed."""
+    """One active-learning trial: data set, representation, classifier, budget, strategy and seed; a
+    stopping criterion that may end it before its budget (None: the budget decides, as before)."""
 
     dataset: str
     representation: str
@@ -304,6 +346,7 @@ class TrialSpec:
     classifier: ClassifierSpec = field(default_factory=ClassifierSpec)
     budget: BudgetSpec = field(default_factory=BudgetSpec)
     seed: int = 0
+    stopping: StoppingSpec | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "seed", REPRESENTATION_PARAMS["seed"].check("seed", self.seed))
@@ -327,12 +370,19 @@ def canonical_form(spec) -> dict:
 def _plain(value):
     if isinstance(value, StrategySpec):
         return {k: v for k, v in value.stored_form().items() if v is not None and v != ()}
+    if isinstance(value, ClassifierSpec):
+        found = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.name != "params"}
+        found["params"] = value.stored_params()
+        return {k: v for k, v in found.items() if not _neutral(_CLASSIFIER_FIELDS[k], v)}
     if dataclasses.is_dataclass(value):
         fields = dataclasses.fields(value)
         return {f.name: getattr(value, f.name) for f in fields if not _neutral(f, getattr(value, f.name))}
     if isinstance(value, Mapping):
         return dict(value)
     return str(value)  # paths
+
+
+_CLASSIFIER_FIELDS = {f.name: f for f in dataclasses.fields(ClassifierSpec)}
 
 
 def _neutral(f: dataclasses.Field, value: Any) -> bool:

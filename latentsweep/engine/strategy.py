@@ -16,17 +16,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SpecError
-from ..registry import Param
+from ..registry import Param, Registry
 from ..strategies import BATCH_SELECTION, DISTANCES, INITIAL_SELECTION, REPRESENTATIVENESS, UNCERTAINTY, BatchParams
 
 PASSIVE = "random"  # the uncertainty name of passive learning: random batches, no model needed
 
 # The strategy's own parameters (the same for every entry): the informativeness mix and the subsample.
 STRATEGY_PARAMS: dict[str, Param] = {
-    "gamma": Param(1.0, 0.0, 1.0, short="g"),
-    "subsample": Param(1.0, 0.0, 1.0, open_low=True, schedule=False),
+    "gamma": Param(1.0, 0.0, 1.0, short="g", doc="weight of uncertainty against representativeness (1: alone)"),
+    "subsample": Param(1.0, 0.0, 1.0, open_low=True, schedule=False,
+                       doc="a fresh random fraction of the unlabelled pool scored at every iteration"),
 }
-NAMES = {  # the strategy's names, each choosing an entry of a registry (representativeness may be None)
+# the strategy's names, each choosing an entry of a registry (representativeness may be None)
+NAMES: dict[str, tuple[Registry[Any], tuple[str, ...]]] = {
     "uncertainty": (UNCERTAINTY, (PASSIVE,)),
     "representativeness": (REPRESENTATIVENESS, ("none",)),
     "batch": (BATCH_SELECTION, ()),
@@ -94,8 +96,8 @@ class StrategySpec:
         for name in NAMES:
             if name != "representativeness" or self.representativeness is not None:
                 _known(name, getattr(self, name))
-        for name, param in STRATEGY_PARAMS.items():
-            object.__setattr__(self, name, param.check(name, getattr(self, name)))
+        for name, own_param in STRATEGY_PARAMS.items():
+            object.__setattr__(self, name, own_param.check(name, getattr(self, name)))
         declared = self.declared_params()
         params = {}
         for name, value in dict(self.params).items():
@@ -240,7 +242,7 @@ class StrategySpec:
         """The strategy as trial ids hash it and the trials table stores it: greedy's distance, alpha and
         beta and the ends of gamma, alpha and beta in the columns they have always had, every other
         parameter (and end, as `NAME_end`) in `params`. None values are left out of ids."""
-        params = dict(self.params)
+        params = {name: value for name, value in self.params if not self._at_neutral_default(name, value)}
         form: dict[str, Any] = {
             "uncertainty": self.uncertainty,
             "representativeness": self.representativeness,
@@ -258,6 +260,11 @@ class StrategySpec:
         form["params"] = tuple(sorted(params.items()))
         return form
 
+    def _at_neutral_default(self, name: str, value: Any) -> bool:
+        """A parameter declared `neutral` at its default (and not scheduled): left out of ids and labels."""
+        param = self._param(name)
+        return param is not None and param.neutral and value == param.default and self.end(name) is None
+
     def label(self) -> str:
         """A short readable name, e.g. 'margin+density-cosine(g=0.5)/greedy[euclidean a=0.3 b=0]@0.1';
         schedules show as 'g=0.2->0.8'."""
@@ -266,7 +273,9 @@ class StrategySpec:
             value = self.value(name)
             if isinstance(value, str):
                 return value
-            short = self._param(name).short or name
+            param = self._param(name)
+            assert param is not None  # a value that is not a name is a declared parameter's
+            short = param.short or name
             text = f"{short}={value:g}" if isinstance(value, float) else f"{name}={value}"
             end = self.end(name)
             return text if end is None else f"{text}->{end:g}"
@@ -275,15 +284,19 @@ class StrategySpec:
         if named and self.is_passive:
             return named
         text = self.uncertainty if self.scores() or self.is_passive else ""
-        own = list(UNCERTAINTY.declared(self.uncertainty).params) if self.scores() else []
+        def shown_params(names) -> list[str]:
+            return [n for n in names if not self._at_neutral_default(n, self.value(n))]
+
+        own = shown_params(UNCERTAINTY.declared(self.uncertainty).params) if self.scores() else []
         if own:
             text += "[" + " ".join(shown(n) for n in own) + "]"
         if self.representativeness is not None:
             text += f"+{self.representativeness}({shown('gamma')})"
         if not self.is_passive:
             text += f"/{self.batch}" if text else self.batch
-            if self.rule().params:
-                text += "[" + " ".join(shown(n) for n in self.rule().params) + "]"
+            rule = shown_params(self.rule().params)
+            if rule:
+                text += "[" + " ".join(shown(n) for n in rule) + "]"
             if self.subsample < 1.0:
                 text += f"@{self.subsample:g}"
         if self.initial != "random":

@@ -47,6 +47,7 @@ def uniform(keys: torch.Tensor, counter: int, shape: tuple[int, ...]) -> torch.T
 
 
 _GOLDEN_32 = 0x9E3779B9 - (1 << 32)
+_GOLDEN_32_INT = 0x9E3779B9  # the same odd constant, unsigned (for offsets computed as Python ints)
 _LOWBIAS_1 = 0x7FEB352D
 _LOWBIAS_2 = 0x846CA68B - (1 << 32)
 
@@ -107,7 +108,13 @@ def _mix_int(z: int) -> int:
 
 
 def keep_mask(
-    keys: torch.Tensor, counter: int, shape: tuple[int, ...], drop: float, dtype: torch.dtype = torch.float32
+    keys: torch.Tensor,
+    counter: int,
+    shape: tuple[int, ...],
+    drop: float,
+    dtype: torch.dtype = torch.float32,
+    *,
+    first: int = 0,
 ) -> torch.Tensor:
     """[K, *shape] of `dtype`: 1 / (1 - drop) where a unit is kept, 0 where dropped (inverted dropout).
 
@@ -116,17 +123,23 @@ def keep_mask(
     read as two signed 16-bit halves v: a unit is kept when v >= T = round(drop * 2^16) - 2^15, so
     P(drop) is within 2^-16 of `drop`. v clamped to [T - 1, T] minus (T - 1) is the 0/1 mask without a
     bool tensor (comparisons to bool are several times slower on a CPU), made in int16 (bfloat16 cannot
-    tell T - 1 from T). A member's masks depend on its key alone, on every device.
+    tell T - 1 from T). A member's masks depend on its key alone, on every device. `first`: the flat position
+    of the first unit, so that the masks of a tensor made in parts (rows in chunks) are those of the whole.
     """
     size = math.prod(shape)
     threshold = round(drop * (1 << 16)) - (1 << 15)
     if threshold <= -(1 << 15):
         return torch.ones((keys.shape[0], *shape), device=keys.device, dtype=dtype)
-    half = (size + 1) // 2
-    z = _mix_32_(_bases(keys, counter)[:, None] + _offsets_32(half, str(keys.device)))
+    skip = first % 2
+    half = (size + skip + 1) // 2
+    offsets = _offsets_32(half, str(keys.device))
+    if first >= 2:
+        shift = ((first // 2) * _GOLDEN_32_INT) & 0xFFFFFFFF
+        offsets = offsets + (shift - (1 << 32) if shift >= 1 << 31 else shift)
+    z = _mix_32_(_bases(keys, counter)[:, None] + offsets)
     halves = z.view(torch.int16).clamp_(threshold - 1, threshold).sub_(threshold - 1)  # 0 or 1, exact in any dtype
     mask = halves.to(dtype).mul_(1.0 / (1.0 - drop))
-    return mask[:, :size].reshape((-1, *shape))
+    return mask[:, skip : skip + size].reshape((-1, *shape))
 
 
 def permutations(keys: torch.Tensor, counter: int, n: int) -> torch.Tensor:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from torch import nn
 
+from ..protocols import Init
+
 _LAYERS = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
-INITIALISATIONS = ("keras", "torch")  # engine.specs keeps the same pair without importing torch
+INITIALISATIONS = Init.values()
 
 
 def check_initialisation(init: str) -> str:
@@ -25,7 +27,7 @@ def initialise(model: nn.Module, init: str) -> nn.Module:
     """Re-initialises every dense and (transposed) convolution layer of `model` in place: `keras`
     (glorot-uniform kernels, zero biases) or `torch` (the layers' own initialisation, left as it is).
     Draws from torch's global generator, so the caller seeds it."""
-    if check_initialisation(init) == "torch":
+    if check_initialisation(init) == Init.TORCH:
         return model
     for module in model.modules():
         if isinstance(module, _LAYERS):

@@ -105,6 +105,7 @@ def paper_vae_loss(
     """Equations 2-4: z = mu + eps sigma while training (mu otherwise); BCE - 1/2 E[1 + log s^2 - mu^2 - s^2]
     with BCE and E means over the batch (BCE summed over pixels, the KL term over latent units)."""
     mu, logvar = model.encode(images)
+    assert logvar is not None  # the loss of a variational model, whose encoder gives the log-variance
     z = (
         mu
         if generator is None

@@ -14,8 +14,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-PRECISIONS = ("fp32", "bf16")  # engine.specs keeps the same pair without importing torch
-_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
+from ..protocols import Precision
+
+PRECISIONS = Precision.values()
+_DTYPES: dict[str, torch.dtype] = {Precision.FP32: torch.float32, Precision.BF16: torch.bfloat16}
 
 
 def compute_dtype(precision: str) -> torch.dtype:
@@ -36,12 +38,12 @@ class MixedPrecision(nn.Module):
 
     def encode(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         with torch.autocast(images.device.type, dtype=torch.bfloat16):
-            code, logvar = self.model.encode(images)
+            code, logvar = self.model.encode(images)  # type: ignore[operator]  # torch types Module attributes Tensor | Module
         return code.float(), None if logvar is None else logvar.float()
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         with torch.autocast(z.device.type, dtype=torch.bfloat16):
-            logits = self.model.decode_logits(z)
+            logits = self.model.decode_logits(z)  # type: ignore[operator]  # torch types Module attributes Tensor | Module
         return logits.float()
 
 
@@ -72,7 +74,7 @@ def cpu_bf16_products() -> str | None:
 
 def device_problem(precision: str, device: torch.device) -> str | None:
     """Why the device cannot run this precision (bf16 on a GPU without it), None when it can."""
-    if precision != "bf16" or device.type != "cuda":
+    if precision != Precision.BF16 or device.type != "cuda":
         return None
     if not torch.cuda.is_bf16_supported():
         return f"{torch.cuda.get_device_name(device)} has no bf16 support (compute capability 8.0 or newer)"

@@ -22,7 +22,8 @@ def _fused_kernel_runs(device_type: str) -> bool:
     try:
         tensors = [[torch.zeros(2, device=device_type)] for _ in range(4)]
         count = [torch.tensor(1.0, device=device_type)]
-        torch._fused_adam_(*tensors, [], count, lr=0.1, beta1=0.0, beta2=0.9, weight_decay=0.0, eps=1e-7,
+        # ignored: the stub of torch's private kernel has no overload for the unpacked list of lists
+        torch._fused_adam_(*tensors, [], count, lr=0.1, beta1=0.0, beta2=0.9, weight_decay=0.0, eps=1e-7,  # type: ignore[call-overload]
                            amsgrad=False, maximize=False)  # fmt: skip
     except (RuntimeError, NotImplementedError, TypeError):  # TypeError: a torch whose kernel takes other arguments
         return False
@@ -49,12 +50,13 @@ class FusedRMSprop:
         if not self._fused:
             for i in chosen:  # torch.optim.RMSprop's update, op for op
                 grad, average = gradients[i], self.square_averages[i]
+                assert grad is not None  # chosen holds the indices of the given gradients
                 average.mul_(self.rho).addcmul_(grad, grad, value=1 - self.rho)
                 self.parameters[i].addcdiv_(grad, average.sqrt().add_(self.eps), value=-self.learning_rate)
             return
         torch._fused_adam_(
             [self.parameters[i] for i in chosen],
-            [gradients[i] for i in chosen],
+            [g for g in gradients if g is not None],  # the gradients at chosen, in order
             [self._last_gradients[i] for i in chosen],
             [self.square_averages[i] for i in chosen],
             [],

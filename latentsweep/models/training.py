@@ -13,6 +13,7 @@ from torch import nn
 from torch.nn import functional
 
 from ..errors import TrainingDivergedError
+from ..protocols import Precision
 from .precision import for_training
 from .rmsprop import FusedRMSprop
 from .vae import vae_loss
@@ -35,7 +36,7 @@ def _batches(images: np.ndarray, order: np.ndarray, batch_size: int, device: tor
 def _channels_last(model: nn.Module) -> nn.Module:
     """Convolutional models in channels-last memory format: oneDNN's (and cuDNN's) fast path."""
     if any(isinstance(module, nn.Conv2d | nn.ConvTranspose2d) for module in model.modules()):
-        model.to(memory_format=torch.channels_last)
+        model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stub lacks memory_format
     return model
 
 
@@ -47,7 +48,7 @@ def epoch_steps(
     learning_rate: float = 1e-3,
     batch_size: int = 100,
     seed: int = 0,
-    precision: str = "fp32",
+    precision: str = Precision.FP32,
 ) -> Iterator[torch.Tensor]:
     """Training steps with RMSprop (Keras defaults rho 0.9, eps 1e-7), epoch after epoch: yields each
     batch's loss as a tensor on the device (no host synchronisation), the data held as one tensor there.
@@ -84,7 +85,7 @@ def train_vae(
     batch_size: int = 100,
     learning_rate: float = 1e-3,
     loss=vae_loss,
-    precision: str = "fp32",
+    precision: str = Precision.FP32,
 ) -> TrainingHistory:
     """Trains `model` in place on images [N, s, s] (`epoch_steps`, in `precision`); losses are checked once
     per epoch, and the validation loss is computed in float32.
@@ -128,11 +129,11 @@ def encode(model: nn.Module, images: np.ndarray, device: torch.device) -> tuple[
     model.eval()
     mus, logvars = [], []
     for batch in _batches(images, np.arange(images.shape[0]), 1000, device):
-        mu, logvar = model.encode(batch)
+        mu, logvar = model.encode(batch)  # type: ignore[operator]  # torch types Module attributes Tensor | Module
         mus.append(mu.float().cpu().numpy())
         if logvar is not None:
             logvars.append(logvar.float().cpu().numpy())
-    d = model.latent_dim
+    d: int = model.latent_dim  # type: ignore[assignment]  # torch types Module attributes Tensor | Module
     if not mus:
         return np.zeros((0, d), np.float32), np.zeros((0, d), np.float32)
     return np.concatenate(mus), (np.concatenate(logvars) if logvars else None)
@@ -144,8 +145,8 @@ def reconstruction_errors(model: nn.Module, images: np.ndarray, device: torch.de
     model.eval()
     errors = []
     for batch in _batches(images, np.arange(images.shape[0]), 1000, device):
-        code, _ = model.encode(batch)
-        reconstruction = torch.sigmoid(model.decode_logits(code))
+        code, _ = model.encode(batch)  # type: ignore[operator]  # torch types Module attributes Tensor | Module
+        reconstruction = torch.sigmoid(model.decode_logits(code))  # type: ignore[operator]  # torch types Module attributes Tensor | Module
         errors.append((reconstruction - batch).abs().flatten(1).mean(dim=1).float().cpu().numpy())
     return np.concatenate(errors) if errors else np.zeros(0, np.float32)
 
@@ -165,12 +166,12 @@ def reconstruction_loss(
     own = baseline = floor = 0.0
     for index, batch in enumerate(_batches(images, np.arange(images.shape[0]), 1000, device)):
         if codes is None:
-            code, _ = model.encode(batch)
+            code, _ = model.encode(batch)  # type: ignore[operator]  # torch types Module attributes Tensor | Module
         else:
             code = torch.from_numpy(np.ascontiguousarray(codes[index * 1000 : (index + 1) * 1000])).to(
                 device, batch.dtype
             )
-        own += bce(model.decode_logits(code).float(), batch, reduction="sum").item()
+        own += bce(model.decode_logits(code).float(), batch, reduction="sum").item()  # type: ignore[operator]  # torch types Module attributes Tensor | Module
         baseline += bce(mean_logits.expand_as(batch), batch, reduction="sum").item()
         floor += bce(torch.logit(batch.float().clamp(1e-6, 1 - 1e-6)), batch, reduction="sum").item()
     n = max(images.shape[0], 1)

@@ -58,6 +58,7 @@ class TransposedConv2d(nn.ConvTranspose2d):
     def forward(self, x: torch.Tensor, output_size=None) -> torch.Tensor:
         if output_size is not None or x.dim() != 4:
             return super().forward(x, output_size)
+        assert not isinstance(self.padding, str)  # an int padding, made a pair by nn.ConvTranspose2d
         dims = zip(x.shape[2:], self.stride, self.padding, self.kernel_size, strict=True)
         size = tuple((n - 1) * s - 2 * p + k for n, s, p, k in dims)
         weight, bias = self.weight, self.bias

@@ -111,12 +111,12 @@ def vae_loss(
     them, as the Keras example the thesis builds on did. With a generator z is sampled by the
     reparametrisation trick; without one z = mu (evaluation).
     """
-    mu, logvar = model.encode(images)
+    mu, logvar = model.encode(images)  # type: ignore[operator]  # torch types Module attributes Tensor | Module
     if generator is None:
         z = mu
     else:
         z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=generator, device=mu.device)
-    logits = model.decode_logits(z)
+    logits = model.decode_logits(z)  # type: ignore[operator]  # torch types Module attributes Tensor | Module
     reconstruction = F.binary_cross_entropy_with_logits(logits, images, reduction="sum") / images.shape[0]
     kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / images.shape[0]
     return reconstruction + kl_weight * kl, kl

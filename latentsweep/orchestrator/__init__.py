@@ -1,5 +1,5 @@
-"""The driver side: plan, Ray connection, the representation stage, the executor and its clients
-(sweep, initial experiment), progress display."""
+"""The driver side: plan, Ray connection, the command session (signals, display, status), the representation
+stage, the executor and its clients (sweep, tuning study, initial experiment)."""
 
 from .cluster import cluster_resources, ray_session, start_local
 from .driver import RunOptions, SweepOutcome, plan_text, prepare, run_sweep
@@ -8,6 +8,9 @@ from .ledger import TrialLedger
 from .plan import SweepPlan, describe_plan, make_packs, make_plan, pack_cap
 from .progress import Display, SweepStatus, make_display
 from .representations import RepresentationJob, StageOutcome, representation_job, run_representation_stage
+from .session import Session
+from .signals import Stopped, stop_on_signals
+from .status import RunStatus, Stage
 
 __all__ = [
     "Display",
@@ -16,7 +19,11 @@ __all__ = [
     "Job",
     "RepresentationJob",
     "RunOptions",
+    "RunStatus",
+    "Session",
+    "Stage",
     "StageOutcome",
+    "Stopped",
     "SweepOutcome",
     "SweepPlan",
     "SweepStatus",
@@ -34,4 +41,5 @@ __all__ = [
     "run_representation_stage",
     "run_sweep",
     "start_local",
+    "stop_on_signals",
 ]

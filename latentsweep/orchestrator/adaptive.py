@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 from ..config import SweepConfig
 from ..config.adaptive import AdaptiveConfig
 from ..engine import TrialSpec
+from ..protocols import TrialStatus
 from ..results import ResultStore
 
 DIFFERENT, EQUIVALENT, UNRESOLVED = "different", "equivalent", "unresolved"
@@ -71,12 +73,13 @@ def decide(
 ) -> list[Decision]:
     """Every strategy against the baseline, per setting, from the stored final test accuracies of `trials`."""
     adaptive = config.adaptive
+    assert adaptive is not None  # called for an [adaptive] sweep only
     level = 1.0 - adaptive.alpha / looks(adaptive, first_seeds)
     by_setting: dict[tuple, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
     for trial in trials:
         if trial.id in accuracy and math.isfinite(accuracy[trial.id]):
-            setting = (trial.representation, trial.classifier, trial.budget)
-            by_setting[setting][trial.strategy.label()][trial.seed] = accuracy[trial.id]
+            parts = (trial.representation, trial.classifier, trial.budget)
+            by_setting[parts][trial.strategy.label()][trial.seed] = accuracy[trial.id]
     several = len({(t.representation, t.classifier, t.budget) for t in trials}) > 1
     decisions = []
     for (representation, classifier, budget), strategies in by_setting.items():
@@ -100,7 +103,7 @@ def decide(
 def stored_accuracy(store: ResultStore) -> dict[str, float]:
     """trial id -> final test accuracy of every trial stored ok."""
     table = store.table("trials", columns=["trial_id", "status", "final_test_accuracy"]).to_pylist()
-    return {row["trial_id"]: row["final_test_accuracy"] for row in table if row["status"] == "ok"}
+    return {row["trial_id"]: row["final_test_accuracy"] for row in table if row["status"] == TrialStatus.OK}
 
 
 def settled(decisions: list[Decision]) -> bool:
@@ -110,6 +113,7 @@ def settled(decisions: list[Decision]) -> bool:
 def with_next_round(config: SweepConfig) -> SweepConfig:
     """The config with the next round of seeds: the integers after the largest, at most max_seeds in all."""
     adaptive = config.adaptive
+    assert adaptive is not None  # called for an [adaptive] sweep only
     count = min(adaptive.round, adaptive.max_seeds - len(config.seeds))
     start = max(config.seeds) + 1
     return dataclasses.replace(config, seeds=(*config.seeds, *range(start, start + count)))
@@ -120,6 +124,7 @@ def seeds_needed(
 ) -> dict[str, int | None]:
     """For each strategy (setting: strategy), the seeds at the first look where its answer was clear (None:
     never), the looks replayed on the stored results of the seeds each had."""
+    assert config.adaptive is not None  # called for an [adaptive] sweep only
     counts = [*range(first_seeds, len(config.seeds), config.adaptive.round), len(config.seeds)]
     needed: dict[str, int | None] = {}
     for count in counts:
@@ -135,6 +140,7 @@ def record(decisions: list[Decision], config: SweepConfig, first_seeds: int, nee
     """What sweep.json keeps of the rule: the method, the seeds used, each strategy's answer and the seeds
     it needed."""
     adaptive = config.adaptive
+    assert adaptive is not None  # called for an [adaptive] sweep only
     return {
         "needed": needed or {},
         "method": f"paired t interval of final test accuracy against {adaptive.baseline!r} at level 1 - alpha/K, "
@@ -144,3 +150,47 @@ def record(decisions: list[Decision], config: SweepConfig, first_seeds: int, nee
         "stopped": "every answer is clear" if settled(decisions) else f"max_seeds = {adaptive.max_seeds} reached",
         "decisions": [dataclasses.asdict(d) for d in decisions],
     }
+
+
+# -- the rule in a run (`driver`) -------------------------------------------------------------------------
+
+
+def describe(rule: AdaptiveConfig) -> str:
+    """The rule as `plan` prints it."""
+    return (
+        f"adaptive: rounds of {rule.round} more seeds, up to {rule.max_seeds}, until every strategy is clearly "
+        f"different from {rule.baseline!r}"
+        + (f" or within +-{rule.margin:g} of it" if rule.margin is not None else "")
+        + f" (alpha {rule.alpha:g} over all looks)"
+    )
+
+
+def _decisions(config: SweepConfig, plan, store: ResultStore, first_seeds: int) -> list[Decision]:
+    return decide(config, list(plan.trials), stored_accuracy(store), first_seeds)
+
+
+def unresolved(config: SweepConfig, plan, store: ResultStore, first_seeds: int) -> list[str]:
+    """The strategies whose answer is still unclear, for the display."""
+    return [d.strategy for d in _decisions(config, plan, store, first_seeds) if d.verdict == UNRESOLVED]
+
+
+def next_rounds(config: SweepConfig, prepared, first_seeds: int, replan: Callable):
+    """With [adaptive]: while every planned trial is stored and some answer is unclear, the next round of
+    seeds (planned anew by `replan(config)`). Returns the config and the prepared plan to run next."""
+    while config.adaptive is not None and not prepared.plan.to_run and len(config.seeds) < config.adaptive.max_seeds:
+        if settled(_decisions(config, prepared.plan, prepared.store, first_seeds)):
+            break
+        config = with_next_round(config)
+        prepared = replan(config)
+    return config, prepared
+
+
+def conclude(config: SweepConfig, plan, store: ResultStore, outcome, first_seeds: int) -> None:
+    """The rule's answers, in the outcome and in sweep.json."""
+    if config.adaptive is None or not store.folder.exists():
+        return
+    trials, stored = list(plan.trials), stored_accuracy(store)  # read once
+    outcome.adaptive = decide(config, trials, stored, first_seeds)
+    outcome.seeds = len(config.seeds)
+    needed = seeds_needed(config, trials, stored, first_seeds)
+    store.update_info("adaptive", record(outcome.adaptive, config, first_seeds, needed))

@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +34,8 @@ LOST_WORKER_ERRORS: tuple[type[BaseException], ...] = (
     ray.exceptions.OutOfMemoryError,
     ray.exceptions.NodeDiedError,
 )
+
+_ABANDONED = False  # a connection attempt timed out and still runs in its thread (the command is ending)
 
 # How long joining a cluster may take before it counts as unreachable.
 CONNECT_SECONDS = float(os.environ.get("LATENTSWEEP_CONNECT_SECONDS", "60"))
@@ -78,7 +81,7 @@ def token_environment() -> Iterator[str]:
 def _refresh_ray_config() -> None:
     """Makes this process see the auth mode and token just set (Ray caches both on first use)."""
     with contextlib.suppress(ImportError, AttributeError):
-        from ray._raylet import AuthenticationTokenLoader, Config
+        from ray._raylet import AuthenticationTokenLoader, Config  # type: ignore[attr-defined]  # private; not in its stub
 
         Config.initialize("")
         AuthenticationTokenLoader.instance().reset_cache()
@@ -105,6 +108,7 @@ def ray_messages(verbose: bool) -> Iterator[None]:
     if verbose or original is None:
         yield
         return
+    assert worker is not None  # it has print_to_stdstream
 
     def quiet(data, ignore_prefix: bool):
         if data.get("pid") != "raylet":
@@ -123,8 +127,47 @@ def ray_session(address: str | None, *, source: str = "--address", verbose: bool
     the cluster at `address`, and shuts it down after; Ray's own messages only when `verbose`. An address
     that does not answer within CONNECT_SECONDS is a ConfigError naming it and where it came from
     (`source`: the flag or the key)."""
-    with ray_messages(verbose):
+    with ray_messages(verbose), native_logs(verbose):
         yield from _session(address, source)
+
+
+@contextlib.contextmanager
+def native_logs(verbose: bool) -> Iterator[None]:
+    """Ray's C++ log lines (`rpc_client.h:153: Failed to connect to GCS ...`, written by its core worker and
+    processes straight to file descriptor 2) stay off the terminal unless `verbose`, as its Python ones do:
+    descriptor 2 points at the null device while Ray runs, and Python's own sys.stderr (this tool's errors
+    and warnings, tracebacks) keeps writing where it did. Ray's processes log to their own files anyway."""
+    if verbose:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.close(null)
+    original = sys.stderr
+    swapped = _fileno(original) == 2
+    if swapped:  # the real stderr: keep it on the saved descriptor (a test's capture object is left alone)
+        sys.stderr = open(os.dup(saved), "w", buffering=1, encoding=original.encoding, errors="backslashreplace")
+    try:
+        yield
+    finally:
+        if _ABANDONED and swapped:  # a connection still retrying in its thread: it would print until the exit
+            pass
+        else:
+            if swapped:
+                sys.stderr.flush()
+                sys.stderr.close()
+                sys.stderr = original
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _fileno(stream) -> int | None:
+    try:
+        return stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _session(address: str | None, source: str) -> Iterator[None]:
@@ -156,7 +199,7 @@ def stop_monitor() -> int:
     in a private table: where that is missing (another Ray version), nothing is killed.
     """
     try:
-        processes = ray._private.worker._global_node.all_processes
+        processes = ray._private.worker._global_node.all_processes  # type: ignore[attr-defined]  # private; typed None
         kind = ray._private.ray_constants.PROCESS_TYPE_MONITOR
     except AttributeError:
         return 0
@@ -181,11 +224,13 @@ def _connect(address: str, source: str) -> None:
         except BaseException as error:  # reported below, in the caller's thread
             failure.append(error)
 
+    global _ABANDONED
     thread = threading.Thread(target=connect, daemon=True)
     started = time.monotonic()
     thread.start()
     thread.join(CONNECT_SECONDS)
     if thread.is_alive():
+        _ABANDONED = True  # Ray goes on retrying in that thread: its C++ lines stay off the terminal
         raise ConfigError(
             f"{source} {address}: no Ray cluster answered within {time.monotonic() - started:.0f} s "
             "(is `ray start --head` running there, and is its port reachable?)"
@@ -249,6 +294,7 @@ def resolve_gpus(ray_config: RayConfig, resources: dict, n_workers: int) -> tupl
 
 def worker_count(ray_config: RayConfig, resources: dict, requested: int | None = None) -> int:
     """Trial workers: as requested, else as configured, else one per `cpus_per_worker` CPUs of the cluster."""
-    if requested or ray_config.workers:
-        return int(requested or ray_config.workers)
+    workers = requested or ray_config.workers
+    if workers:
+        return int(workers)
     return max(1, int(resources["CPU"] // ray_config.cpus_per_worker))

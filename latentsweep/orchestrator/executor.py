@@ -29,14 +29,25 @@ class WorkerStartError(LatentsweepError):
     """Worker actors fail to start again and again (e.g. a plugin that breaks only on workers)."""
 
 
+class JobKind(enum.Enum):
+    """What a job runs on a worker: a pack of trials, or one initial query set's evaluation."""
+
+    PACK = "run_pack"  # TrialWorker.run_pack
+    QUERY_SET = "evaluate_query_set"  # TrialWorker.evaluate_query_set
+
+    def call(self, actor):
+        """The actor's remote method this kind of job calls."""
+        return actor.run_pack if self is JobKind.PACK else actor.evaluate_query_set
+
+
 @dataclass
 class Job:
-    """One unit of work: `method` of the worker called with `args()`; `attempts` counts dispatches.
+    """One unit of work: `kind` of the worker's work called with `args()`; `attempts` counts dispatches.
     `trials`: the trials a pack job runs (stored as failed if it fails for good); `payload`: what a
     client that runs other jobs keeps with one (the initial experiment's query-set coordinates)."""
 
     key: str
-    method: str
+    kind: JobKind
     args: Callable[[], tuple]
     cost: float = 1.0
     attempts: int = 0
@@ -150,7 +161,8 @@ class Executor:
         replacement after a node left, waits without holding any job)."""
         actor = self._actor_class.remote(*self._actor_args)
         self._actors.append(actor)
-        self._pending[actor.__ray_ready__.remote()] = actor
+        # ignored: ray types an actor as ActorHandle | type; __ray_ready__ is the method ray adds to every actor
+        self._pending[actor.__ray_ready__.remote()] = actor  # type: ignore[union-attr]
 
     def stop(self, job_key: str, trial_ids: list[str]) -> None:
         """Asks the worker running `job_key` to end these trials at their next iteration."""
@@ -191,7 +203,7 @@ class Executor:
                 actor = idle.pop()
                 self.status.idle_seconds += time.monotonic() - idle_since.pop(id(actor))
                 job.attempts += 1
-                generator = getattr(actor, job.method).remote(*job.args())
+                generator = job.kind.call(actor).remote(*job.args())
                 self._running[generator] = (job, actor, time.monotonic())
                 self._by_key[job.key] = actor
             self.status.running = len(self._running)

@@ -23,14 +23,15 @@ from ..config import InitialExperimentConfig
 from ..data import Splits, unbalance_pool
 from ..engine import canonical_hash
 from ..errors import LatentsweepError
-from ..results import SCHEMA_VERSION, RepresentationCache, ResultStore
+from ..results import SCHEMA_VERSION, ResultStore
 from ..strategies import InitialPool
-from .cluster import check_local_gpus, cluster_resources, ray_session, worker_count
-from .executor import Executor, ExecutorStatus, Job
+from .executor import Job, JobKind
 from .outcome import CommandOutcome
 from .plan import check_data, data_splits
-from .progress import Display, SweepStatus, make_display
-from .representations import representation_job, run_representation_stage
+from .progress import Display
+from .representations import representation_job
+from .session import Session
+from .status import Stage
 
 NO_AUTOENCODER = "-"  # the row of random sampling, which needs no latent space
 
@@ -78,23 +79,37 @@ def experiment_data(config: InitialExperimentConfig) -> dict[str, Splits]:
     return variants
 
 
+@dataclass(frozen=True)
+class InitialOptions:
+    """What `latentsweep initial` takes besides its config (the session's options)."""
+
+    address: str | None = None
+    results: Path = Path("results")
+    workers: int | None = None
+    display: str = "auto"
+    poll_seconds: float = 0.5
+    verbose: bool = False
+
+
 def run_initial_experiment(
-    config: InitialExperimentConfig,
-    results: Path,
-    display_mode: str = "auto",
-    display: Display | None = None,
-    *,
-    address_source: str = "ray.address",
-    verbose: bool = False,
+    config: InitialExperimentConfig, options: InitialOptions, display: Display | None = None
 ) -> ExperimentOutcome:
+    """Evaluates every query set not stored yet and writes the report. Bad input raises before any work; an
+    interruption (Ctrl-C, SIGTERM, SIGHUP) ends it with what is stored."""
     started = time.monotonic()
+    outcome = ExperimentOutcome(folder=Path(options.results) / config.name)
+    try:
+        _run(config, options, display, outcome)
+    except KeyboardInterrupt as stop:  # before the work began, or while Ray shut down
+        outcome.stopped(stop)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _run(config: InitialExperimentConfig, options: InitialOptions, display, outcome: ExperimentOutcome) -> None:
     variants = experiment_data(config)
-    store = ResultStore(results, config.name)
+    store = ResultStore(Path(options.results), config.name)
     store.check()
-    cache = RepresentationCache(Path(results) / ".cache" / "representations")
-    outcome = ExperimentOutcome(folder=store.folder)
-    display = display or make_display(display_mode)
-    status = SweepStatus(name=config.name, unit="query sets")
     settings = {
         "update_steps": config.classifier.update_steps,
         "batch_size": config.classifier.batch_size,
@@ -102,65 +117,45 @@ def run_initial_experiment(
         "learning_rate": config.classifier.learning_rate,
         "test_limit": config.classifier.test_limit,
     }
-    check_local_gpus(config.ray, config.ray.address)
-    with store.lock(), ray_session(config.ray.address, source=address_source, verbose=verbose):
+    session = Session(config.name, ray_config=config.ray, plugins=config.plugins, options=options, outcome=outcome,
+                      unit="query sets", display=display)  # fmt: skip
+    with session.open(store):
         store.open({"name": config.name, "kind": "initial-query-selection", "data": config.data.describe()})
         done = set(store.stored_columns("query_sets", ["evaluation_id"])["evaluation_id"].to_pylist())
-        resources = cluster_resources()
-        status.resources = resources
-        display.start(status)
-        try:
-            latents = _train_autoencoders(config, variants, cache, display, status, resources, outcome)
-            _evaluate(config, variants, latents, settings, store, done, display, status, resources, outcome)
-        except KeyboardInterrupt:
-            outcome.interrupted = True
-        finally:
-            display.stop()
+        with session.live():
+            latents = _train_autoencoders(config, variants, session)
+            _evaluate(config, variants, latents, settings=settings, store=store, done=done, session=session,
+                      outcome=outcome)
+    if outcome.interrupted:
+        return
     from ..report import write_report
 
     report = write_report(store.folder)
     outcome.table = report.text
     outcome.report = report.folder
-    outcome.seconds = time.monotonic() - started
-    return outcome
 
 
-def _train_autoencoders(config, variants, cache, display, status, resources, outcome) -> dict:
+def _train_autoencoders(config, variants, session: Session) -> dict:
     """(variant, autoencoder) -> LatentSet, trained once per content hash or from the cache."""
-    status.enter("representations")
     jobs = {
         (variant, autoencoder): representation_job(autoencoder, splits, variant)
         for variant, splits in variants.items()
         for autoencoder in config.autoencoders
     }
-    status.representations_total = len(jobs)
-
-    def done(job, latent, error, seconds):
-        status.representations_done += 1
-        if seconds is not None:
-            display.message(f"trained {job.spec.kind} on {job.data} in {seconds:.0f} s")
-
-    gpus = 1.0 if resources["GPU"] >= 1 else 0.0
-    stage = run_representation_stage(
-        list(jobs.values()),
-        variants,
-        cache,
-        resources=resources,
-        gpus=gpus,
-        max_attempts=config.ray.max_attempts,
-        on_done=done,
-        on_tick=lambda: display.update(status),
+    gpus = 1.0 if session.resources["GPU"] >= 1 else 0.0
+    stage = session.representations(
+        list(jobs.values()), variants, gpus=gpus, describe=lambda job: f"{job.spec.kind} on the {job.data} data"
     )
     for (variant, autoencoder), job in jobs.items():
         if job.representation_id in stage.failures:  # every row of its variant needs it: stop here
             error = stage.failures[job.representation_id]
             raise ExperimentError(f"autoencoders: {autoencoder.kind} on the {variant} data failed: {error}")
-    stage.pass_warnings(outcome.warnings, display)
     return {key: stage.latents[job.representation_id] for key, job in jobs.items()}
 
 
-def _evaluate(config, variants, latents, settings, store, done, display, status, resources, outcome):
-    status.enter("query sets")
+def _evaluate(config, variants, latents, *, settings, store, done, session: Session, outcome) -> None:
+    status = session.status
+    status.begin(Stage.QUERY_SETS)
     work = []
     for variant, autoencoder, sampler in _jobs(config):
         for size in config.sizes:
@@ -180,7 +175,7 @@ def _evaluate(config, variants, latents, settings, store, done, display, status,
                     outcome.skipped += 1
                     continue
                 work.append((evaluation_id, variant, autoencoder, sampler, size, seed, representation))
-    status.total = status.units_total = len(work)
+    status.expect(work=len(work), units=len(work))
     if not work:
         return
     splits_refs = {name: ray.put(splits) for name, splits in variants.items()}
@@ -198,7 +193,7 @@ def _evaluate(config, variants, latents, settings, store, done, display, status,
 
         return build
 
-    queue = collections.deque(Job(item[0], "evaluate_query_set", arguments(*item[1:6]), payload=item) for item in work)
+    queue = collections.deque(Job(item[0], JobKind.QUERY_SET, arguments(*item[1:6]), payload=item) for item in work)
 
     def on_events(job, events):
         evaluation_id, variant, autoencoder, sampler, size, seed, representation = job.payload
@@ -228,26 +223,13 @@ def _evaluate(config, variants, latents, settings, store, done, display, status,
                 ],
             )
             outcome.evaluated += 1
-            status.done += 1
-            status.units_done += 1
+            status.progress()
+            status.finished()
 
     def on_failed(job, text):
         _, variant, _, sampler, size, seed, _ = job.payload
         outcome.failures.append(f"{variant}/{sampler}/{size}/{seed}: {text}")
-        status.failed += 1
-        status.units_done += 1
+        status.finished(failed=True, units_left=1)
 
-    executor_status = ExecutorStatus()
-    executor = Executor.for_config(
-        config.ray, min(worker_count(config.ray, resources), len(work)), plugins=config.plugins, status=executor_status
-    )
-
-    def tick():
-        status.running = executor_status.running
-        status.retried = executor_status.retried
-        display.update(status)
-
-    try:
-        executor.run(lambda: queue.popleft() if queue else None, on_events=on_events, on_failed=on_failed, on_tick=tick)
-    finally:
-        executor.release()
+    executor = session.executor(min(session.n_workers, len(work)))
+    session.run_jobs(executor, lambda: queue.popleft() if queue else None, on_events=on_events, on_failed=on_failed)

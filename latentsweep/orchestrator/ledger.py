@@ -9,16 +9,18 @@ continues from its members' last iterations.
 from __future__ import annotations
 
 import collections
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from ..engine import IterationEvent, IterationRecord, MemberState, TrialResult, TrialSpec
 from ..results import ResultStore
-from .executor import Executor, Job
+from .executor import Executor, Job, JobKind
 from .plan import make_packs
-from .progress import SweepStatus
+from .status import RunStatus
 
 
 def record_row(record: IterationRecord) -> dict:
@@ -53,7 +55,7 @@ class TrialLedger:
     """Records, states and stored trials of one run; `on_iteration` and `on_stored` let a client react."""
 
     store: ResultStore
-    status: SweepStatus
+    status: RunStatus
     tags: Callable[[TrialSpec], dict | None] = lambda spec: None
     on_iteration: Callable[[str, IterationRecord], None] | None = None
     on_stored: Callable[[TrialResult], None] | None = None
@@ -62,6 +64,7 @@ class TrialLedger:
     written: set[str] = field(default_factory=set)
     resumed: int = 0
     count_units: bool = True  # progress in AL iterations (a client counting other units says False)
+    tracker: Any = None  # a `tracking.LiveTracker`: told of every trial stored
 
     def add(self, trials: list[TrialSpec]) -> dict[str, int]:
         """Takes on trials, reading their checkpoints; returns trial id -> the iteration each resumes at."""
@@ -74,9 +77,9 @@ class TrialLedger:
                 resume_at[trial.id] = checkpoint.iteration + 1
                 self.resumed += 1
             if self.count_units:
-                self.status.units_total += trial.budget.iterations + 1 - len(self.records[trial.id])
+                self.status.expect(units=trial.budget.iterations + 1 - len(self.records[trial.id]))
         if self.count_units:
-            self.status.total += len(trials)
+            self.status.expect(work=len(trials))
         return resume_at
 
     def skip(self, trial_ids) -> None:
@@ -92,10 +95,17 @@ class TrialLedger:
 
         def build() -> tuple:
             remaining = [trial for trial in members if trial.id not in self.written]
-            resume = {trial.id: self.states[trial.id] for trial in remaining if trial.id in self.states}
+            resume = {trial.id: self._state(trial) for trial in remaining if trial.id in self.states}
             return latent, remaining, resume
 
         return build
+
+    def _state(self, trial: TrialSpec) -> MemberState:
+        """A trial's state to resume from, with its curve so far where its stopping criterion reads it."""
+        state = self.states[trial.id]
+        if trial.stopping is None:
+            return state
+        return dataclasses.replace(state, curve=tuple(self.records[trial.id]))
 
     def pack_jobs(
         self,
@@ -110,18 +120,18 @@ class TrialLedger:
         executor job whose arguments are rebuilt at every dispatch; `latent_of(pack)` is its latent set."""
         packs = make_packs(trials, n_workers, cap, self.add(trials))
         return collections.deque(
-            Job(f"{prefix}-{i}", "run_pack", self.arguments(pack, latent_of(pack)), len(pack), trials=tuple(pack))
+            Job(f"{prefix}-{i}", JobKind.PACK, self.arguments(pack, latent_of(pack)), len(pack), trials=tuple(pack))
             for i, pack in enumerate(packs)
         )
 
-    def run_jobs(self, executor: Executor, jobs: collections.deque[Job], tick: Callable[[], None]) -> None:
-        """Runs queued pack jobs to the end: their events become checkpoints and stored trials, and a job
-        that fails for good stores its members not stored yet as failed."""
-        executor.run(
+    def run_jobs(self, session, executor: Executor, jobs: collections.deque[Job]) -> None:
+        """Runs queued pack jobs to the end in the command's session: their events become checkpoints and
+        stored trials, and a job that fails for good stores its members not stored yet as failed."""
+        session.run_jobs(
+            executor,
             lambda: jobs.popleft() if jobs else None,
             on_events=lambda job, events: self.events(events, job.attempts),
             on_failed=lambda job, text: self.fail(list(job.trials), text, job.attempts),
-            on_tick=tick,
         )
 
     def events(self, events: list, attempts: int) -> None:
@@ -131,7 +141,8 @@ class TrialLedger:
                 self.store.checkpoints.append(event.trial_id, record_row(event.record), event.state.rng_state)
                 self.records[event.trial_id].append(event.record)
                 self.states[event.trial_id] = event.state
-                self.status.units_done += self.count_units
+                if self.count_units:
+                    self.status.progress()
                 if self.on_iteration:
                     self.on_iteration(event.trial_id, event.record)
             else:
@@ -151,14 +162,13 @@ class TrialLedger:
         result.iterations = list(finished)
         self.store.write_trial(result, attempts, self.tags(result.spec))
         self.written.add(result.spec.id)
+        if self.tracker is not None:
+            self.tracker.stored(result.spec.id)
         if not self.count_units:
             if self.on_stored:
                 self.on_stored(result)
             return
-        self.status.done += 1
-        if result.spec.id in self.records and (result.error or result.pruned):
-            self.status.units_done += result.spec.budget.iterations + 1 - len(finished)  # never to run
-        if result.error:
-            self.status.failed += 1
+        never = result.spec.budget.iterations + 1 - len(finished) if result.error or result.pruned else 0
+        self.status.finished(failed=bool(result.error), units_left=never if result.spec.id in self.records else 0)
         if self.on_stored:
             self.on_stored(result)

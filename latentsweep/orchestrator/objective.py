@@ -30,6 +30,7 @@ def objective_value(config: TuneConfig, curves: list[list[tuple[int, float]]]) -
         elif config.settings.objective == "final":
             values.append(accuracy[-1])
         else:
+            assert config.settings.objective_labels is not None  # objective 'at': the config reader requires it
             values.append(dict(curve)[config.settings.objective_labels])
     return float(np.mean(values))
 

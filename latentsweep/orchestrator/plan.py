@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..classifiers import CLASSIFIERS
+from ..classifiers.kinds import epochs
 from ..config import ConfigError, SweepConfig
 from ..data import DATASETS, Splits, load_splits, long_tail_pool, missing_classes, unbalance_pool
 from ..engine import (
@@ -26,7 +28,9 @@ from ..engine import (
     kind_problem,
     pool_advice,
 )
-from ..errors import DataError, listing
+from ..errors import DataError, listing, plural
+from ..protocols import Precision, TrialStatus
+from ..stopping import STOPPING
 from .representations import RepresentationJob, representation_job
 
 # benchmarks/sweep_throughput.py (the yardstick) and trial_throughput.py: on a CPU a pack trains fastest
@@ -51,7 +55,7 @@ class SweepPlan:
     @property
     def to_run(self) -> list[TrialSpec]:
         """Trials not stored as finished: never run, or stored as failed (tried again)."""
-        return [trial for trial in self.trials if self.stored.get(trial.id) != "ok"]
+        return [trial for trial in self.trials if self.stored.get(trial.id) != TrialStatus.OK]
 
 
 def data_splits(data) -> Splits:
@@ -161,7 +165,7 @@ def precision_hint(config) -> str | None:
     from ..models.precision import fast_bf16
 
     found = fast_bf16()
-    if found is None or all(precision != "fp32" for _, precision in precision_keys(config)):
+    if found is None or all(precision != Precision.FP32 for _, precision in precision_keys(config)):
         return None
     return (
         f'hint: this machine multiplies bf16 matrices fast ({found}); precision = "bf16" in [classifier] and '
@@ -206,9 +210,14 @@ def make_plan(config: SweepConfig, splits: Splits, stored: Mapping[str, str]) ->
     """Expands the config into jobs and trials: representations x classifiers x (strategies and
     baselines) x seeds."""
     _check(config, splits)
-    measures = frozenset(s.representativeness for s in config.strategies if s.uses_representativeness())
+    measures = frozenset(
+        s.representativeness
+        for s in config.strategies
+        if s.representativeness is not None and s.uses_representativeness()  # the first: implied
+    )
     distances = frozenset().union(*(s.distances() for s in config.strategies))
     runs = [(strategy, budget) for budget in config.budgets for strategy in config.strategies]
+    looped = set(runs)  # the strategies' trials; a baseline has no loop to stop
     for name in config.baselines:
         runs += baseline_trials(name, splits)
     learners = {strategy: learners_of(strategy, config.classifiers) for strategy, _ in runs}
@@ -220,11 +229,30 @@ def make_plan(config: SweepConfig, splits: Splits, stored: Mapping[str, str]) ->
             for seed in config.seeds:
                 for strategy, budget in runs:
                     if classifier in learners[strategy]:
-                        trials.append(TrialSpec(splits.name, job.representation_id, strategy, classifier, budget, seed))
-    split = config.data.split or DATASETS.declared(config.data.dataset).split
+                        stopping = config.stopping if (strategy, budget) in looped else None
+                        trials.append(TrialSpec(splits.name, job.representation_id, strategy, classifier, budget,
+                                                seed, stopping))  # fmt: skip
+    split = splits_rule(config.data)
     return SweepPlan(
         config, splits.fingerprint(), splits.class_counts(), split, tuple(jobs), tuple(trials), dict(stored)
     )
+
+
+def _steps(classifier, budgets) -> str:
+    """' (40 to 600 optimiser steps a fit)': what the first and the last fit of a learner trained by steps make."""
+    if not CLASSIFIERS.declared(classifier.kind).steps or classifier.batch_size is None:
+        return ""
+    counts = []
+    for budget in budgets:
+        for labelled in (budget.initial, budget.trained_labels):
+            counts.append(epochs(classifier, labelled) * -(-labelled // classifier.batch_size))
+    low, high = min(counts), max(counts)
+    return f" ({low} optimiser steps a fit)" if low == high else f" ({low} to {high} optimiser steps a fit)"
+
+
+def splits_rule(data) -> str:
+    """How a config's [data] table splits validation off: its `split`, else its data set kind's default."""
+    return data.split or DATASETS.declared(data.dataset).split
 
 
 def pack_cap(
@@ -282,12 +310,12 @@ def describe_plan(plan: SweepPlan, packs: list[list[TrialSpec]], cap: int, cache
         advice = pool_advice(job.spec, sum(counts["pool"])) if job.spec.trained and state == "to train" else None
         if advice:
             lines.append(f"    note: {advice}")
-    classifiers = f" x {len(config.classifiers)} classifiers" if len(config.classifiers) > 1 else ""
-    runs = f"{len(config.strategies)} strategies" + (
-        f" x {len(config.budgets)} budgets" if len(config.budgets) > 1 else ""
+    classifiers = f" x {plural(len(config.classifiers), 'classifier')}" if len(config.classifiers) > 1 else ""
+    runs = plural(len(config.strategies), "strategy", "strategies") + (
+        f" x {plural(len(config.budgets), 'budget')}" if len(config.budgets) > 1 else ""
     )
     if config.baselines:
-        runs = f"({runs} + {len(config.baselines)} baselines)"
+        runs = f"({runs} + {plural(len(config.baselines), 'baseline')})"
     seeds = len(config.seeds)
     crossed = (
         len(plan.jobs)
@@ -297,7 +325,8 @@ def describe_plan(plan: SweepPlan, packs: list[list[TrialSpec]], cap: int, cache
     )
     skipped = f", less {crossed - len(plan.trials)} a classifier cannot serve" if crossed > len(plan.trials) else ""
     lines.append(
-        f"trials: {len(plan.trials)} = {len(plan.jobs)} representations{classifiers} x {runs} x {seeds} seeds{skipped}"
+        f"trials: {len(plan.trials)} = {plural(len(plan.jobs), 'representation')}{classifiers} x {runs} x "
+        f"{plural(seeds, 'seed')}{skipped}"
     )
     for strategy in config.strategies:
         served = learners_of(strategy, config.classifiers)
@@ -305,13 +334,14 @@ def describe_plan(plan: SweepPlan, packs: list[list[TrialSpec]], cap: int, cache
         lines.append(f"  {strategy.label()}{only}")
     for baseline in config.baselines:
         lines.append(f"  {baseline} (baseline)")
-    ok = sum(1 for t in plan.trials if plan.stored.get(t.id) == "ok")
-    failed = sum(1 for t in plan.trials if plan.stored.get(t.id) == "failed")
+    lines += [f"  note: {note}" for note in config.notes]
+    ok = sum(1 for t in plan.trials if plan.stored.get(t.id) == TrialStatus.OK)
+    failed = sum(1 for t in plan.trials if plan.stored.get(t.id) == TrialStatus.FAILED)
     lines.append(f"stored: {ok} finished (skipped), {failed} failed (run again)")
     sizes = sorted({len(p) for p in packs}, reverse=True)
     lines.append(
-        f"to run: {len(plan.to_run)} trials in {len(packs)} packs of {'/'.join(map(str, sizes)) or 0} "
-        f"(at most {cap} per pack)"
+        f"to run: {plural(len(plan.to_run), 'trial')} in {plural(len(packs), 'pack')} of "
+        f"{'/'.join(map(str, sizes)) or 0} (at most {cap} per pack)"
     )
     classes = len(counts["pool"])
     for budget in config.budgets:
@@ -320,8 +350,11 @@ def describe_plan(plan: SweepPlan, packs: list[list[TrialSpec]], cap: int, cache
             f"budget {budget.name}: {budget.describe()}, {budget.trained_labels / classes:.4g} trained labels per "
             f"class at the end{paid}"
         )
+    if config.stopping is not None:
+        source = STOPPING.declared(config.stopping.criterion).source
+        lines.append(f"stopping: {config.stopping.label()} ({source}): a trial ends, complete, when it fires")
     for classifier in config.classifiers:
-        epochs = f", {classifier.epochs} epochs" if classifier.epochs is not None else ""
+        epochs = f", {classifier.epochs} epochs{_steps(classifier, config.budgets)}" if classifier.epochs else ""
         alone = "" if classifier.packs else " (one trial per pack)"
         lines.append(f"classifier {classifier.label()}{epochs}{alone}")
     hint = precision_hint(config)

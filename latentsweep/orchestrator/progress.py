@@ -1,55 +1,17 @@
 """What the driver shows while a sweep runs: a rich live view on a terminal, plain lines otherwise.
 
-The only module that imports rich. The driver hands it a `SweepStatus` snapshot; actors never print.
+The only module that imports rich. The driver hands it its `RunStatus`; actors never print.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
 from typing import TextIO
 
+from .status import RunStatus, Stage
 
-@dataclass
-class SweepStatus:
-    """A snapshot of running work: trials (or query sets) done of total, and progress counted in `unit`s
-    (AL iterations for trials), from which rate and ETA come."""
-
-    name: str
-    stage: str = "starting"
-    representations_total: int = 0
-    representations_done: int = 0
-    total: int = 0
-    done: int = 0
-    failed: int = 0
-    running: int = 0
-    retried: int = 0
-    skipped: int = 0
-    unit: str = "iterations"
-    units_total: int = 0
-    units_done: int = 0
-    started: float = field(default_factory=time.monotonic)
-    stage_started: float = field(default_factory=time.monotonic)
-    resources: dict = field(default_factory=dict)
-    leaderboard: list[tuple[str, float, int]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
-
-    def enter(self, stage: str) -> None:
-        self.stage, self.stage_started = stage, time.monotonic()
-
-    def rate(self) -> float:
-        """Units (AL iterations) done per second since the stage began."""
-        elapsed = time.monotonic() - self.stage_started
-        return self.units_done / elapsed if elapsed > 0 else 0.0
-
-    def eta_seconds(self) -> float | None:
-        rate = self.rate()
-        return (self.units_total - self.units_done) / rate if rate > 0 and self.units_total > self.units_done else None
+SweepStatus = RunStatus  # the name the display's status had before it had methods
 
 
 def _clock(seconds: float | None) -> str:
@@ -63,9 +25,9 @@ def _clock(seconds: float | None) -> str:
     )
 
 
-def status_line(status: SweepStatus) -> str:
+def status_line(status: RunStatus) -> str:
     """One plain line: stage, done / total, rate, ETA, running / failed / retried, best strategy."""
-    if status.stage == "representations":
+    if status.stage is Stage.REPRESENTATIONS:
         return (
             f"[{_clock(status.elapsed)}] representations {status.representations_done}/{status.representations_total}"
         )
@@ -75,9 +37,10 @@ def status_line(status: SweepStatus) -> str:
         f"({status.rate() * 60:.1f}/min, eta {_clock(status.eta_seconds())}) "
         f"running {status.running}, failed {status.failed}, retried {status.retried}"
     )
-    if status.leaderboard:
-        label, accuracy, n = status.leaderboard[0]
-        line += f"; best {label} {accuracy:.4f} (n={n})"
+    board = status.leaderboard
+    if board:
+        label, accuracy, n = board[0]
+        line += f"; best {label} {accuracy:.4f} (n={n}{'' if status.shared_seeds else ', seeds differ'})"
     for note in status.notes:
         line += f"; {note}"
     return line
@@ -86,10 +49,10 @@ def status_line(status: SweepStatus) -> str:
 class Display:
     """Quiet: shows nothing while running; subclasses show more."""
 
-    def start(self, status: SweepStatus) -> None:
+    def start(self, status: RunStatus) -> None:
         pass
 
-    def update(self, status: SweepStatus) -> None:
+    def update(self, status: RunStatus) -> None:
         pass
 
     def message(self, text: str) -> None:
@@ -100,20 +63,41 @@ class Display:
 
 
 class PlainDisplay(Display):
-    """Periodic plain lines, for pipes, CI logs and files."""
+    """Plain lines, for pipes, CI logs and files: one when a stage begins, then one whenever progress has
+    moved and `interval` seconds have passed or another tenth of the stage's work is done, and the last
+    state of every stage when the display stops (so a short stage does not show only its 0 of N)."""
 
     def __init__(self, stream: TextIO, interval: float = 10.0):
         self.stream, self.interval = stream, interval
-        self._last, self._stage = 0.0, ""
+        self._last = 0.0
+        self._stage: Stage | None = None
+        self._shown: tuple[Stage, int, int, int, int] | None = None
+        self._status: RunStatus | None = None
 
-    def update(self, status: SweepStatus) -> None:
+    def update(self, status: RunStatus) -> None:
+        self._status = status
         now = time.monotonic()
-        if status.stage != self._stage or now - self._last >= self.interval:
-            self._stage, self._last = status.stage, now
+        shown = (status.stage, status.representations_done, status.done, status.units_done, status.failed)
+        tenth = max(status.units_total // 10, 1)
+        stepped = self._shown is not None and status.units_done // tenth != self._shown[3] // tenth
+        if status.stage != self._stage or (shown != self._shown and (now - self._last >= self.interval or stepped)):
+            if self._stage is not None and status.stage != self._stage and self._pending:
+                print(self._pending, file=self.stream, flush=True)  # how the stage before ended
+            self._stage, self._last, self._shown = status.stage, now, shown
+            self._pending = ""
             print(status_line(status), file=self.stream, flush=True)
+        elif shown != self._shown:
+            self._pending = status_line(status)
+
+    _pending = ""
 
     def message(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
+
+    def stop(self) -> None:
+        if self._pending:
+            print(self._pending, file=self.stream, flush=True)
+            self._pending = ""
 
 
 class LiveDisplay(Display):
@@ -126,11 +110,11 @@ class LiveDisplay(Display):
         self.console = Console(file=stream)
         self.live = Live(console=self.console, refresh_per_second=4, transient=False)
 
-    def start(self, status: SweepStatus) -> None:
+    def start(self, status: RunStatus) -> None:
         self.live.start()
         self.update(status)
 
-    def update(self, status: SweepStatus) -> None:
+    def update(self, status: RunStatus) -> None:
         self.live.update(self._render(status))
 
     def message(self, text: str) -> None:
@@ -155,7 +139,7 @@ class LiveDisplay(Display):
             f"{resources.get('GPU', 0):g} GPUs",
         )
         bar = Table.grid(padding=(0, 2))
-        if status.stage == "representations":
+        if status.stage is Stage.REPRESENTATIONS:
             total, done = status.representations_total, status.representations_done
             bar.add_row(
                 ProgressBar(total=max(total, 1), completed=done, width=40),
@@ -177,7 +161,9 @@ class LiveDisplay(Display):
         )
         from rich.markup import escape
 
-        board = Table(title="leaderboard: mean final validation accuracy", title_justify="left", min_width=60)
+        seeds = "the seeds all share" if status.shared_seeds else "each one's seeds (they differ)"
+        title = f"leaderboard: mean final validation accuracy on {seeds}"
+        board = Table(title=title, title_justify="left", min_width=60)
         board.add_column("#", justify="right")
         board.add_column("strategy")
         board.add_column("val acc", justify="right")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 import ray
 
@@ -67,7 +68,7 @@ class StageOutcome:
             display.message(f"warning: {warning}")
 
 
-def _complete(latent: LatentSet | None, job: RepresentationJob) -> bool:
+def _complete(latent: LatentSet | None, job: RepresentationJob) -> TypeGuard[LatentSet]:
     return (
         latent is not None
         and set(job.measures) <= set(latent.representativeness)
@@ -105,6 +106,7 @@ def run_representation_stage(
             if on_done:
                 on_done(job, None, outcome.failures[job.representation_id], None)
             return
+        assert output is not None  # no error: the job's output
         cache.store(job.cache_key, output.latent_set, output.weights)
         outcome.add(job.representation_id, output.latent_set)
         if output.trained:
@@ -132,7 +134,8 @@ def run_representation_stage(
             splits_refs[job.data] = ray.put(splits[job.data])
         data = splits_refs[job.data] if latent is None else None
         device = "cuda" if gpus > 0 else "cpu"
-        pending[task.remote(job.spec, data, job.measures, job.distances, latent, device, int(cpus))] = job
+        # ignored: ray.remote's overloads type a function of four required parameters as RemoteFunction3
+        pending[task.remote(job.spec, data, job.measures, job.distances, latent, device, int(cpus))] = job  # type: ignore[call-arg]
     while pending:
         ready, _ = ray.wait(list(pending), num_returns=1, timeout=poll_seconds)
         for ref in ready:

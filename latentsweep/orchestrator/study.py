@@ -14,7 +14,7 @@ import optuna
 
 from ..config import ConfigError
 from ..config import readers as read
-from ..config.sweep import strategy
+from ..config.strategies import strategy
 from ..config.tune import Choice, TuneConfig, pairs, searched_classifier
 from ..engine import ClassifierSpec, StrategySpec
 
@@ -60,6 +60,25 @@ def make_storage(url: str | None, folder: Path):
         raise ConfigError(
             f"--storage {url}: cannot open ({type(error).__name__}: {str(error).splitlines()[0]})"
         ) from None
+
+
+def open_study(config: TuneConfig, storage) -> tuple[optuna.Study, int]:
+    """The study in `storage`, created or continued: its objective and metric as user attributes, the trials
+    a crash left running failed and their parameters enqueued once more, and the sampler seeded past the
+    trials it already has. Returns the study and how many trials were enqueued again."""
+    study = optuna.create_study(
+        study_name=config.study_name,
+        storage=storage,
+        load_if_exists=True,
+        direction="maximize",
+        sampler=optuna.samplers.RandomSampler(),  # replaced below, once the study's size is known
+        pruner=make_pruner(config),
+    )
+    study.set_user_attr("objective", config.settings.objective)
+    study.set_user_attr("metric", config.settings.metric)
+    requeued = recover_orphans(study)
+    study.sampler = make_sampler(config, offset=len(study.trials))
+    return study, requeued
 
 
 def make_sampler(config: TuneConfig, offset: int = 0) -> optuna.samplers.BaseSampler:

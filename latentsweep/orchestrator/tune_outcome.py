@@ -9,6 +9,8 @@ from pathlib import Path
 from .outcome import CommandOutcome
 from .study import describe_params
 
+ROUGH_BELOW = 20  # complete trials under which parameter importances are said to be rough
+
 
 @dataclass(frozen=True)
 class TuneOptions:
@@ -51,11 +53,16 @@ class TuneOutcome(CommandOutcome):
             f"{self.failed} failed; {self.ran} run now ({self.reused} read back from the store, "
             f"{self.requeued} re-run after a crash) in {self.seconds:.0f} s"
         ]
+        if self.interrupted:
+            lines.insert(0, f"interrupted by {self.stopped_by}: every finished seed and Optuna trial is stored")
         if self.best_value is not None:
             lines.append(f"best validation objective {self.best_value:.4f}: {self.best_strategy}")
             lines.append(f"  parameters: {describe_params(self.best_params)}")
         if self.importances:
-            lines.append("  importances: " + ", ".join(f"{k} {v:.2f}" for k, v in self.importances.items()))
+            shown = ", ".join(f"{k} {v:.2f}" for k, v in self.importances.items())
+            total = self.complete + self.pruned + self.failed
+            rough = "; rough with fewer than 20" if self.complete < ROUGH_BELOW else ""
+            lines.append(f"  importances from the {self.complete} complete trials of {total}{rough}: {shown}")
         if self.final_table:
             lines.append(self.final_table)
         if self.figures:

@@ -23,19 +23,22 @@ import optuna
 import ray
 
 from ..config import ConfigError
+from ..config.snapshot import describe_tune
 from ..config.tune import TuneConfig
 from ..data import Splits
 from ..engine import PASSIVE, ClassifierSpec, StrategySpec, TrialResult, TrialSpec
-from ..results import RepresentationCache, ResultStore
+from ..protocols import TrialStatus
+from ..results import ResultStore
 from ..results.schema import FINAL_COMPARISON
-from .cluster import address_source, check_local_gpus, cluster_resources, ray_session, resolve_gpus, worker_count
-from .executor import Executor, ExecutorStatus, Job
+from .executor import Executor, Job, JobKind
 from .ledger import TrialLedger
 from .objective import SeedOutcome, curve_column, objective_value, read_seeds, report_step
-from .plan import pack_cap
-from .progress import Display, SweepStatus, make_display
-from .representations import representation_job, run_representation_stage
-from .study import best_or_none, make_pruner, make_sampler, make_storage, recover_orphans, suggest, suggest_classifier
+from .plan import pack_cap, splits_rule
+from .progress import Display
+from .representations import representation_job
+from .session import Session
+from .status import Stage
+from .study import best_or_none, make_storage, open_study, suggest, suggest_classifier
 from .tune_checks import check_learner, check_needs, load_tune_data
 from .tune_outcome import TuneOptions, TuneOutcome
 
@@ -56,54 +59,42 @@ class _Running:
 
 
 def run_tune(config: TuneConfig, options: TuneOptions, display: Display | None = None) -> TuneOutcome:
-    """Runs (or continues) the study until its trial budget is spent, then the final comparison."""
+    """Runs (or continues) the study until its trial budget is spent, then the final comparison. Bad input
+    raises before any work; an interruption (Ctrl-C, SIGTERM, SIGHUP) ends it with what is stored."""
     started = time.monotonic()
+    outcome = TuneOutcome(folder=Path(options.results) / config.name, study=config.study_name)
+    try:
+        _run_tune(config, options, display, outcome)
+    except KeyboardInterrupt as stop:  # before the work began, or while Ray shut down
+        outcome.stopped(stop)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _run_tune(config: TuneConfig, options: TuneOptions, display: Display | None, outcome: TuneOutcome) -> None:
     splits = load_tune_data(config)
     check_needs(config, splits)
     check_learner(config)
-    results = Path(options.results)
-    store = ResultStore(results, config.name)
+    store = ResultStore(Path(options.results), config.name)
     store.check()
     url = options.storage or config.settings.storage
-    outcome = TuneOutcome(folder=store.folder, study=config.study_name)
-    check_local_gpus(config.ray, options.address or config.ray.address)
-    display = display or make_display(options.display)
-    status = SweepStatus(name=f"tune {config.study_name}", unit="trials")
-    address, source = options.address or config.ray.address, address_source(options.address)
-    with store.lock(), ray_session(address, source=source, verbose=options.verbose):
-        resources = cluster_resources()
-        n_workers = worker_count(config.ray, resources, options.workers)
-        representation_gpus, worker_gpus = resolve_gpus(config.ray, resources, n_workers)
+    session = Session(f"tune {config.study_name}", ray_config=config.ray, plugins=config.plugins, options=options,
+                      outcome=outcome, unit="trials", display=display, tracking=config.tracking)  # fmt: skip
+    with session.open(store):
         store.open({"name": config.name, "kind": "tune", "study": config.study_name, "data": config.data.describe()})
-        storage = make_storage(url, store.folder)
+        store.update_info(
+            "split", splits_rule(config.data), class_counts=splits.class_counts(),
+            data_fingerprint=splits.fingerprint(), config=describe_tune(config), config_text=config.text,
+            report={"metric": config.settings.metric},
+        )  # fmt: skip
         outcome.storage = url or str(store.folder / "study.journal")
-        study = optuna.create_study(
-            study_name=config.study_name,
-            storage=storage,
-            load_if_exists=True,
-            direction="maximize",
-            sampler=optuna.samplers.RandomSampler(),  # replaced below, once the study's size is known
-            pruner=make_pruner(config),
-        )
-        study.set_user_attr("objective", config.settings.objective)
-        study.set_user_attr("metric", config.settings.metric)
-        outcome.requeued = recover_orphans(study)
-        study.sampler = make_sampler(config, offset=len(study.trials))
-        status.resources = resources
-        display.start(status)
-        search = _Search(config, study, store, status, display, outcome, n_workers, options)
-        try:
-            latent = search.representation(splits, representation_gpus)
-            search.run(latent, worker_gpus)
-            search.final(latent, worker_gpus)
-        except KeyboardInterrupt:
-            outcome.interrupted = True
-        finally:
-            search.release()
-            display.stop()
+        study, outcome.requeued = open_study(config, make_storage(url, store.folder))
+        search = _Search(config, study, store, session, outcome, options)
+        with session.live():
+            latent = search.representation(splits)
+            search.run(latent)
+            search.final(latent)
         _conclude(study, outcome, store)
-    outcome.seconds = time.monotonic() - started
-    return outcome
 
 
 def _failed_for_good(trial) -> bool:
@@ -135,23 +126,21 @@ def _conclude(study: optuna.Study, outcome: TuneOutcome, store: ResultStore) -> 
 class _Search:
     """The ask / run / report / tell loop of one study on the executor."""
 
-    def __init__(self, config: TuneConfig, study, store, status, display, outcome, n_workers, options):
+    def __init__(self, config: TuneConfig, study, store, session: Session, outcome: TuneOutcome, options):
         self.config, self.study, self.store = config, study, store
-        self.status: SweepStatus = status
-        self.display: Display = display
+        self.session, self.status, self.display = session, session.status, session.display
         self.outcome: TuneOutcome = outcome
-        self.n_workers = n_workers
-        self.options: TuneOptions = options
-        self.cache = RepresentationCache(Path(options.results) / ".cache" / "representations")
+        self.n_workers = session.n_workers
         self.running: dict[int, _Running] = {}
         self.by_spec: dict[str, int] = {}
         self.final_tag: dict[str, str] = {}
         self.ledger = TrialLedger(
-            store, status, self._tags, on_iteration=self._iteration, on_stored=self._stored, count_units=False
+            store, self.status, self._tags, on_iteration=self._iteration, on_stored=self._stored, count_units=False,
+            tracker=session.tracker,
         )
         self.executor: Executor | None = None
         self.budget = options.trials or config.settings.trials
-        self.in_flight = config.settings.in_flight or n_workers
+        self.in_flight = config.settings.in_flight or self.n_workers
         self.stored = store.stored_status()
         done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
         trials = study.get_trials(deepcopy=False)
@@ -164,34 +153,21 @@ class _Search:
 
     # -- the representation ---------------------------------------------------------------------
 
-    def representation(self, splits: Splits, gpus: float):
-        self.status.enter("representations")
-        self.status.representations_total = 1
+    def representation(self, splits: Splits):
         strategies = [self.config.reference, StrategySpec(uncertainty=PASSIVE)]
-        measures = set(getattr(self.config.space.get("representativeness"), "options", ()))
-        measures |= {self.config.fixed.get("representativeness")}
-        measures = frozenset(m for m in measures if m not in (None, "none")) | {
-            s.representativeness for s in strategies if s.uses_representativeness()
+        searched = set(getattr(self.config.space.get("representativeness"), "options", ()))
+        searched |= {self.config.fixed.get("representativeness")}
+        measures = frozenset(m for m in searched if m not in (None, "none")) | {
+            s.representativeness for s in strategies if s.representativeness is not None and s.uses_representativeness()
         }
         distances = set(getattr(self.config.space.get("distance"), "options", ()))
         distances |= {self.config.fixed.get("distance", "euclidean")}
         job = representation_job(self.config.representation, splits, "data", measures, frozenset(distances))
-        stage = run_representation_stage(
-            [job],
-            {"data": splits},
-            self.cache,
-            resources=self.status.resources,
-            gpus=gpus,
-            max_attempts=self.config.ray.max_attempts,
-            poll_seconds=self.options.poll_seconds,
-            on_tick=lambda: self.display.update(self.status),
-        )
+        stage = self.session.representations([job], {"data": splits})
         if job.representation_id in stage.failures:
             raise ConfigError(f"representations[0]: training failed: {stage.failures[job.representation_id]}")
-        stage.pass_warnings(self.outcome.warnings, self.display)
         self.representation_id = job.representation_id
         self.dataset = splits.name
-        self.status.representations_done = 1
         return ray.put(stage.latents[job.representation_id])
 
     def _specs(self, strategy: StrategySpec, seeds, classifier: ClassifierSpec) -> list[TrialSpec]:
@@ -206,31 +182,17 @@ class _Search:
         self.study.tell(trial, value, state=state)
         if state in (None, optuna.trial.TrialState.PRUNED) or _failed_for_good(trial):
             self.finished += 1
-        self.status.units_done = self.status.done = self.finished
+        self.status.set_done(self.finished, self.budget)
+        self._notes()
 
-    def run(self, latent, gpus: float) -> None:
-        self.status.enter("search")
-        self.status.total = self.status.units_total = self.budget
-        self.status.units_done = self.status.done = self.finished
+    def run(self, latent) -> None:
+        self.status.begin(Stage.SEARCH)
+        self.status.set_done(self.finished, self.budget)
+        self._notes()
         self.latent = latent
-        executor_status = ExecutorStatus()
-        self.executor = Executor.for_config(
-            self.config.ray,
-            self.n_workers,
-            plugins=self.config.plugins,
-            gpus_per_worker=gpus,
-            poll_seconds=self.options.poll_seconds,
-            status=executor_status,
-        )
-
-        def tick() -> None:
-            self.status.running = executor_status.running
-            self.status.retried = executor_status.retried
-            self._notes()
-            self.display.update(self.status)
-
+        self.executor = self.session.executor()
         started = time.monotonic()
-        self.executor.run(self._next_job, on_events=self._events, on_failed=self._failed, on_tick=tick)
+        self.session.run_jobs(self.executor, self._next_job, on_events=self._events, on_failed=self._failed)
         self.outcome.search_seconds = time.monotonic() - started
 
     def _next_job(self) -> Job | None:
@@ -254,7 +216,7 @@ class _Search:
                 twin.followers.append(trial)
                 continue
             settled = self._settled(specs)
-            if len(settled) == len(specs) or any(seed.status != "ok" for seed in settled.values()):
+            if len(settled) == len(specs) or any(seed.status != TrialStatus.OK for seed in settled.values()):
                 self._conclude_trials([trial], specs, settled)
                 self.outcome.reused += 1
                 continue
@@ -269,7 +231,7 @@ class _Search:
                 for step, (_, accuracy) in enumerate(seed.curve):
                     running.steps[step][trial_id] = accuracy
             self.outcome.ran += 1
-            return Job(key, "run_pack", self.ledger.arguments(specs, self.latent), len(to_run), trials=tuple(specs))
+            return Job(key, JobKind.PACK, self.ledger.arguments(specs, self.latent), len(to_run), trials=tuple(specs))
         return None
 
     def _pending(self) -> int:
@@ -282,13 +244,14 @@ class _Search:
         ids = [
             spec.id
             for spec in specs
-            if self.stored.get(spec.id) in ("ok", "pruned") or (spec.id in self.stored and self.ledger.stored(spec.id))
+            if self.stored.get(spec.id) in (TrialStatus.OK, TrialStatus.PRUNED)
+            or (spec.id in self.stored and self.ledger.stored(spec.id))
         ]
         return read_seeds(self.store, ids, curve_column(self.config))
 
     def _iteration(self, trial_id: str, record) -> None:
         number = self.by_spec.get(trial_id)
-        running = self.running.get(number)
+        running = None if number is None else self.running.get(number)
         if running is None or running.pruned:
             return
         step = running.steps[record.iteration]
@@ -298,6 +261,7 @@ class _Search:
         report_step(running.trial, self.config.settings.pruner, running.specs, record.iteration, step)
         if record.iteration < self.config.budget.iterations and running.trial.should_prune():
             running.pruned = True
+            assert self.executor is not None  # records come from the executor's jobs
             self.executor.stop(running.job_key, [s.id for s in running.specs])
 
     def _stored(self, result: TrialResult) -> None:
@@ -306,8 +270,8 @@ class _Search:
         if result.spec.id in self.final_tag:
             return
         number = self.by_spec.get(result.spec.id)
-        running = self.running.get(number)
-        if running is None:
+        running = None if number is None else self.running.get(number)
+        if number is None or running is None:
             return
         running.stored[result.spec.id] = SeedOutcome.of(result, curve_column(self.config))
         self.stored[result.spec.id] = result.status
@@ -327,14 +291,14 @@ class _Search:
         specs = [spec for spec in specs if spec.id in seeds]  # a pruned or failed seed decides for the rest
         outcome = [seeds[spec.id] for spec in specs]
         for trial in trials:
-            if any(seed.status == "pruned" for seed in outcome):
+            if any(seed.status == TrialStatus.PRUNED for seed in outcome):
                 if trial is not reported:
                     for iteration in range(min(len(seed.curve) for seed in outcome)):
                         step = {spec.id: seeds[spec.id].curve[iteration][1] for spec in specs}
                         report_step(trial, self.config.settings.pruner, specs, iteration, step)
                 self._tell(trial, state=optuna.trial.TrialState.PRUNED)
-            elif any(seed.status == "failed" for seed in outcome):
-                trial.set_user_attr("error", next(seed.error for seed in outcome if seed.status == "failed"))
+            elif any(seed.status == TrialStatus.FAILED for seed in outcome):
+                trial.set_user_attr("error", next(seed.error for seed in outcome if seed.status == TrialStatus.FAILED))
                 self._tell(trial, state=optuna.trial.TrialState.FAIL)
             else:
                 self._tell(trial, objective_value(self.config, [seed.curve for seed in outcome]))
@@ -354,11 +318,11 @@ class _Search:
         ]
         if best is not None:
             notes.append(f"best {best.value:.4f} (trial {best.number}): {best.user_attrs.get('strategy', '')}")
-        self.status.notes = notes
+        self.status.note(*notes)
 
     # -- the honest final number ----------------------------------------------------------------
 
-    def final(self, latent, gpus: float) -> None:
+    def final(self, latent) -> None:
         """The best strategy, random and the reference on fresh seeds, with test accuracy."""
         best = best_or_none(self.study)
         seeds = self.config.final_seeds()
@@ -374,24 +338,16 @@ class _Search:
         everything = list(dict.fromkeys(spec for group in specs.values() for spec in group))
         for spec in everything:
             self.final_tag[spec.id] = f"{self.config.study_name}/{FINAL}"
-        to_run = [spec for spec in everything if self.stored.get(spec.id) != "ok"]
-        self.status.enter("final comparison")
-        self.status.unit = "iterations"
-        self.status.total = self.status.units_total = len(to_run)
-        self.status.done = self.status.units_done = 0
+        to_run = [spec for spec in everything if self.stored.get(spec.id) != TrialStatus.OK]
+        self.status.begin(Stage.FINAL, unit="iterations")
+        self.status.note()
         if to_run:
             self.ledger.count_units = True
-            self.status.total = self.status.units_total = 0
-            cap = pack_cap(self.config.ray.pack_size, gpus > 0, [classifier])
+            cap = pack_cap(self.config.ray.pack_size, self.session.worker_gpus > 0, [classifier])
             jobs = self.ledger.pack_jobs(
                 to_run, n_workers=self.n_workers, cap=cap, latent_of=lambda pack: latent, prefix="final"
             )
-
-            def tick() -> None:
-                self.status.running = self.executor.status.running
-                self.display.update(self.status)
-
-            self.ledger.run_jobs(self.executor, jobs, tick)
+            self.ledger.run_jobs(self.session, self.executor or self.session.executor(), jobs)
         from ..report.tuning import final_table
 
         self.outcome.final_table = final_table(
@@ -402,7 +358,3 @@ class _Search:
             metric=self.config.settings.metric,
             classifier=classifier.label() if self.config.classifier_space else None,
         )
-
-    def release(self) -> None:
-        if self.executor is not None:
-            self.executor.release()

@@ -3,8 +3,9 @@ package that imports matplotlib."""
 
 from .build import Report, short_table, strategy_groups, write_report
 from .data import ALL_LABELS, ReportError, SweepResults, load_results
+from .documents import markdown
 from .statistics import PairedComparison, confidence_interval, holm, mean_std, paired_comparison
-from .tables import classifier_table, comparisons_table, markdown, summary_table, table_one
+from .tables import classifier_table, comparisons_table, summary_table, table_one
 
 __all__ = [
     "ALL_LABELS",

@@ -3,8 +3,6 @@ self-contained report.html (figures embedded, no network), from the stored table
 
 from __future__ import annotations
 
-import base64
-import html
 import math
 import re
 from dataclasses import dataclass, field
@@ -14,11 +12,15 @@ import pandas as pd
 
 from ..engine import PASSIVE, BudgetSpec
 from ..errors import listing
+from ..protocols import TrialStatus
 from ..results import atomic_write_bytes
 from ..strategies import BATCH_SELECTION
 from . import figures
 from .data import ACCURACY, ALL_LABELS, Metric, ReportError, SweepResults, load_results, with_metric
-from .tables import classifier_table, comparisons_table, markdown, readable_summary, summary_table, table_one
+from .documents import markdown, write_documents
+from .learners import fit_section, fit_table, underfit_lines
+from .stopping import stop_points, stopping_section, stopping_table
+from .tables import classifier_table, comparisons_table, readable_summary, summary_table, table_one
 
 
 @dataclass
@@ -33,6 +35,8 @@ class Report:
     classifiers: pd.DataFrame = field(default_factory=pd.DataFrame)
     text: str = ""
     metric: Metric = ACCURACY
+    colours: dict = field(default_factory=dict)  # one colour per strategy, in every figure of the report
+    underfit: list[str] = field(default_factory=list)  # a line per learner that did not fit its labels
 
     def add(self, name: str, table: pd.DataFrame) -> None:
         """Appends a budget's part of a table (the CSVs hold every budget, with a `budget` column)."""
@@ -45,7 +49,7 @@ def strategy_groups(trials: pd.DataFrame, metric: Metric = ACCURACY) -> dict[str
     gamma of the representativeness measures; each batch rule that has parameters of its own (greedy with
     its distances and weights). Groups with a measure or a parametrised rule also show the best plain
     strategy and passive learning, for reference. Read from the stored fields and the registries."""
-    ok = trials[(trials.status == "ok") & (trials.row != ALL_LABELS)]
+    ok = trials[(trials.status == TrialStatus.OK) & (trials.row != ALL_LABELS)]
     if ok.empty:
         return {}
     first = ok.drop_duplicates("row").set_index("row")
@@ -102,8 +106,10 @@ def write_report(
     baseline = "random" if baseline is None else baseline
     out = Path(out) if out is not None else results.folder / "report"
     (out / "figures").mkdir(parents=True, exist_ok=True)
-    report = Report(out, metric=chosen)
+    report = Report(out, metric=chosen, colours=figures.palette(sorted(set(results.trials.get("row", [])))))
     sections: list[tuple[str, str, list[Path]]] = []  # (title, markdown table or text, figures)
+    if results.kind == "tune" and results.trials.empty:
+        sections.append(("Final comparison", "The study's final comparison on fresh seeds has not run yet.", []))
     if not results.trials.empty:
         for budget in results.budgets:
             _active_learning(results, budget, report, sections, at, baseline, fraction, with_figures, chosen)
@@ -114,12 +120,30 @@ def write_report(
         for name in ("summary", "comparisons", "curves", "classifiers"):
             if name != "classifiers" or not report.classifiers.empty:
                 _csv(report, getattr(report, name), name)
+        _learners_and_stopping(results, report, sections)
     if not results.query_sets.empty:
         _initial_selection(results, report, sections)
     if results.info.get("adaptive"):
         _adaptive(results.info["adaptive"], sections)
+    if not results.search.empty:
+        from .tuning import search_section
+
+        sections.append(search_section(results.search, chosen))
     _documents(results, report, sections)
     return report
+
+
+def _learners_and_stopping(results: SweepResults, report: Report, sections) -> None:
+    """Whether the learners fitted their labels, and where each stopping criterion would have stopped."""
+    fits = fit_table(results.trials)
+    if not fits.empty:
+        report.underfit = underfit_lines(fits)
+        sections.append(("Learners: did they fit their labels?", fit_section(fits), []))
+        _csv(report, fits.drop(columns=["by_steps"]), "learners")
+    stopping = stopping_table(stop_points(results.curves))
+    if not stopping.empty:
+        sections.append(("When to stop labelling", stopping_section(stopping), []))
+        _csv(report, stopping, "stopping")
 
 
 def _adaptive(record: dict, sections) -> None:
@@ -190,11 +214,12 @@ def _active_learning(
     n_classes = len(results.info.get("class_counts", {}).get("pool", [])) or None
     summary = summary_table(trials, curves, at, fraction, metric=metric, n_classes=n_classes)
     comparisons = comparisons_table(trials, baseline, metric=metric)
-    keys = ["representation", "row", "n_labeled"]
+    by_classifier = trials["classifier"].nunique() > 1  # each classifier's curve apart, as the tables do
+    keys = ["representation", *(["classifier"] if by_classifier else []), "row", "n_labeled"]
     columns = [metric.curve, "train_accuracy"]
-    means = curves[curves.status == "ok"].groupby(keys)[columns].agg(["mean", "std", "count"])
+    means = curves[curves.status == TrialStatus.OK].groupby(keys)[columns].agg(["mean", "std", "count"])
     names = ["val_mean", "val_std", "val_n", "train_mean", "train_std", "train_n"]
-    means = means.reset_index().set_axis(["representation", "strategy", "n_labeled", *names], axis=1)
+    means = means.reset_index().set_axis([*keys[:-2], "strategy", "n_labeled", *names], axis=1)
     for name, table in {"summary": summary, "comparisons": comparisons, "curves": means}.items():
         report.add(name, table.assign(budget=budget) if several and not table.empty else table)
     for representation, part in readable_summary(summary, metric).groupby("representation", sort=False):
@@ -228,21 +253,26 @@ def _active_learning(
     shown = [
         (
             f"Mean {validation} {metric.label} +- corrected std{where}",
-            figures.learning_curves(curves, learners, title, directory / f"learning_curves{suffix}", metric.curve),
+            figures.learning_curves(
+                curves, learners, title, directory / f"learning_curves{suffix}", metric.curve, report.colours
+            ),
         ),
         (f"Every seed{where}", figures.all_seeds(curves, learners, directory / f"all_seeds{suffix}", metric.curve)),
         (
             f"Validation and training accuracy{where}",
-            figures.train_and_validation(curves, learners, directory / f"train_and_validation{suffix}", metric.curve),
+            figures.train_and_validation(
+                curves, learners, directory / f"train_and_validation{suffix}", metric.curve, report.colours
+            ),
         ),
     ]
     if spec.validation and curves[metric.heldout].notna().any():
         title = f"{metric.label} on the free validation part (not paid for){where}"
         stem = directory / f"heldout_learning_curves{suffix}"
-        shown.append((title, figures.learning_curves(curves, learners, title, stem, metric.heldout)))
+        shown.append((title, figures.learning_curves(curves, learners, title, stem, metric.heldout, report.colours)))
     for name, members in strategy_groups(trials, metric).items():
         stem = directory / f"group_{_slug(name)}{suffix}"
-        shown.append((f"{name}{where}", figures.learning_curves(curves, members, name + where, stem, metric.curve)))
+        drawn = figures.learning_curves(curves, members, name + where, stem, metric.curve, report.colours)
+        shown.append((f"{name}{where}", drawn))
     for title, paths in shown:
         report.files += paths
         if paths:
@@ -268,67 +298,16 @@ def _initial_selection(results: SweepResults, report, sections) -> None:
 
 def _documents(results: SweepResults, report: Report, sections) -> None:
     intro = f"Sweep folder `{results.folder}`; {len(results.trials)} trials stored."
+    if results.kind == "tune":
+        intro = (
+            f"Tuning study folder `{results.folder}`: the tables and figures are its final comparison on fresh "
+            f"seeds ({len(results.trials)} trials); the {len(results.search)} trials of its search (other seeds, "
+            "seen by the search) are summarised in the last section."
+        )
+    source = results.info.get("source")
+    if source:
+        intro += f" Config: `{source}` (its text and parsed form are in sweep.json)."
     report.files += write_documents(report.folder, f"latentsweep report: {results.folder.name}", intro, sections)
-
-
-def write_documents(folder: Path, title: str, intro: str, sections, stem: str = "report") -> list[Path]:
-    """`stem`.md and a self-contained `stem`.html (figures embedded) of `sections`: (heading, Markdown
-    body of tables and paragraphs, PNG paths under folder/figures)."""
-    lines = [f"# {title}", "", intro, ""]
-    for heading, body, images in sections:
-        lines += [f"## {heading}", ""]
-        if body:
-            lines += [body, ""]
-        lines += [f"![{heading}](figures/{p.name})" for p in images] + ([""] if images else [])
-    markdown_path = folder / f"{stem}.md"
-    atomic_write_bytes(markdown_path, "\n".join(lines).encode())
-    parts = [
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
-        f"<title>{html.escape(title)}</title>",
-        "<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;font-size:13px;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 7px}"
-        "th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        _markdown_to_html(intro),
-    ]
-    for heading, body, images in sections:
-        parts.append(f"<h2>{html.escape(heading)}</h2>")
-        if body:
-            parts.append(_markdown_to_html(body))
-        for image in images:
-            data = base64.b64encode(image.read_bytes()).decode()
-            parts.append(f"<figure><img alt='{html.escape(heading)}' src='data:image/png;base64,{data}'></figure>")
-    parts.append("</body></html>")
-    html_path = folder / f"{stem}.html"
-    atomic_write_bytes(html_path, "\n".join(parts).encode())
-    return [markdown_path, html_path]
-
-
-def _markdown_to_html(text: str) -> str:
-    """The Markdown this module writes (tables and paragraphs) as HTML."""
-    out, table = [], []
-
-    def flush():
-        if table:
-            header, *rows = [
-                [html.escape(c.strip()) for c in line.strip().strip("|").split("|")]
-                for line in table
-                if "---|" not in line
-            ]
-            out.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in header) + "</tr>")
-            out.extend("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-            out.append("</table>")
-            table.clear()
-
-    for line in text.split("\n"):
-        if line.startswith("|"):
-            table.append(line)
-            continue
-        flush()
-        if line.strip():
-            out.append(f"<p>{html.escape(line)}</p>")
-    flush()
-    return "\n".join(out)
 
 
 def short_table(summary: pd.DataFrame, metric: Metric = ACCURACY) -> str:

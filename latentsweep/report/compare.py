@@ -1,9 +1,10 @@
 """Conclusions across sweeps (`latentsweep compare`): the pairwise penalty matrix of Ash et al. (2020,
 section 4), mean ranks with the Friedman test and a critical-difference diagram (Demšar 2006), and one
-table of every setting's final metric and area under the learning curve.
+table of every setting's final score and area under the learning curve.
 
 A setting is one (sweep folder, representation, classifier, budget); strategies match across settings by
-their label. Only what the store holds is read; nothing is written into the folders read.
+their label. A tuning study's folder contributes its final comparison (fresh seeds), never its search.
+Only what the store holds is read; nothing is written into the folders read.
 """
 
 from __future__ import annotations
@@ -17,43 +18,66 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..engine.metrics import METRICS
+from ..protocols import TrialStatus
 from ..results import atomic_write_bytes
-from ..results.schema import FINAL_COMPARISON
-from .data import ALL_LABELS, ReportError, load_results
+from .data import ALL_LABELS, Metric, ReportError, load_results, with_metric
+from .documents import markdown
 from .statistics import confidence_interval
-from .tables import markdown
 
-METRICS = ("final_test_accuracy", "val_accuracy_auc")
-FINAL_TAG = f"/{FINAL_COMPARISON}"  # a tuning study's final comparison, on seeds its search never saw
+# what ranks the strategies: a metric's final test score or the area under its validation curve
+COMPARE_METRICS = tuple(f"final_test_{m}" for m in METRICS) + tuple(f"val_{m}_auc" for m in METRICS)
+SEPARATOR = " · "  # between the parts of a setting's name (never '|', which splits Markdown cells)
 # Nemenyi's critical values q_0.05 for k = 2..10 methods (Demšar 2006, Table 5a)
 NEMENYI_Q05 = {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164}
 
 
+def metric_of(name: str) -> Metric:
+    """The Metric a compare metric scores ('val_macro_f1_auc' -> macro_f1)."""
+    if name not in COMPARE_METRICS:
+        raise ReportError(f"--metric {name!r}: expected one of {', '.join(COMPARE_METRICS)}")
+    return Metric(name.removeprefix("final_test_") if name.startswith("final_test_") else name[4:-4])
+
+
+def describe_metric(name: str) -> str:
+    """'final test accuracy', 'area under the validation macro F1 curve'."""
+    metric = metric_of(name)
+    if name.startswith("final_test_"):
+        return f"final test {metric.label}"
+    return f"area under the validation {metric.label} curve"
+
+
 @dataclass
 class Comparison:
-    """What `compare` wrote and found: the matrix, the ranks, the per-setting table and notes."""
+    """What `compare` wrote and found: the penalty matrix and the points behind it, the ranks, the
+    per-setting table and notes."""
 
     folder: Path
     penalty: pd.DataFrame
+    wins: pd.DataFrame
+    points: pd.DataFrame
     ranks: pd.DataFrame
     settings: pd.DataFrame
+    n_settings: int = 0
     friedman_p: float = math.nan
     critical_difference: float = math.nan
     notes: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
 
 
-def penalty_matrix(curves: pd.DataFrame, strategies: Sequence[str], alpha: float = 0.05) -> pd.DataFrame:
-    """P[i, j]: over settings, the share of a setting's L learning-curve points (label counts) at which
-    strategy i beats j, a paired two-sided t-test over their shared seeds with p < alpha and a positive mean
-    difference, each point adding 1/L (Ash et al. 2020, section 4). curves: setting, row, seed, n_labeled,
-    val_accuracy. The column sums say how often a strategy is beaten; the row sums how often it wins."""
+def pairwise_outcomes(
+    curves: pd.DataFrame, strategies: Sequence[str], alpha: float = 0.05, column: str = "val_accuracy"
+) -> pd.DataFrame:
+    """One row per setting, learning-curve point (label count) and ordered pair (i, j) of strategies that
+    both have at least two shared seeds there: whether i beats j (a paired two-sided t-test over the shared
+    seeds with p < alpha and a positive mean difference; every seed the same positive margin counts as a
+    win), and L, the setting's number of points. curves: setting, row, seed, n_labeled, `column`."""
     from scipy import stats
 
-    matrix = pd.DataFrame(0.0, index=list(strategies), columns=list(strategies))
-    for _, setting in curves.groupby("setting", sort=False):
-        points = sorted(set(setting.n_labeled))
-        by = setting.pivot_table(index=["n_labeled", "seed"], columns="row", values="val_accuracy")
+    rows = []
+    for setting, part in curves.groupby("setting", sort=False):
+        points = sorted(set(part.n_labeled))
+        by = part.pivot_table(index=["n_labeled", "seed"], columns="row", values=column)
         for n in points:
             at = by.loc[n]
             for i, j in itertools.permutations([s for s in strategies if s in at.columns], 2):
@@ -62,11 +86,39 @@ def penalty_matrix(curves: pd.DataFrame, strategies: Sequence[str], alpha: float
                     continue
                 difference = pairs[i] - pairs[j]
                 if difference.std(ddof=1) == 0:
-                    beats = difference.mean() > 0  # every seed the same margin: as certain as it gets
+                    beats = bool(difference.mean() > 0)  # every seed the same margin: as certain as it gets
                 else:
-                    beats = difference.mean() > 0 and stats.ttest_rel(pairs[i], pairs[j]).pvalue < alpha
-                if beats:
-                    matrix.loc[i, j] += 1.0 / len(points)
+                    beats = bool(difference.mean() > 0 and stats.ttest_rel(pairs[i], pairs[j]).pvalue < alpha)
+                rows.append({"setting": setting, "n_labeled": n, "i": i, "j": j, "beats": beats, "L": len(points)})
+    return pd.DataFrame(rows, columns=["setting", "n_labeled", "i", "j", "beats", "L"])
+
+
+def penalty_matrix(
+    curves: pd.DataFrame, strategies: Sequence[str], alpha: float = 0.05, column: str = "val_accuracy"
+) -> pd.DataFrame:
+    """P[i, j] = sum over settings of (points where i beats j) / L, L the setting's number of points (Ash et
+    al. 2020, section 4): a setting's points add up to 1, so an entry lies in [0, number of settings]. The
+    column sums say how often a strategy is beaten; the row sums how often it wins."""
+    outcomes = pairwise_outcomes(curves, strategies, alpha, column)
+    return _matrix(outcomes.assign(value=outcomes.beats / outcomes.L), strategies)
+
+
+def points_won(
+    curves: pd.DataFrame, strategies: Sequence[str], alpha: float = 0.05, column: str = "val_accuracy"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(W, P): W[i, j] the learning-curve points (over every setting) where i beats j, P[i, j] the points
+    where the two were compared (both with at least two shared seeds)."""
+    outcomes = pairwise_outcomes(curves, strategies, alpha, column)
+    return (
+        _matrix(outcomes.assign(value=outcomes.beats.astype(float)), strategies).astype(int),
+        _matrix(outcomes.assign(value=1.0), strategies).astype(int),
+    )
+
+
+def _matrix(outcomes: pd.DataFrame, strategies: Sequence[str]) -> pd.DataFrame:
+    matrix = pd.DataFrame(0.0, index=list(strategies), columns=list(strategies))
+    for (i, j), value in outcomes.groupby(["i", "j"])["value"].sum().items():
+        matrix.loc[i, j] = value
     return matrix
 
 
@@ -93,33 +145,34 @@ def critical_difference(k: int, n: int) -> float:
     return NEMENYI_Q05[k] * math.sqrt(k * (k + 1) / (6.0 * n))
 
 
-def _settings(folders: Sequence[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every folder's ok trials and curves, with a `setting` column naming its setting."""
+def _budget_label(trials: pd.DataFrame) -> pd.Series:
+    """'100+6x50', and ' (100 paid validation)' where the budget pays for validation labels."""
+    budget = trials.budget_initial.astype(str) + "+" + trials.budget_iterations.astype(str)
+    budget = budget + "x" + trials.budget_batch.astype(str)
+    paid = trials.budget_validation.fillna(0).astype(int)  # stores from before paid validation: 0
+    return budget.where(paid == 0, budget + " (" + paid.astype(str) + " paid validation)")
+
+
+def _settings(folders: Sequence[Path], metric: Metric) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every folder's ok trials and curves, with the parts of their setting (sweep, representation,
+    classifier, budget) and its name (`setting`)."""
     trials, curves = [], []
     names = [Path(f).resolve().name for f in folders]
     for folder, name in zip(folders, names, strict=True):
         results = load_results(folder)
-        ok = results.trials[(results.trials.status == "ok") & (results.trials.row != ALL_LABELS)].copy()
-        if "study" in ok and ok["study"].astype(str).str.endswith(FINAL_TAG).any():
-            ok = ok[ok["study"].astype(str).str.endswith(FINAL_TAG)]  # a study: its final comparison on fresh seeds
+        with_metric(results, metric.name)
+        ok = results.trials[(results.trials.status == TrialStatus.OK) & (results.trials.row != ALL_LABELS)].copy()
         if ok.empty:
             raise ReportError(f"{folder}: no finished trial to compare")
         shared = ok.groupby("row")["seed"].apply(set)
         if len(shared) > 1 and not set.intersection(*shared):
             raise ReportError(f"{folder}: its strategies share no seed (a paired comparison needs the same seeds)")
-        budget = (
-            ok.budget_initial.astype(str) + "+" + ok.budget_iterations.astype(str) + "x" + ok.budget_batch.astype(str)
-        )
-        paid = ok.budget_validation.fillna(0).astype(
-            int
-        )  # stores from before paid validation measured on the free part
-        budget = budget.where(paid == 0, budget + " (" + paid.astype(str) + " paid validation)")
-        several = names.count(name) > 1
-        label = str(folder) if several else name
-        ok["setting"] = label + " | " + ok.representation + " | " + ok.classifier + " | " + budget
+        ok["sweep"] = str(folder) if names.count(name) > 1 else name
+        ok["budget_label"] = _budget_label(ok)
+        parts = ["sweep", "representation", "classifier", "budget_label"]
+        ok["setting"] = ok[parts].astype(str).agg(SEPARATOR.join, axis=1)
         trials.append(ok)
-        part = results.curves.merge(ok[["trial_id", "setting"]], on="trial_id", how="inner")
-        curves.append(part)
+        curves.append(results.curves.merge(ok[["trial_id", "setting"]], on="trial_id", how="inner"))
     return pd.concat(trials, ignore_index=True), pd.concat(curves, ignore_index=True)
 
 
@@ -128,14 +181,15 @@ def compare(
 ) -> Comparison:
     """Reads the sweep folders and writes compare.html, compare.md, CSVs and figures into `out`."""
     from . import figures
-    from .build import write_documents
+    from .documents import write_documents
 
-    folders = [Path(f) for f in folders]
+    sweeps = [Path(f) for f in folders]
     out = Path(out)
-    for folder in folders:
+    scored = metric_of(metric)
+    for folder in sweeps:
         if out.resolve() == folder.resolve() or folder.resolve() in out.resolve().parents:
             raise ReportError(f"--out {out}: inside {folder}; compare never writes into the folders it reads")
-    trials, curves = _settings(folders)
+    trials, curves = _settings(sweeps, scored)
     per_setting = trials.groupby(["setting", "row"])[metric].mean().unstack("row")
     strategies = [s for s in per_setting.columns if per_setting[s].notna().sum() >= 1]
     shared = [s for s in strategies if per_setting[s].notna().all()]
@@ -146,47 +200,79 @@ def compare(
         for s in strategies
         if s not in shared
     ]
-    penalty = penalty_matrix(curves, strategies, alpha)
+    if len(per_setting.index) == 1:
+        notes.append(
+            f"one setting ({per_setting.index[0]}): its ranks are this setting's order and the Friedman test needs "
+            "two or more; compare sweep folders of other data sets, representations, classifiers or budgets"
+        )
+    outcomes = pairwise_outcomes(curves, strategies, alpha, scored.curve)
+    wins = _matrix(outcomes.assign(value=outcomes.beats.astype(float)), strategies).astype(int)
+    points = _matrix(outcomes.assign(value=1.0), strategies).astype(int)
     ranks = mean_ranks(per_setting[shared])
     comparison = Comparison(
         folder=out,
-        penalty=penalty,
+        penalty=_matrix(outcomes.assign(value=outcomes.beats / outcomes.L), strategies),
+        wins=wins,
+        points=points,
         ranks=ranks.rename("mean rank").to_frame(),
-        settings=_setting_table(trials, metric),
+        settings=_setting_table(trials, scored),
+        n_settings=len(per_setting.index),
         friedman_p=friedman(per_setting[shared]),
         critical_difference=critical_difference(len(shared), len(per_setting.index)),
         notes=notes,
     )
     (out / "figures").mkdir(parents=True, exist_ok=True)
     for name, table in (
-        ("penalty_matrix", penalty),
+        ("penalty_matrix", comparison.penalty),
+        ("points_won", comparison.wins),
+        ("points_compared", comparison.points),
         ("mean_ranks", comparison.ranks),
-        ("settings", comparison.settings),
     ):
         path = out / f"{name}.csv"
         atomic_write_bytes(path, table.to_csv().encode())
         comparison.files.append(path)
-    heat = figures.penalty_heatmap(penalty, out / "figures" / "penalty_matrix")
+    path = out / "settings.csv"
+    atomic_write_bytes(path, comparison.settings.to_csv(index=False).encode())
+    comparison.files.append(path)
+    heat = figures.penalty_heatmap(comparison.penalty, comparison.n_settings, out / "figures" / "penalty_matrix")
     diagram = figures.critical_difference_diagram(ranks, comparison.critical_difference, out / "figures" / "ranks")
     comparison.files += heat + diagram
     sections = _sections(comparison, metric, alpha, heat, diagram)
-    intro = f"{len(folders)} result folders, {len(per_setting.index)} settings, {len(strategies)} strategies."
+    intro = f"{len(folders)} result folders, {comparison.n_settings} settings, {len(strategies)} strategies."
     comparison.files += write_documents(out, "latentsweep compare", intro, sections, stem="compare")
     return comparison
 
 
-def _setting_table(trials: pd.DataFrame, metric: str) -> pd.DataFrame:
+def _setting_table(trials: pd.DataFrame, metric: Metric) -> pd.DataFrame:
+    """Every setting and strategy: n seeds, the final test score and the area under the validation curve,
+    each with its 95% t interval."""
     rows = []
-    for (setting, strategy), group in trials.groupby(["setting", "row"], sort=True):
-        final = group["final_test_accuracy"]
+    keys = ["sweep", "representation", "classifier", "budget_label", "row"]
+    for (sweep, representation, classifier, budget, strategy), group in trials.groupby(keys, sort=True):
+        final, area = group[metric.test], group[metric.auc]
         low, high = confidence_interval(final, bounds=(0.0, 1.0))
-        auc_low, auc_high = confidence_interval(group["val_accuracy_auc"], bounds=(0.0, 1.0))
+        auc_low, auc_high = confidence_interval(area, bounds=(0.0, 1.0))
         rows.append({
-            "setting": setting, "strategy": strategy, "n": len(group),
-            "final test accuracy": float(final.mean()), "95% CI": f"[{low:.4f}, {high:.4f}]",
-            "AUBC": float(group["val_accuracy_auc"].mean()), "AUBC 95% CI": f"[{auc_low:.4f}, {auc_high:.4f}]",
+            "sweep": sweep, "representation": representation, "classifier": classifier, "budget": budget,
+            "strategy": strategy, "n": len(group),
+            f"final test {metric.label}": float(final.mean()), "95% CI": f"[{low:.4f}, {high:.4f}]",
+            "AUBC": float(area.mean()), "AUBC 95% CI": f"[{auc_low:.4f}, {auc_high:.4f}]",
         })  # fmt: skip
-    return pd.DataFrame(rows).set_index(["setting", "strategy"])
+    return pd.DataFrame(rows)
+
+
+def won_lines(comparison: Comparison) -> list[str]:
+    """Per strategy, where it beat the others: 'margin/top-k beats entropy/top-k at 7 of 14 points, ...'."""
+    lines = []
+    for strategy in comparison.wins.index:
+        beaten = [
+            f"{other} at {comparison.wins.loc[strategy, other]} of {comparison.points.loc[strategy, other]} points"
+            for other in comparison.wins.columns
+            if other != strategy and comparison.points.loc[strategy, other] > 0
+        ]
+        if beaten:
+            lines.append(f"{strategy} beats " + ", ".join(beaten))
+    return lines
 
 
 def _sections(comparison: Comparison, metric: str, alpha: float, heat: list[Path], diagram: list[Path]) -> list:
@@ -198,21 +284,32 @@ def _sections(comparison: Comparison, metric: str, alpha: float, heat: list[Path
         if np.isfinite(comparison.friedman_p)
         else "Friedman test: needs at least three shared strategies and two settings."
     )
+    won = comparison.wins.astype(str) + " of " + comparison.points.astype(str)
+    for strategy in won.index:
+        won.loc[strategy, strategy] = "-"
+    curve = metric_of(metric).curve
     sections = [
         (
             "Pairwise penalty matrix (Ash et al. 2020)",
             markdown(penalty.reset_index(names="row beats column"), digits=3)
-            + f"\n\nEntry (i, j): over the settings, the share of learning-curve points (label counts) where i "
-            f"beats j in a paired two-sided t-test over shared seeds (p < {alpha:g}); each point adds 1/L of "
-            "its setting's L points.",
+            + f"\n\nEntry (i, j): the sum over the {comparison.n_settings} settings of the share of each setting's "
+            f"learning-curve points (label counts, `{curve}`) where i beats j in a paired two-sided t-test over "
+            f"shared seeds (p < {alpha:g}): each point adds 1/L of its setting's L points, so an entry lies between "
+            f"0 and {comparison.n_settings}, the number of settings.",
             [p for p in heat if p.suffix == ".png"],
         ),
         (
-            f"Mean ranks by {metric} (1 = best)",
+            "Learning-curve points won (row beats column)",
+            markdown(won.reset_index(names="row beats column"))
+            + "\n\nOf the points where both were compared (at least two shared seeds), over every setting.",
+            [],
+        ),
+        (
+            f"Mean ranks by {describe_metric(metric)} (1 = best)",
             markdown(comparison.ranks.reset_index(names="strategy"), digits=3) + "\n\n" + friedman_text,
             [p for p in diagram if p.suffix == ".png"],
         ),
-        ("Every setting", markdown(comparison.settings.reset_index(), digits=4), []),
+        ("Every setting", markdown(comparison.settings, digits=4), []),
     ]
     if comparison.notes:
         sections.append(("Notes", "\n".join(comparison.notes), []))

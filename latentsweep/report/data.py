@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -14,8 +17,10 @@ from ..engine.metrics import METRICS
 from ..engine.specs import BUDGET_NAME, ClassifierSpec, varying_fields
 from ..errors import LatentsweepError
 from ..results import ResultStore, StoreError, check_sweep_folder, learning_curve_area
+from ..results.schema import FINAL_COMPARISON
 
 ALL_LABELS = "all labels"  # how the full-data reference rows are named in tables
+FINAL_TAG = f"/{FINAL_COMPARISON}"  # a tuning study's final comparison, on seeds its search never saw
 
 
 class ReportError(LatentsweepError):
@@ -25,13 +30,15 @@ class ReportError(LatentsweepError):
 @dataclass
 class SweepResults:
     """The stored tables of one sweep folder: trials and curves (active learning), query_sets (the
-    initial-selection experiment), and sweep.json."""
+    initial-selection experiment), and sweep.json. For a tuning study's folder, `trials` and `curves` are
+    its final comparison (fresh seeds, the honest number) and `search` the trials its search ran."""
 
     folder: Path
     info: dict
     trials: pd.DataFrame
     curves: pd.DataFrame
     query_sets: pd.DataFrame
+    search: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)  # a study's search seeds (tune)
 
     @property
     def kind(self) -> str:
@@ -125,7 +132,7 @@ def classifier_spec(row) -> ClassifierSpec:
     kind = row.get("classifier_kind")
     kind = kind if isinstance(kind, str) else "mlp"
     uses = CLASSIFIERS.declared(kind).uses
-    fields = {
+    fields: dict[str, Callable[[Any], Any]] = {
         "hidden": lambda v: tuple(int(h) for h in v),
         "dropout": float,
         "epochs": int,
@@ -140,9 +147,10 @@ def classifier_spec(row) -> ClassifierSpec:
         if name in uses and value is not None and not (isinstance(value, float) and math.isnan(value)):
             values[name] = convert(value)
     estimator = row.get("classifier_estimator")
+    declared = CLASSIFIERS.declared(kind).params  # a parameter the kind no longer has is left out
     return ClassifierSpec(
         kind=kind,
-        params=tuple(_json(row.get("classifier_params")).items()),
+        params=tuple((k, v) for k, v in _json(row.get("classifier_params")).items() if k in declared),
         estimator=estimator if isinstance(estimator, str) else None,
         estimator_params=tuple(_json(row.get("classifier_estimator_params")).items()),
         **values,
@@ -178,11 +186,17 @@ def load_results(folder: str | Path) -> SweepResults:
         trials["row"] = trials.apply(_row_label, axis=1)
         trials["classifier"] = classifier_labels(trials)
         trials["budget"] = trials.budget_name.fillna(BUDGET_NAME)  # stores from before budget regimes
+    search = trials.iloc[0:0]
+    if info.get("kind") == "tune" and not trials.empty:
+        final = trials.study.astype(str).str.endswith(FINAL_TAG)
+        trials, search = trials[final].reset_index(drop=True), trials[~final].reset_index(drop=True)
     curves = store.table("curves").to_pandas()
     if not curves.empty and not trials.empty:
         columns = ["trial_id", "row", "classifier", "representation", "budget", "seed", "status"]
         curves = curves.merge(trials[columns], on="trial_id", how="inner")
+    elif trials.empty:
+        curves = curves.iloc[0:0]
     query_sets = store.table("query_sets").to_pandas()
-    if trials.empty and query_sets.empty:
+    if trials.empty and query_sets.empty and search.empty:
         raise ReportError(f"{folder}: nothing stored yet; run the sweep first")
-    return SweepResults(folder, info, trials, curves, query_sets)
+    return SweepResults(folder, info, trials, curves, query_sets, search)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
+import pandas as pd
 
 from ..data import load_splits
 from ..engine import LatentSet, RepresentationSpec
-from ..results import RepresentationCache
+from ..results import RepresentationCache, ResultStore
 from ..strategies import REPRESENTATIVENESS
 from .data import ReportError, load_results
 from .figures import pyplot, save_figure
@@ -34,7 +36,7 @@ class Exploration:
 
 def _entries(cache: RepresentationCache, ids: set[str]) -> dict[str, str]:
     """representation id -> cache key, for the ids this sweep used."""
-    found = {}
+    found: dict[str, str] = {}
     if not cache.folder.is_dir():
         return found
     for meta in cache.folder.glob("[!_]*/meta.json"):
@@ -61,6 +63,21 @@ def _two_dimensional(points: np.ndarray, projection: tuple | None = None) -> tup
     return (points - mean) @ basis, projection
 
 
+def _class_colours(n_classes: int):
+    """A colour map of `n_classes` distinct colours and the norm that puts class c on colour c."""
+    from matplotlib.colors import BoundaryNorm
+
+    cmap = pyplot.get_cmap("tab10" if n_classes <= 10 else "tab20", max(n_classes, 1))
+    return cmap, BoundaryNorm(np.arange(-0.5, n_classes + 0.5), cmap.N)
+
+
+def _axis_names(axis, dimensions: int, fontsize: float | None = None) -> None:
+    """Axis labels of a 2-D view of the latent space: its two dimensions, or its first two principal components."""
+    what = "latent dimension" if dimensions <= 2 else "principal component"
+    axis.set_xlabel(f"{what} 1", fontsize=fontsize)
+    axis.set_ylabel(f"{what} 2" if dimensions != 1 else "(none)", fontsize=fontsize)
+
+
 def _subset(n: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(n, size=min(n, SCATTER_POINTS), replace=False))
 
@@ -70,7 +87,9 @@ def write_explore(
 ) -> Exploration:
     """Writes every latent-space figure of the sweep's representations (or only `representation`)."""
     results = load_results(folder)
-    frames = [f for f in (results.trials, results.query_sets) if not f.empty and "representation" in f]
+    if trial is not None:
+        _check_trial(results, trial)
+    frames = [f for f in (results.trials, results.search, results.query_sets) if not f.empty and "representation" in f]
     ids = {rid for frame in frames for rid in frame["representation"] if rid}
     cache = RepresentationCache(results.folder.parent / ".cache" / "representations")
     entries = _entries(cache, ids)
@@ -87,18 +106,35 @@ def write_explore(
     splits = None
     for representation_id, key in sorted(entries.items()):
         latent = cache.load(key)
+        assert latent is not None  # _entries lists entries with their meta.json (a damaged one: StoreError)
         stem = out / representation_id
         exploration.files += _latent_figures(latent, stem, exploration)
-        spec_fields = latent.metadata.get("spec")
+        spec_fields = cast("dict[str, Any] | None", latent.metadata.get("spec"))  # canonical_form(spec)
         if spec_fields and (cache.path(key) / "weights.pt").exists():
             if splits is None:
                 splits = _sweep_data(results.info)
             if splits is not None:
                 model = _model(RepresentationSpec(**spec_fields), cache.load_weights(key), splits.image_shape)
                 exploration.files += _model_figures(model, latent, splits, stem, exploration)
-        if trial is not None and not results.trials.empty and trial in set(results.trials.trial_id):
+        if trial is not None and representation_id == _trial_row(results, trial).representation:
             exploration.files += _trial_figure(results, latent, trial, stem)
     return exploration
+
+
+def _trial_row(results, trial: str):
+    trials = pd.concat([results.trials, results.search]) if not results.search.empty else results.trials
+    return trials[trials.trial_id == trial].iloc[0]
+
+
+def _check_trial(results, trial: str) -> None:
+    """Refuses a --trial that is not a stored trial of this sweep, naming a few that are."""
+    ids = set(results.trials.get("trial_id", [])) | set(results.search.get("trial_id", []))
+    if trial not in ids:
+        shown = ", ".join(sorted(ids)[:3]) + (" ..." if len(ids) > 3 else "")
+        raise ReportError(
+            f"--trial {trial}: not a stored trial of {results.folder} (its trials table has {len(ids)}, e.g. "
+            f"{shown or 'none'})"
+        )
 
 
 def _sweep_data(info: dict):
@@ -132,10 +168,11 @@ def _latent_figures(latent: LatentSet, stem: Path, exploration: Exploration) -> 
     used = int(np.sum((np.abs(lows) > 0.1) | (np.abs(highs) > 0.1)))
     figure, axis = pyplot.subplots(figsize=(7, 4))
     bins = np.linspace(min(lows.min(), -0.5), max(highs.max(), 0.5), 40)
-    axis.hist(lows, bins=bins, alpha=0.6, label="minimum per dimension")
-    axis.hist(highs, bins=bins, alpha=0.6, label="maximum per dimension")
+    axis.hist(lows, bins=bins, alpha=0.6, label="minimum per dimension")  # type: ignore[arg-type]  # stub: no array bins
+    axis.hist(highs, bins=bins, alpha=0.6, label="maximum per dimension")  # type: ignore[arg-type]  # stub: no array bins
     axis.set_title(f"{latent.representation}: {used} of {pool.shape[1]} latent dimensions used")
     axis.set_xlabel("value over the pool")
+    axis.set_ylabel("latent dimensions")
     axis.legend()
     paths += save_figure(figure, stem.with_name(f"{stem.name}_used_dimensions"))
     # Figs 5.4/5.5: test latents by class; the pool's latents (second paper, Fig. 2a)
@@ -143,10 +180,12 @@ def _latent_figures(latent: LatentSet, stem: Path, exploration: Exploration) -> 
         chosen = _subset(len(points), rng)
         flat, _ = _two_dimensional(np.asarray(points, dtype=np.float64)[chosen])
         figure, axis = pyplot.subplots(figsize=(6.5, 5.5))
-        scatter = axis.scatter(flat[:, 0], flat[:, 1], c=np.asarray(labels)[chosen], cmap="tab10", s=3)
-        figure.colorbar(scatter, ax=axis, label="class")
+        cmap, norm = _class_colours(latent.n_classes)
+        scatter = axis.scatter(flat[:, 0], flat[:, 1], c=np.asarray(labels)[chosen], cmap=cmap, norm=norm, s=3)
+        figure.colorbar(scatter, ax=axis, label="class", ticks=range(latent.n_classes))
         projection = "" if pool.shape[1] <= 2 else " (first two principal components)"
         axis.set_title(f"{part} latents by class{projection}")
+        _axis_names(axis, pool.shape[1])
         paths += save_figure(figure, stem.with_name(f"{stem.name}_{part}_classes"))
     # Figs 5.12-5.16: representativeness histograms and maps over the 2-D scatter
     measures = [
@@ -158,11 +197,19 @@ def _latent_figures(latent: LatentSet, stem: Path, exploration: Exploration) -> 
     chosen = _subset(len(pool), rng)
     flat, _ = _two_dimensional(pool[chosen])
     scores = {name: REPRESENTATIVENESS[name](latent.pool, latent.pool_logvar) for name in measures}
-    figure, axes = pyplot.subplots(2, len(measures), figsize=(3.4 * len(measures), 6.4), squeeze=False)
+    figure, axes = pyplot.subplots(
+        2, len(measures), figsize=(3.8 * len(measures), 7.0), squeeze=False, layout="constrained"
+    )
     for column, name in enumerate(measures):
         axes[0, column].hist(scores[name], bins=40)
         axes[0, column].set_title(name, fontsize=8)
-        axes[1, column].scatter(flat[:, 0], flat[:, 1], c=scores[name][chosen], cmap="viridis", s=2)
+        axes[0, column].set_xlabel("representativeness", fontsize=8)
+        axes[0, column].set_ylabel("pool examples", fontsize=8)
+        drawn = axes[1, column].scatter(
+            flat[:, 0], flat[:, 1], c=scores[name][chosen], cmap="viridis", s=2, vmin=0.0, vmax=1.0
+        )
+        _axis_names(axes[1, column], pool.shape[1], fontsize=8)
+        figure.colorbar(drawn, ax=axes[1, column], label="representativeness")
     figure.suptitle("representativeness: histograms over the pool (top) and over the latent scatter (bottom)")
     paths += save_figure(figure, stem.with_name(f"{stem.name}_representativeness"))
     return paths
@@ -171,7 +218,7 @@ def _latent_figures(latent: LatentSet, stem: Path, exploration: Exploration) -> 
 def _model_figures(model, latent: LatentSet, splits, stem: Path, exploration: Exploration) -> list[Path]:
     import torch
 
-    paths = []
+    paths: list[Path] = []
     rng = np.random.default_rng(1)
     shape = splits.image_shape
     if len(shape) != 2:
@@ -228,22 +275,23 @@ def _model_figures(model, latent: LatentSet, splits, stem: Path, exploration: Ex
 
 def _trial_figure(results, latent: LatentSet, trial: str, stem: Path) -> list[Path]:
     """A trial's queried points, coloured by iteration, over the pool's latent scatter."""
-    queries = results.folder / "queries" / f"{trial}.parquet"
-    if not queries.exists():
+    store = ResultStore(results.folder.parent, results.folder.name)
+    rows = store.rows_of("queries", [trial]).to_pandas().sort_values("iteration")  # own file or a compacted part
+    if rows.empty:
         return []
-    import pandas as pd
-
-    rows = pd.read_parquet(queries).sort_values("iteration")
     rng = np.random.default_rng(2)
     pool = np.asarray(latent.pool, dtype=np.float64)
     flat, projection = _two_dimensional(pool[_subset(len(pool), rng)])
-    figure, axis = pyplot.subplots(figsize=(7, 6))
-    axis.scatter(flat[:, 0], flat[:, 1], c="lightgrey", s=2)
-    colours = pyplot.get_cmap("viridis")(np.linspace(0, 1, len(rows)))
-    for colour, (_, row) in zip(colours, rows.iterrows(), strict=True):
+    figure, axis = pyplot.subplots(figsize=(7, 6), layout="constrained")
+    axis.scatter(flat[:, 0], flat[:, 1], c="lightgrey", s=2, label="pool")
+    last = max(int(rows.iteration.max()), 1)
+    cmap = pyplot.get_cmap("viridis")
+    for _, row in rows.iterrows():
         queried, _ = _two_dimensional(pool[np.asarray(row["indices"], dtype=np.int64)], projection)
-        axis.scatter(queried[:, 0], queried[:, 1], color=colour, s=8, label=f"iteration {row['iteration']}")
+        axis.scatter(queried[:, 0], queried[:, 1], color=cmap(row["iteration"] / last), s=8)
+    mappable = pyplot.cm.ScalarMappable(norm=pyplot.Normalize(0, last), cmap=cmap)
+    figure.colorbar(mappable, ax=axis, label="iteration that queried it (0: the initial batch)")
     axis.set_title(f"trial {trial}: queried points per iteration")
-    if len(rows) <= 12:
-        axis.legend(fontsize=7)
+    _axis_names(axis, pool.shape[1])
+    axis.legend(fontsize=7, loc="best")
     return save_figure(figure, stem.with_name(f"{stem.name}_trial_{trial}"))

@@ -24,7 +24,7 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
 
 
 def confidence_interval(
-    values: Sequence[float], level: float = 0.95, *, bounds: tuple[float, float] | None = None
+    values: Sequence[float] | np.ndarray, level: float = 0.95, *, bounds: tuple[float, float] | None = None
 ) -> tuple[float, float]:
     """The t confidence interval of the mean (NaN for fewer than two values), clipped to `bounds` where the
     quantity has a range (an accuracy's [0, 1]: with few seeds the t interval runs past it)."""

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..protocols import TrialStatus
 from .data import ACCURACY, ALL_LABELS, Metric
 from .statistics import confidence_interval, holm, mean_std, paired_comparison
 
@@ -33,7 +35,7 @@ def summary_table(
     curve (mean, 95% CI), and the labels at which the mean validation curve first reaches `fraction` of
     the best final validation score among the strategies of its representation; with `n_classes`, the
     trained labels per class at the end (`labels_per_class`)."""
-    ok = trials[trials.status == "ok"]
+    ok = trials[trials.status == TrialStatus.OK]
     if ok.empty:
         return pd.DataFrame()
     by_classifier = ok["classifier"].nunique() > 1
@@ -80,12 +82,12 @@ def comparisons_table(trials: pd.DataFrame, baseline: str = "random", *, metric:
     """Paired comparisons of the final test score over shared seeds, per representation (x classifier):
     each strategy against the baseline and against the best (by mean), Wilcoxon signed-rank and paired
     t p-values, each Holm-corrected over its representation's family, and Cohen's d_z."""
-    ok = trials[(trials.status == "ok") & (trials.row != ALL_LABELS)]
+    ok = trials[(trials.status == TrialStatus.OK) & (trials.row != ALL_LABELS)]
     if ok.empty:
         return pd.DataFrame()
     by_classifier = ok["classifier"].nunique() > 1
     scope = ["representation", "classifier"] if by_classifier else ["representation"]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for scope_key, group in ok.groupby(scope, sort=False):
         scope_key = scope_key if isinstance(scope_key, tuple) else (scope_key,)
         by_seed = group.pivot_table(index="seed", columns="row", values=metric.test, aggfunc="mean")
@@ -126,7 +128,7 @@ def comparisons_table(trials: pd.DataFrame, baseline: str = "random", *, metric:
 def classifier_table(trials: pd.DataFrame, *, metric: Metric = ACCURACY) -> pd.DataFrame:
     """Tables 5.2/5.3: the mean test score of each classifier (rows) trained on every pool label of each
     representation (columns); empty when no full-data rows are stored."""
-    full = trials[(trials.status == "ok") & (trials.row == ALL_LABELS)]
+    full = trials[(trials.status == TrialStatus.OK) & (trials.row == ALL_LABELS)]
     if full.empty:
         return pd.DataFrame()
     table = full.pivot_table(index="classifier", columns="representation", values=metric.test, aggfunc="mean")
@@ -158,23 +160,6 @@ def table_one(
         accuracy.append(row_a)
         entropy.append(row_e)
     return pd.DataFrame(accuracy), pd.DataFrame(entropy)
-
-
-def markdown(table: pd.DataFrame, digits: int = 4) -> str:
-    """A pandas table as a Markdown table (numbers to `digits` significant places; NaN as '-')."""
-    if table.empty:
-        return "(nothing to show)"
-
-    def cell(value) -> str:
-        if isinstance(value, float):
-            return "-" if not math.isfinite(value) else f"{value:.{digits}g}"
-        return str(value)
-
-    header = "| " + " | ".join(map(str, table.columns)) + " |"
-    lines = [header, "|" + "---|" * len(table.columns)]
-    for _, row in table.iterrows():
-        lines.append("| " + " | ".join(cell(v) for v in row.to_numpy()) + " |")
-    return "\n".join(lines)
 
 
 def readable_summary(table: pd.DataFrame, metric: Metric = ACCURACY) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+from ..protocols import TrialStatus
 from .figures import save_figure
 
 
@@ -47,15 +48,15 @@ def study_figures(study, folder: Path) -> list[Path]:
             axes = plots.plot_param_importances(study)
             paths += save_figure(axes.figure, folder / "param_importances")
         if names:
-            axes = plots.plot_slice(study, params=names)
-            figure = axes.flat[0].figure if hasattr(axes, "flat") else axes.figure
+            grid = plots.plot_slice(study, params=names)  # an Axes, or an array of them
+            figure = grid.flat[0].figure if hasattr(grid, "flat") else grid.figure
             paths += save_figure(figure, folder / "slice")
         # a contour over a parameter that never changed is empty (and Optuna warns): rank the varied ones
         varied = [name for name in names if len({repr(t.params.get(name)) for t in finished}) >= 2]
         ranked = [name for name in importances if name in varied] or varied
         if len(ranked) >= 2:
-            axes = plots.plot_contour(study, params=ranked[:2])
-            figure = axes.flat[0].figure if hasattr(axes, "flat") else axes.figure
+            grid = plots.plot_contour(study, params=ranked[:2])
+            figure = grid.flat[0].figure if hasattr(grid, "flat") else grid.figure
             paths += save_figure(figure, folder / "contour")
     return paths
 
@@ -89,3 +90,39 @@ def final_table(
                 line += f" ({test.note})"
         lines.append(line)
     return "\n".join(lines)
+
+
+SEARCH_ROWS = 10  # strategies the report lists from a study's search
+
+
+def search_section(search, metric) -> tuple[str, str, list]:
+    """The report's section on a study's search: how many Optuna trials and seeds it ran and the best
+    strategies by their mean area under the validation curve over the search seeds (what the search saw;
+    its test scores are not shown here: the final comparison's tables give the honest number)."""
+
+    from .documents import markdown
+
+    ok = search[search.status == TrialStatus.OK]
+    by_trial = search.groupby("optuna_trial", dropna=True)["status"].agg(
+        lambda s: TrialStatus.PRUNED if (s == TrialStatus.PRUNED).any()
+        else (TrialStatus.FAILED if (s == TrialStatus.FAILED).any() else TrialStatus.OK)
+    )
+    counts = by_trial.value_counts()
+    keys = ["row", "classifier"] if search["classifier"].nunique() > 1 else ["row"]
+    table = ok.groupby(keys).agg(
+        optuna_trials=("optuna_trial", lambda t: ", ".join(str(int(v)) for v in sorted(set(t.dropna())))),
+        seeds=("seed", "nunique"),
+        auc=(metric.auc, "mean"),
+    )
+    table = table.sort_values("auc", ascending=False).head(SEARCH_ROWS).reset_index()
+    names = {"row": "strategy", "optuna_trials": "Optuna trials", "auc": f"val {metric.label} AULC"}
+    table = table.rename(columns=names)
+    text = (
+        f"{len(by_trial)} Optuna trials ({counts.get(TrialStatus.OK, 0)} complete, "
+        f"{counts.get(TrialStatus.PRUNED, 0)} pruned, {counts.get(TrialStatus.FAILED, 0)} failed) on "
+        f"{search.seed.nunique()} search seeds, {len(search)} active-learning trials. The "
+        f"{min(SEARCH_ROWS, len(table))} best strategies by their mean area under the validation curve over the "
+        "search seeds (the quantity the search saw; a strategy asked for twice is run once):"
+    )
+    body = text + "\n\n" + (markdown(table) if not table.empty else "(no search trial finished)")
+    return ("Search (the study's own seeds, not the honest number)", body, [])

@@ -17,6 +17,7 @@ finished trial twice.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from ..protocols import TrialStatus
 from .files import MANIFEST, atomic_write, atomic_write_bytes, finish_interrupted
 from .schema import SCHEMAS
 from .store import ResultStore
@@ -50,7 +52,7 @@ def compact(store: ResultStore) -> CompactOutcome:
     """Merges the per-trial files of every final trial, table by table (the caller holds the lock)."""
     outcome = CompactOutcome(finished_interrupted=finish_interrupted(store.folder))
     status = store.stored_status()
-    final = {trial for trial, state in status.items() if state in ("ok", "pruned")}
+    final = {trial for trial, state in status.items() if state in (TrialStatus.OK, TrialStatus.PRUNED)}
     for name in ("queries", "curves", "trials", "query_sets"):
         folder = store.folder / name
         files = [
@@ -64,7 +66,7 @@ def compact(store: ResultStore) -> CompactOutcome:
             raise store.damaged(name, OSError()) from None
         number = _next_part(folder)
         final_name, temporary_name = f"part-{number:05d}.parquet", f"_part-{number:05d}.parquet"
-        atomic_write(folder / temporary_name, lambda path, table=merged: pq.write_table(table, path))
+        atomic_write(folder / temporary_name, functools.partial(pq.write_table, merged))
         plan = {"table": name, "part": final_name, "temporary": temporary_name, "files": [p.name for p in files]}
         atomic_write_bytes(store.folder / MANIFEST, json.dumps(plan).encode())
         finish_interrupted(store.folder)

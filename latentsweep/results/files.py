@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,13 +24,13 @@ class StoreError(LatentsweepError):
     """The results folder is unusable (another schema version, a damaged file, no space, locked)."""
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Writes `path` through `write(temporary)` and a rename: readers see the old file or the new one,
     never a part. A failed write (a full disk) leaves nothing behind and raises StoreError."""
     atomic_write_all({path: write})
 
 
-def atomic_write_all(writes: dict[Path, Callable[[Path], None]]) -> None:
+def atomic_write_all(writes: dict[Path, Callable[[Path], object]]) -> None:
     """Writes every file under a temporary name first, then renames them into place in the given order:
     a failed write leaves none of them visible (named in the error: the last, the one readers wait for)."""
     temporaries = []
@@ -117,7 +118,27 @@ def damaged(files: list[Path], table: Path, error: BaseException) -> StoreError:
 
 def check_sweep_folder(folder: Path) -> None:
     """A sweep folder (`RESULTS/NAME`, with its sweep.json), or a StoreError naming what it is not."""
+    if folder.is_file() and folder.suffix == ".toml":
+        raise StoreError(_config_not_folder(folder))
     if not folder.is_dir():
         raise StoreError(f"{folder}: no such sweep folder (expected RESULTS/NAME, as `run` prints)")
     if not (folder / "sweep.json").is_file():
         raise StoreError(f"{folder}: not a sweep folder (no sweep.json)")
+
+
+def _config_not_folder(path: Path) -> str:
+    """What to say when a config file is given where a sweep folder is expected: the folder it means."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10
+        import tomli as tomllib
+    try:
+        name = tomllib.loads(path.read_text(encoding="utf-8")).get("name")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        name = None
+    if not isinstance(name, str):
+        return f"{path}: a config file, not a sweep folder (expected RESULTS/NAME, as `run` prints)"
+    return (
+        f"{path}: a config file, not a sweep folder; its results are in results/{name} by default "
+        f"(latentsweep report results/{name}, or RESULTS/{name} for another --results)"
+    )

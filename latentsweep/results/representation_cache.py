@@ -16,6 +16,7 @@ import os
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -114,7 +115,8 @@ class RepresentationCache:
 
     @staticmethod
     def _write(temporary: Path, entry: Path, latent: LatentSet, weights: bytes | None) -> None:
-        arrays = {name: np.asarray(getattr(latent, name)) for name in _ARRAYS}
+        # Any: mypy matches a ** dict of arrays against np.savez's allow_pickle: bool too
+        arrays: dict[str, Any] = {name: np.asarray(getattr(latent, name)) for name in _ARRAYS}
         for optional in ("pool_logvar", "pool_reconstruction_error"):
             if getattr(latent, optional) is not None:
                 arrays[optional] = np.asarray(getattr(latent, optional))

@@ -13,12 +13,22 @@ import pyarrow as pa
 
 from .. import __version__
 from ..engine.metrics import EXTRA_METRICS, METRICS
+from ..stopping import STOP_COLUMNS
 
 SCHEMA_VERSION = 2
 
 # curve columns beside val_accuracy: the other metrics on the validation labels (paid ones where the budget
-# buys them) and, with paid validation, every metric on the data set's free validation part
-CURVE_SCORES = (*(f"val_{name}" for name in EXTRA_METRICS), *(f"heldout_val_{name}" for name in METRICS))
+# buys them) and, with paid validation, every metric on the data set's free validation part; the learner's
+# loss on its labelled set (train_loss, mean cross-entropy); test accuracy after every fit (what a stopping
+# criterion would have kept; never read by the loop); the stop-set measures the stopping criteria read
+CURVE_SCORES = (
+    *(f"val_{name}" for name in EXTRA_METRICS),
+    *(f"heldout_val_{name}" for name in METRICS),
+    "train_loss",
+    "label_entropy",
+    "test_accuracy",
+    *STOP_COLUMNS,
+)
 
 TRIALS = pa.schema(
     [
@@ -64,6 +74,11 @@ TRIALS = pa.schema(
         ("final_val_accuracy", pa.float64()),
         ("val_accuracy_auc", pa.float64()),
         *((f"final_test_{name}", pa.float64()) for name in EXTRA_METRICS),
+        ("final_train_accuracy", pa.float64()),  # the last model's accuracy and mean cross-entropy on its labels
+        ("final_train_loss", pa.float64()),
+        ("final_label_entropy", pa.float64()),  # what predicting the labels' class frequencies alone scores
+        ("stopping", pa.string()),  # the trial's stopping criterion (label), None: its budget
+        ("stopped_by", pa.string()),  # the criterion that ended it before its budget, None: it did not
         ("n_labeled", pa.int64()),
         ("seconds", pa.float64()),
         ("fit_seconds", pa.float64()),
@@ -176,7 +191,7 @@ def _classifier_columns(classifier) -> dict:
         "classifier_learning_rate": classifier.learning_rate,
         "classifier_init": classifier.init,
         "classifier_kind": classifier.kind,
-        "classifier_params": json.dumps(dict(classifier.params), sort_keys=True) if classifier.params else None,
+        "classifier_params": json.dumps(dict(own), sort_keys=True) if (own := classifier.stored_params()) else None,
         "classifier_estimator": classifier.estimator,
         "classifier_estimator_params": (
             json.dumps(dict(classifier.estimator_params), sort_keys=True) if classifier.estimator else None
@@ -215,6 +230,11 @@ def trial_tables(result, sweep: str, attempts: int = 1, tags: dict | None = None
         "final_val_accuracy": result.final_val_accuracy,
         "val_accuracy_auc": learning_curve_area(n_labeled, val),
         **{f"final_test_{name}": result.test_scores.get(name, float("nan")) for name in EXTRA_METRICS},
+        "final_train_accuracy": rows[-1].train_accuracy if rows else float("nan"),
+        "final_train_loss": rows[-1].score("train_loss") if rows else float("nan"),
+        "final_label_entropy": rows[-1].score("label_entropy") if rows else float("nan"),
+        "stopping": spec.stopping.label() if spec.stopping else None,
+        "stopped_by": result.stopped_by,
         "n_labeled": n_labeled[-1] if n_labeled else 0,
         "seconds": result.seconds,
         "fit_seconds": float(sum(row.fit_seconds for row in rows)),

@@ -108,11 +108,11 @@ class ResultStore:
                 content.update(config_snapshot)
             atomic_write_bytes(info, json.dumps(content, indent=2, default=str).encode())
 
-    def update_info(self, key: str, value) -> None:
-        """Sets `key` of sweep.json (written atomically; the rest of it is kept)."""
+    def update_info(self, key: str, value, **more) -> None:
+        """Sets `key` (and the keys of `more`) of sweep.json, written atomically; the rest of it is kept."""
         path = self.folder / "sweep.json"
         content = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        content[key] = value
+        content.update({key: value, **more})
         atomic_write_bytes(path, json.dumps(content, indent=2, default=str).encode())
 
     def lock(self) -> contextlib.AbstractContextManager[None]:

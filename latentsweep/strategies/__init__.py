@@ -8,7 +8,7 @@ Registries (name -> function), to which users may add their own:
 - `DISTANCES[name](features, logvar, j) -> [n]` for the greedy selector
 - `INITIAL_SELECTION[name](pool, n, rng, params) -> n pool indices`, the first batch (second paper)
 
-Besides the thesis' family: BALD, max-entropy and BatchBALD from MC dropout (`bayesian`), BADGE and
+Besides the thesis' family: BALD, max-entropy and BatchBALD from MC dropout (`bayesian`), EPIG (`epig`), BADGE and
 core-set / TypiClust as batch rules during the loop (`embedding_batches`), and query by committee over an
 ensemble's members (`committee`: vote entropy, consensus entropy, max disagreement).
 
@@ -35,6 +35,7 @@ from .bayesian import bald, batchbald, max_entropy_mc, mutual_information
 from .committee import consensus_entropy, max_disagreement, vote_entropy
 from .distances import DISTANCES, Distance, distance_bound, prepared
 from .embedding_batches import badge, gradient_embedding_distances, k_center_greedy_batch, typiclust_batch
+from .epig import epig
 from .initial import INITIAL_SELECTION, InitialParams, InitialPool, InitialSampler, class_entropy
 from .representativeness import REPRESENTATIVENESS, RepresentativenessMeasure
 from .uncertainty import UNCERTAINTY, UncertaintyMeasure, entropy, least_confident, margin
@@ -65,6 +66,7 @@ __all__ = [
     "consensus_entropy",
     "distance_bound",
     "entropy",
+    "epig",
     "gradient_embedding_distances",
     "greedy_diverse_batch",
     "informativeness",

@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from ..compute import EXACT_BYTES
 from ..registry import Param, Registry, check_needs, declared_params
 from .distances import DISTANCES, distance_bound, prepared
 from .needs import NEEDS
+from .work import Work
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,9 @@ class BatchRule:
     shows them), which parameter weighs the representativeness scores directly (so a measure is used even
     at gamma 1), groups of weights whose sum is at most 1 (`simplex`: searched over that triangle by
     `tune`), whether it needs its distance's normalising bound over the whole pool (the parameter whose
-    choices are `DISTANCES`), what else it needs (`NEEDS`) and whether it reads the scores at all."""
+    choices are `DISTANCES`), what else it needs (`NEEDS`), whether it reads the scores at all, and whether it
+    reads the candidates' features (else it gets a placeholder of their shape: no copy of a large pool), and
+    its work as a function of a selection's sizes (`cost`, `strategies.work`)."""
 
     params: Mapping[str, Any] = field(default_factory=dict)
     representativeness_weight: str | None = None
@@ -84,6 +88,8 @@ class BatchRule:
     needs_distance_bound: bool = False
     needs: tuple[str, ...] = ()
     uses_scores: bool = True
+    uses_features: bool = True
+    cost: Callable[[Work], float] | None = None  # its work per selection (`work`); None: next to nothing
 
     def __post_init__(self) -> None:
         params = declared_params(self.params)
@@ -115,21 +121,21 @@ def _ranked(scores: np.ndarray, indices: np.ndarray) -> np.ndarray:
     return indices[np.lexsort((indices, -scores[indices]))]
 
 
-@BATCH_SELECTION.register("random")
+@BATCH_SELECTION.register("random", uses_features=False)
 def random_batch(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
     """k candidates uniformly at random, ignoring every score (passive learning)."""
     k = min(k, candidates.size)
     return np.sort(rng.choice(candidates.size, size=k, replace=False)).astype(np.int64)
 
 
-@BATCH_SELECTION.register("top-k")
+@BATCH_SELECTION.register("top-k", uses_features=False)
 def top_k(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
     """The k most informative candidates."""
     k = min(k, candidates.size)
     return _ranked(candidates.informativeness, np.arange(candidates.size))[:k]
 
 
-@BATCH_SELECTION.register("random-partitions")
+@BATCH_SELECTION.register("random-partitions", uses_features=False)
 def random_partitions(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
     """Split the candidates into k random parts of equal size (+-1) and take the most informative of each."""
     n = candidates.size
@@ -145,13 +151,14 @@ def random_partitions(candidates: Candidates, k: int, rng: np.random.Generator, 
 @BATCH_SELECTION.register(
     "greedy",
     params={
-        "distance": Param("euclidean", choices=DISTANCES),
-        "alpha": Param(0.0, 0.0, 1.0, short="a"),
-        "beta": Param(0.0, 0.0, 1.0, short="b"),
+        "distance": Param("euclidean", choices=DISTANCES, doc="distance to the batch chosen so far"),
+        "alpha": Param(0.0, 0.0, 1.0, short="a", doc="weight of diversity (distance to the batch) in the greedy score"),
+        "beta": Param(0.0, 0.0, 1.0, short="b", doc="weight of representativeness in the greedy score"),
     },
     representativeness_weight="beta",
     simplex=(("alpha", "beta"),),
     needs_distance_bound=True,
+    cost=lambda w: 2.0 * w.k * w.n * w.d,
 )
 def greedy_diverse_batch(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
     """Greedy batch of informative, representative and mutually distant candidates (thesis 3.4.3).
@@ -170,8 +177,9 @@ def greedy_diverse_batch(candidates: Candidates, k: int, rng: np.random.Generato
         raise ValueError(f"greedy needs alpha, beta >= 0 and alpha + beta <= 1, got {alpha}, {beta}")
     if candidates.representativeness is None and beta > 0:
         raise ValueError("greedy with beta > 0 needs a representativeness measure")
-    features = np.asarray(candidates.features, dtype=np.float64)
-    logvar = None if candidates.logvar is None else np.asarray(candidates.logvar, dtype=np.float64)
+    dtype = np.float64 if candidates.features.size * 8 <= EXACT_BYTES else np.float32  # float32 for a large pool
+    features = np.asarray(candidates.features, dtype=dtype)
+    logvar = None if candidates.logvar is None else np.asarray(candidates.logvar, dtype=dtype)
     distance = prepared(distance_name, features, logvar)
     scale = params.distance_scale
     if scale is None:

@@ -17,6 +17,7 @@ import numpy as np
 
 from .bayesian import _entropy
 from .uncertainty import UNCERTAINTY
+from .work import forward
 
 COMMITTEE = ("ensemble_probabilities",)
 
@@ -32,7 +33,7 @@ def _scaled(values: np.ndarray, largest: float) -> np.ndarray:
     return np.clip(values / largest, 0.0, 1.0) if largest > 0 else np.zeros_like(values)
 
 
-@UNCERTAINTY.register("vote-entropy", needs=COMMITTEE)
+@UNCERTAINTY.register("vote-entropy", needs=COMMITTEE, cost=lambda w: forward(w, w.passes))
 def vote_entropy(probs: np.ndarray) -> np.ndarray:
     """Entropy of the votes / log min(M, C): [M, n, C] -> [n]; ties in a member's vote go to the lower class."""
     probs = _members(probs)
@@ -45,7 +46,7 @@ def vote_entropy(probs: np.ndarray) -> np.ndarray:
     return _scaled(_entropy(counts / members), float(np.log(min(members, classes))))
 
 
-@UNCERTAINTY.register("consensus-entropy", needs=COMMITTEE)
+@UNCERTAINTY.register("consensus-entropy", needs=COMMITTEE, cost=lambda w: forward(w, w.passes))
 def consensus_entropy(probs: np.ndarray) -> np.ndarray:
     """H(mean_m p_m) / log C: [M, n, C] -> [n]."""
     probs = _members(probs)
@@ -54,7 +55,7 @@ def consensus_entropy(probs: np.ndarray) -> np.ndarray:
     return _scaled(_entropy(probs.mean(axis=0)), float(np.log(probs.shape[2])))
 
 
-@UNCERTAINTY.register("max-disagreement", needs=COMMITTEE)
+@UNCERTAINTY.register("max-disagreement", needs=COMMITTEE, cost=lambda w: forward(w, w.passes))
 def max_disagreement(probs: np.ndarray) -> np.ndarray:
     """mean_m KL(p_m || mean p) / log min(M, C): [M, n, C] -> [n]."""
     probs = _members(probs)

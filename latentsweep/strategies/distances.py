@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..compute import EXACT_BYTES
 from ..registry import Registry
 
 DistanceFn = Callable[[np.ndarray, "np.ndarray | None", int], np.ndarray]
@@ -41,7 +42,7 @@ def prepared(name: str, features: np.ndarray, logvar: np.ndarray | None) -> Prep
 
 def _prepare_cosine(features: np.ndarray, logvar: np.ndarray | None) -> PreparedDistance:
     norms = np.linalg.norm(features, axis=1)
-    unit = np.divide(features, norms[:, None], out=np.zeros_like(features, dtype=np.float64), where=norms[:, None] > 0)
+    unit = np.divide(features, norms[:, None], out=np.zeros_like(features), where=norms[:, None] > 0)
     return lambda j: np.clip((1.0 - unit @ unit[j]) / 2.0, 0.0, 1.0)
 
 
@@ -119,7 +120,7 @@ def distance_bound(name: str, features: np.ndarray, logvar: np.ndarray | None) -
     (a heuristic, as in thesis 3.4.3). Linear in the pool size. Cosine needs none (1).
     """
     DISTANCES[name]  # unknown names raise with the known ones listed
-    features = np.asarray(features, dtype=np.float64)
+    features = np.asarray(features)
     if name == "cosine" or features.shape[0] == 0:
         return 1.0
     if name == "j-divergence":
@@ -129,6 +130,9 @@ def distance_bound(name: str, features: np.ndarray, logvar: np.ndarray | None) -
         to_prior = 0.5 * ((features**2 + var) + (features**2 + 1.0) / var - 2.0).sum(axis=1)
         bound = 2.0 * float(to_prior.max())
     else:
-        radius = float(np.linalg.norm(features, axis=1).max())
+        if features.size * 8 <= EXACT_BYTES:  # as before, in float64
+            radius = float(np.linalg.norm(np.asarray(features, dtype=np.float64), axis=1).max())
+        else:  # a large pool: squared norms accumulated in float64, no float64 copy of it
+            radius = float(np.sqrt(np.einsum("ij,ij->i", features, features, dtype=np.float64).max()))
         bound = 2.0 * radius if name == "euclidean" else (2.0 * radius) ** 2
     return bound if bound > 0.0 else 1.0

@@ -5,40 +5,62 @@
   the product structure, |g_i - g_j|^2 = |a_i|^2 |h_i|^2 + |a_j|^2 |h_j|^2 - 2 (a_i . a_j)(h_i . h_j), so the
   n x (C H) embedding is never built: O(n (C + H)) per centre.
 - `k-center-greedy` (core-set, Sener & Savarese 2018): the candidate farthest from every labelled and
-  already chosen example, k times, in the latent space.
-- `typiclust` (Hacohen et al. 2022): k-means of labelled and candidate examples into L + k clusters; the
-  most typical candidate of each of the k largest clusters that hold no labelled example.
+  already chosen example, k times, in the latent space: one blocked pass for the nearest labelled example,
+  then one pass per pick (O(n (L + k) d) time, O(n) memory).
+- `typiclust` (Hacohen et al. 2022): k-means of labelled and candidate examples into clusters; the most typical
+  candidate of each of the k clusters with the fewest labelled examples (largest first). At thesis scale
+  (`kmeans = "auto"` up to 100,000 rows, or "exact") Lloyd's k-means into L + k clusters, as the paper; above
+  (or "sampled"), as its authors run it on large pools: a sampled k-means into min(L + k, `max_clusters`)
+  clusters, taken in turn (fewest labelled, then largest), with typicality computed within the chosen
+  clusters only.
 
-The last two reuse the initial samplers' steps (`initial.farthest_first`, `initial.most_typical`).
+The last two reuse the initial samplers' steps (`initial.farthest_first`, `initial.most_typical`), and every
+distance goes through the bounded-memory compute path.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .. import compute
+from ..compute import EXACT_BYTES, EXACT_ROWS, METHODS, kmeans_labels
 from ..registry import Param
 from .batch_selection import BATCH_SELECTION, BatchParams, Candidates
-from .initial import farthest_first, kmeans_labels, most_typical, typicality
+from .initial import farthest_first, most_typical, typicality
+from .work import Work, forward, k_center, typiclust
 
 
-def gradient_embedding_distances(a: np.ndarray, h: np.ndarray, centre: int) -> np.ndarray:
-    """Squared distances |g_i - g_centre|^2 of gradient embeddings g = a (x) h, without building g: [n]."""
-    own = np.einsum("ij,ij->i", a, a) * np.einsum("ij,ij->i", h, h)
+def gradient_embedding_distances(
+    a: np.ndarray, h: np.ndarray, centre: int, own: np.ndarray | None = None
+) -> np.ndarray:
+    """Squared distances |g_i - g_centre|^2 of gradient embeddings g = a (x) h, without building g: [n]. `own`:
+    every |g_i|^2 = |a_i|^2 |h_i|^2, when the caller has it already (BADGE computes it once, not per centre)."""
+    if own is None:
+        own = np.einsum("ij,ij->i", a, a) * np.einsum("ij,ij->i", h, h)
     return np.maximum(own + own[centre] - 2.0 * (a @ a[centre]) * (h @ h[centre]), 0.0)
 
 
-@BATCH_SELECTION.register("badge", needs=("gradient_embedding",), uses_scores=False)
+@BATCH_SELECTION.register(
+    "badge",
+    needs=("gradient_embedding",),
+    uses_scores=False,
+    uses_features=False,
+    cost=lambda w: forward(w) + 2.0 * w.k * w.n * (w.classes + w.hidden),
+)
 def badge(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
     """BADGE: the largest gradient embedding first, then k-means++ (each next centre drawn with probability
     proportional to its squared distance to the nearest centre)."""
-    a, h = (np.asarray(part, dtype=np.float64) for part in candidates.gradient_embedding)
+    assert candidates.gradient_embedding is not None  # declared in needs: the engine computes it
+    a, h = candidates.gradient_embedding
+    dtype = np.float64 if np.size(h) * 8 <= EXACT_BYTES else np.float32  # float32 only for a large pool
+    a, h = np.asarray(a, dtype=dtype), np.asarray(h, dtype=dtype)
     n = a.shape[0]
     k = min(k, n)
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     norms = np.einsum("ij,ij->i", a, a) * np.einsum("ij,ij->i", h, h)
     chosen = [int(np.argmax(norms))]
-    nearest = gradient_embedding_distances(a, h, chosen[0])
+    nearest = gradient_embedding_distances(a, h, chosen[0], norms).astype(np.float64)
     nearest[chosen] = 0.0
     for _ in range(k - 1):
         total = nearest.sum()
@@ -47,56 +69,69 @@ def badge(candidates: Candidates, k: int, rng: np.random.Generator, params: Batc
             chosen.append(int(rest[0]))
         else:
             chosen.append(int(rng.choice(n, p=nearest / total)))
-        np.minimum(nearest, gradient_embedding_distances(a, h, chosen[-1]), out=nearest)
+        np.minimum(nearest, gradient_embedding_distances(a, h, chosen[-1], norms), out=nearest)
         nearest[chosen] = 0.0
     return np.array(chosen, dtype=np.int64)
 
 
-def _squared_distance_to(features: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """Each row's squared distance to the nearest row of `others` [n] (inf when there are none), in
-    blocks of others."""
-    nearest = np.full(features.shape[0], np.inf)
-    norms = np.einsum("ij,ij->i", features, features)
-    for start in range(0, others.shape[0], 512):
-        block = others[start : start + 512]
-        squared = norms[:, None] + np.einsum("ij,ij->i", block, block)[None, :] - 2.0 * features @ block.T
-        np.minimum(nearest, np.maximum(squared, 0.0).min(axis=1), out=nearest)
-    return nearest
-
-
-@BATCH_SELECTION.register("k-center-greedy", needs=("labelled_features",), uses_scores=False)
+@BATCH_SELECTION.register("k-center-greedy", needs=("labelled_features",), uses_scores=False, cost=k_center)
 def k_center_greedy_batch(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
     """Core-set during the loop: the candidate farthest from the labelled set and the batch so far, k times."""
-    features = np.asarray(candidates.features, dtype=np.float64)
+    features = np.asarray(candidates.features)
     k = min(k, features.shape[0])
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    labelled = np.asarray(candidates.labelled_features, dtype=np.float64).reshape(-1, features.shape[1])
-    nearest = _squared_distance_to(features, labelled)
+    labelled = np.asarray(candidates.labelled_features).reshape(-1, features.shape[1])
+    nearest = compute.nearest(features, labelled)[0]
     if not np.isfinite(nearest).all():  # nothing labelled yet: start at the candidate nearest the mean
-        nearest = np.sum((features - features.mean(axis=0)) ** 2, axis=1)
+        nearest = compute.squared_to(features, np.asarray(features, dtype=np.float64).mean(axis=0))
         nearest = nearest.max() - nearest
     return np.array(farthest_first(features, nearest, k), dtype=np.int64)
 
 
+TYPICLUST_PARAMS = {
+    "neighbours": Param(20, 1, 100_000, doc="k of the typicality, 1 / mean distance to the k nearest neighbours"),
+    "kmeans": Param(
+        "auto", choices=METHODS, neutral=True,
+        doc="k-means: exact (Lloyd's, L + k clusters) up to 100,000 rows for auto, sampled above",
+    ),
+    "max_clusters": Param(
+        500, 1, 10_000_000, neutral=True, doc="the most clusters of the sampled k-means (its authors' 500)"
+    ),
+}  # fmt: skip
+
+
+def _typiclust_cost(work: Work) -> float:
+    if work.n + work.labelled > EXACT_ROWS:
+        return typiclust(work, clusters=min(work.labelled + work.k, 500), exact=False)
+    return typiclust(work)
+
+
 @BATCH_SELECTION.register(
-    "typiclust", params={"neighbours": Param(20, 1, 100_000)}, needs=("labelled_features",), uses_scores=False
+    "typiclust", params=TYPICLUST_PARAMS, needs=("labelled_features",), uses_scores=False, cost=_typiclust_cost
 )
 def typiclust_batch(candidates: Candidates, k: int, rng: np.random.Generator, params: BatchParams) -> np.ndarray:
-    """TypiClust during the loop: k-means of labelled + candidates into L + k clusters; the most typical
-    candidate of each of the k largest clusters without a labelled example (then of the next ones)."""
-    features = np.asarray(candidates.features, dtype=np.float64)
+    """TypiClust during the loop: k-means of labelled + candidates; the most typical candidate of each of the k
+    clusters with the fewest labelled examples, largest first (then the next most typical ones)."""
+    features = np.asarray(candidates.features)
     n = features.shape[0]
     k = min(k, n)
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    labelled = np.asarray(candidates.labelled_features, dtype=np.float64).reshape(-1, features.shape[1])
-    everything = np.concatenate([features, labelled])
-    labels = kmeans_labels(everything, min(len(everything), len(labelled) + k), rng)
+    labelled = np.asarray(candidates.labelled_features, dtype=features.dtype).reshape(-1, features.shape[1])
+    rows = len(features) + len(labelled)
+    method = params.get("kmeans", "auto")
+    scaled = method == "sampled" or (method == "auto" and rows > EXACT_ROWS)
+    clusters = min(rows, len(labelled) + k)
+    if scaled:
+        clusters = min(clusters, int(params.get("max_clusters", 500)))
+    labels = kmeans_labels(features, clusters, rng, "sampled" if scaled else "exact", more=labelled)
+    neighbours = int(params.get("neighbours", 20))
+    if scaled:
+        return np.array(_in_turn(features, labels, n, k, neighbours), dtype=np.int64)
     covered = set(labels[n:].tolist())
     sizes = {c: int((labels == c).sum()) for c in np.unique(labels[:n])}
     order = sorted(sizes, key=lambda c: (c in covered, -sizes[c], c))  # uncovered and large first
-    neighbours = int(params.get("neighbours", 20))
     chosen = most_typical(features, labels[:n], order[:k], neighbours)
     if len(chosen) < k:  # fewer clusters than k: the next most typical candidates
         rest = np.setdiff1d(np.arange(n), chosen)
@@ -106,3 +141,27 @@ def typiclust_batch(candidates: Candidates, k: int, rng: np.random.Generator, pa
         scores[chosen] = -np.inf
         chosen.extend(np.argsort(-scores, kind="stable")[: k - len(chosen)].tolist())
     return np.array(chosen[:k], dtype=np.int64)
+
+
+def _in_turn(features: np.ndarray, labels: np.ndarray, n: int, k: int, neighbours: int) -> list[int]:
+    """TypiClust's authors' selection: clusters ordered by their labelled examples (fewest first), then size
+    (largest first); k times, the next cluster in turn gives its most typical candidate not chosen yet
+    (typicality within that cluster's remaining candidates only)."""
+    counts = np.bincount(labels[n:], minlength=labels.max() + 1)
+    sizes = np.bincount(labels, minlength=labels.max() + 1)
+    candidates_in = np.bincount(labels[:n], minlength=labels.max() + 1)
+    order = sorted((c for c in range(len(sizes)) if candidates_in[c]), key=lambda c: (counts[c], -sizes[c], c))
+    taken = np.zeros(n, dtype=bool)
+    chosen: list[int] = []
+    position = 0
+    while len(chosen) < k and order:
+        cluster = order[position % len(order)]
+        members = np.flatnonzero((labels[:n] == cluster) & ~taken)
+        if members.size == 0:
+            order.remove(cluster)
+            continue
+        best = int(members[np.argmax(typicality(features[members], neighbours, at_scale=True))])
+        chosen.append(best)
+        taken[best] = True
+        position += 1
+    return chosen

@@ -3,48 +3,22 @@
 Samplers of "Query Selection based on Latent Space Sampling" (section 3.2, Algorithm 1): `uniform`,
 `multi-normal`, `uniform-cluster`, `multi-normal-cluster`, with the baselines `random` and `ae-error`;
 and the low-budget methods of later work: `k-center-greedy` (core-set), `typiclust`, `probcover`.
-Each is `INITIAL_SELECTION[name](pool, n, rng, params) -> n distinct pool indices`.
+Each is `INITIAL_SELECTION[name](pool, n, rng, params) -> n distinct pool indices`. Their distances, nearest
+neighbours and k-means go through the bounded-memory compute path (`latentsweep.compute`).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.cluster.vq import kmeans2
-from scipy.spatial import cKDTree
 
+from .. import compute
+from ..compute import kmeans_labels
 from ..registry import Registry
-
-
-def kmeans_plus_plus(features: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means++ seeding [k, L], keeping each point's squared distance to the nearest centre: O(N k L)
-    (scipy's own seeding recomputes all distances at every step, O(N k^2 L))."""
-    first = int(rng.integers(features.shape[0]))
-    centres = [first]
-    nearest = np.sum((features - features[first]) ** 2, axis=1)
-    for _ in range(k - 1):
-        total = nearest.sum()
-        chosen = (
-            int(rng.integers(features.shape[0]))
-            if total <= 0
-            else int(rng.choice(features.shape[0], p=nearest / total))
-        )
-        centres.append(chosen)
-        np.minimum(nearest, np.sum((features - features[chosen]) ** 2, axis=1), out=nearest)
-    return features[centres].copy()
-
-
-def kmeans_labels(features: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means labels [N] from k-means++ seeds; a pool without spread is one cluster."""
-    if np.ptp(features, axis=0).max(initial=0.0) == 0.0:
-        return np.zeros(features.shape[0], dtype=np.int64)
-    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-        warnings.simplefilter("ignore")  # scipy warns about clusters left empty; they are handled
-        return kmeans2(features, kmeans_plus_plus(features, k, rng), minit="matrix", iter=20)[1]
+from .work import Work, kmeans, pairwise
 
 
 @dataclass(frozen=True)
@@ -80,11 +54,13 @@ InitialFn = Callable[[InitialPool, int, np.random.Generator, InitialParams], np.
 
 @dataclass(frozen=True)
 class InitialSampler:
-    """What an initial sampler declares: whether it needs each example's reconstruction error, and a
-    name for the strategy it starts when that is all the strategy is (`all`: 'all labels')."""
+    """What an initial sampler declares: whether it needs each example's reconstruction error, a name for
+    the strategy it starts when that is all the strategy is (`all`: 'all labels'), and its work for a query
+    set of k from n rows of d features (`strategies.work.Work`), in floating-point operations."""
 
     needs_reconstruction_error: bool = False
     label: str | None = None
+    cost: Callable[[Work], float] | None = None
 
 
 INITIAL_SELECTION: Registry[InitialFn] = Registry("initial selection", InitialSampler)
@@ -152,14 +128,14 @@ def hierarchical_clusters(features: np.ndarray, clusters: int, sample: int, rng:
     if n <= sample:
         return labels.astype(np.int64)
     centres = np.stack([features[chosen][labels == c].mean(axis=0) for c in np.unique(labels)])
-    return cKDTree(centres).query(features)[1].astype(np.int64)
+    return compute.nearest(features, centres)[1].astype(np.int64)
 
 
 def default_threshold(features: np.ndarray) -> float:
     """The median distance of a point to its nearest neighbour: a draw lands near about one example."""
     if features.shape[0] < 2:
         return 1.0
-    distances = cKDTree(features).query(features, k=2)[0][:, 1]
+    distances = np.sqrt(compute.knn(features, 1)[:, 0])
     median = float(np.median(distances))
     return median if median > 0 else float(distances.max() or 1.0)
 
@@ -175,28 +151,28 @@ def sample_near_draws(
 ) -> list[int]:
     """Algorithm 1, lines 4-12, for one cluster: draw z ~ p_S and take the unchosen members within t of z.
 
-    `draw(m)` returns m draws [m, L]; they are made `chunk` at a time (one tree query each) and used in
-    order. Ends when the quota is met or the cluster has fewer unchosen members than its quota left (then
-    all of them are taken). After `max_draws` draws without filling the quota, each further draw takes its
-    nearest unchosen member whatever the distance, so that sparse distributions still finish.
+    `draw(m)` returns m draws [m, L]; they are made `chunk` at a time (one blocked pass over the members
+    each) and used in order. Ends when the quota is met or the cluster has fewer unchosen members than its
+    quota left (then all of them are taken). After `max_draws` draws without filling the quota, each further
+    draw takes its nearest unchosen member whatever the distance, so that sparse distributions still finish.
     """
     chosen: list[int] = []
     available = np.ones(members.shape[0], dtype=bool)
-    tree = cKDTree(features[members])
+    points = features[members]
     draws = 0
     while len(chosen) < quota:
         if available.sum() <= quota - len(chosen):
             chosen.extend(members[available].tolist())
             break
-        points = np.atleast_2d(draw(chunk))
-        for z, ball in zip(points, tree.query_ball_point(points, r=threshold), strict=True):
+        batch = np.atleast_2d(draw(chunk))
+        which, rows, _ = compute.ball(batch, points, threshold)  # by draw, then distance, then row
+        starts = np.searchsorted(which, np.arange(len(batch) + 1))
+        for index, z in enumerate(batch):
             draws += 1
-            near = [i for i in ball if available[i]]
+            near = [int(i) for i in rows[starts[index] : starts[index + 1]] if available[i]]
             if not near and draws > max_draws:
-                k = min(members.shape[0], int((~available).sum()) + 1)
-                order = np.atleast_1d(tree.query(z, k=k)[1])
-                near = [int(i) for i in order if available[i]][:1]
-            near.sort(key=lambda i: (float(np.sum((features[members[i]] - z) ** 2)), i))
+                open_rows = np.flatnonzero(available)
+                near = [int(open_rows[compute.nearest(z[None, :], points[open_rows])[1][0]])]
             for i in near[: quota - len(chosen)]:
                 available[i] = False
                 chosen.append(int(members[i]))
@@ -248,45 +224,58 @@ def _distribution_sampler(kind: str, clustered: bool) -> InitialFn:
     return sampler
 
 
-INITIAL_SELECTION["uniform"] = uniform = _distribution_sampler("uniform", clustered=False)
-INITIAL_SELECTION["multi-normal"] = multi_normal = _distribution_sampler("multi-normal", clustered=False)
-INITIAL_SELECTION["uniform-cluster"] = uniform_cluster = _distribution_sampler("uniform", clustered=True)
-INITIAL_SELECTION["multi-normal-cluster"] = multi_normal_cluster = _distribution_sampler("multi-normal", clustered=True)
+def _threshold_cost(work: Work) -> float:
+    """The default threshold (every example's nearest neighbour) and a few blocks of draws per example."""
+    return pairwise(work.n, work.d) + 2.0 * 256 * work.n * work.d * max(1, work.k // 64)
+
+
+uniform = INITIAL_SELECTION.register("uniform", cost=_threshold_cost)(_distribution_sampler("uniform", False))
+multi_normal = INITIAL_SELECTION.register("multi-normal", cost=_threshold_cost)(
+    _distribution_sampler("multi-normal", False)
+)
+uniform_cluster = INITIAL_SELECTION.register("uniform-cluster", cost=_threshold_cost)(
+    _distribution_sampler("uniform", True)
+)
+multi_normal_cluster = INITIAL_SELECTION.register("multi-normal-cluster", cost=_threshold_cost)(
+    _distribution_sampler("multi-normal", True)
+)
 
 
 def farthest_first(features: np.ndarray, nearest: np.ndarray, k: int) -> list[int]:
     """Core-set's greedy step (Sener & Savarese): k times, add the example farthest from everything
     chosen so far. nearest [N]: each example's squared distance to the set already chosen (or labelled),
-    updated in place; chosen examples get -1. O(N k L)."""
+    updated in place; chosen examples get -1. O(N k L) time, one pass of blocks per pick, O(N) memory."""
     chosen: list[int] = []
+    distances = compute.ToPoints(features)
     for _ in range(k):
         best = int(np.argmax(nearest))
         chosen.append(best)
-        np.minimum(nearest, np.sum((features - features[best]) ** 2, axis=1), out=nearest)
+        np.minimum(nearest, distances.squared(features[best]), out=nearest)
         nearest[chosen] = -1.0
     return chosen
 
 
-@INITIAL_SELECTION.register("k-center-greedy")
+@INITIAL_SELECTION.register("k-center-greedy", cost=lambda w: 3.0 * w.k * w.n * w.d)
 def k_center_greedy(pool: InitialPool, n: int, rng: np.random.Generator, params: InitialParams) -> np.ndarray:
     """Core-set (Sener & Savarese): start at a random example, then repeatedly add the example farthest
     from everything chosen. Keeps each example's distance to the set up to date: O(N n L)."""
     n = _check(pool, n)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    features = np.asarray(pool.features, dtype=np.float64)
+    features = np.asarray(pool.features)
     first = int(rng.integers(pool.size))
-    nearest = np.sum((features - features[first]) ** 2, axis=1)
+    nearest = compute.squared_to(features, features[first])
     nearest[first] = -1.0
     return np.array([first, *farthest_first(features, nearest, n - 1)], dtype=np.int64)
 
 
-def typicality(features: np.ndarray, neighbours: int) -> np.ndarray:
-    """1 / mean distance to the k nearest other points (TypiClust, Hacohen et al. 2022) [N]."""
+def typicality(features: np.ndarray, neighbours: int, *, at_scale: bool = False) -> np.ndarray:
+    """1 / mean distance to the k nearest other points (TypiClust, Hacohen et al. 2022) [N]; `at_scale`: in
+    float32 through faiss whatever N (`compute.knn`)."""
     k = min(neighbours, features.shape[0] - 1)
     if k < 1:
         return np.ones(features.shape[0])
-    distances = cKDTree(features).query(features, k=k + 1)[0][:, 1:]
+    distances = np.sqrt(compute.knn(features, k, at_scale=at_scale))
     return 1.0 / (distances.mean(axis=1) + 1e-12)
 
 
@@ -299,13 +288,16 @@ def most_typical(features: np.ndarray, labels: np.ndarray, clusters: list, neigh
     return chosen
 
 
-@INITIAL_SELECTION.register("typiclust")
+@INITIAL_SELECTION.register(
+    "typiclust",
+    cost=lambda w: kmeans(w.n, w.k, w.d, w.n <= 100_000) + 2.0 * w.n * (w.n // max(w.k, 1)) * w.d,
+)
 def typiclust(pool: InitialPool, n: int, rng: np.random.Generator, params: InitialParams) -> np.ndarray:
     """TypiClust: k-means into n clusters, then the most typical example of each (largest clusters first)."""
     n = _check(pool, n)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    features = np.asarray(pool.features, dtype=np.float64)
+    features = np.asarray(pool.features)
     labels = kmeans_labels(features, n, rng)
     clusters = sorted(np.unique(labels), key=lambda c: (-(labels == c).sum(), c))
     chosen = most_typical(features, labels, clusters, params.neighbours)
@@ -316,47 +308,37 @@ def typiclust(pool: InitialPool, n: int, rng: np.random.Generator, params: Initi
     return np.array(sorted(chosen[:n]), dtype=np.int64)
 
 
-def _neighbour_pairs(tree: cKDTree, radius: float) -> np.ndarray:
-    """All pairs (i, j), i != j, within `radius`, both directions [P, 2]."""
-    pairs = tree.query_pairs(radius, output_type="ndarray")
-    return np.concatenate([pairs, pairs[:, ::-1]]) if pairs.size else np.zeros((0, 2), dtype=np.int64)
-
-
 def purity_delta(features: np.ndarray, clusters: int, rng: np.random.Generator, purity: float = 0.95) -> float:
-    """ProbCover's radius: the largest delta whose balls are at least 95% pure for a k-means clustering."""
+    """ProbCover's radius: the largest delta (among quantiles of the nearest-neighbour distance) whose balls are
+    at least 95% pure for a k-means clustering. One blocked pass finds each example's nearest neighbour and
+    nearest example of another cluster; a ball of radius delta is impure exactly when the latter is within
+    delta, so every candidate delta is judged from that pass."""
     labels = kmeans_labels(features, max(2, clusters), rng)
-    tree = cKDTree(features)
-    nearest = tree.query(features, k=2)[0][:, 1]
-    best = float(np.median(nearest))
-    high = float(np.quantile(nearest, 0.99))
-    for delta in [*np.quantile(nearest, [0.5, 0.75, 0.9]).tolist(), high, 2 * high, 4 * high]:
-        pairs = _neighbour_pairs(tree, delta)
-        impure = np.zeros(features.shape[0], dtype=bool)
-        impure[pairs[labels[pairs[:, 0]] != labels[pairs[:, 1]], 0]] = True
-        if 1.0 - impure.mean() < purity:  # purity only falls as the balls grow
+    any_other, other_cluster = (np.sqrt(d) for d in compute.nearest_other(features, labels))
+    best = float(np.median(any_other))
+    high = float(np.quantile(any_other, 0.99))
+    for delta in [*np.quantile(any_other, [0.5, 0.75, 0.9]).tolist(), high, 2 * high, 4 * high]:
+        if 1.0 - np.mean(other_cluster <= delta) < purity:  # purity only falls as the balls grow
             break
         best = delta
     return best
 
 
-@INITIAL_SELECTION.register("probcover")
+# purity_delta's pass over the pairs, the balls' degrees, and at most one more pass as examples become covered
+@INITIAL_SELECTION.register("probcover", cost=lambda w: 3 * pairwise(w.n, w.d) + kmeans(w.n, 10, w.d, w.n <= 100_000))
 def probcover(pool: InitialPool, n: int, rng: np.random.Generator, params: InitialParams) -> np.ndarray:
     """ProbCover (Yehuda et al. 2022): greedily pick the example whose delta-ball covers the most uncovered
     examples; ties to the lower index. When everything is covered, the rest are drawn at random."""
     n = _check(pool, n)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    features = np.asarray(pool.features, dtype=np.float64)
+    features = np.asarray(pool.features)
     delta = params.delta if params.delta is not None else purity_delta(features, params.clusters, rng)
     size = pool.size
-    pairs = _neighbour_pairs(cKDTree(features), delta)
-    # ball(i) = {i} + neighbours: a CSR row per example, self included
-    rows = np.concatenate([pairs[:, 0], np.arange(size)])
-    cols = np.concatenate([pairs[:, 1], np.arange(size)])
-    order = np.argsort(rows, kind="stable")
-    rows, cols = rows[order], cols[order]
-    starts = np.searchsorted(rows, np.arange(size + 1))
-    degree = np.diff(starts).astype(np.int64)  # uncovered examples in each ball
+    # ball(i) = the examples within delta of i, itself included; degree: the uncovered examples in each ball.
+    # Degrees are counted and updated in blocks, never storing the graph (balls are symmetric).
+    degree = compute.count_within(features, delta)
+    to = compute.ToPoints(features)
     covered = np.zeros(size, dtype=bool)
     taken = np.zeros(size, dtype=bool)
     chosen: list[int] = []
@@ -366,12 +348,12 @@ def probcover(pool: InitialPool, n: int, rng: np.random.Generator, params: Initi
             break
         chosen.append(best)
         taken[best] = True
-        ball = cols[starts[best] : starts[best + 1]]
-        newly = ball[~covered[ball]]
+        inside = to.squared(features[best]) <= delta**2
+        inside[best] = True
+        newly = np.flatnonzero(inside & ~covered)
         covered[newly] = True
-        # every ball holding a newly covered example loses one uncovered example (balls are symmetric)
-        holders = np.concatenate([cols[starts[j] : starts[j + 1]] for j in newly])
-        np.subtract.at(degree, holders, 1)
+        if len(newly):  # every ball holding a newly covered example loses one uncovered example
+            degree -= compute.count_within(features, delta, of=newly)
     if len(chosen) < n:
         rest = np.flatnonzero(~taken)
         chosen.extend(rng.choice(rest, size=n - len(chosen), replace=False).tolist())

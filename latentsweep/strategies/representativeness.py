@@ -20,9 +20,11 @@ RepresentativenessFn = Callable[[np.ndarray, "np.ndarray | None"], np.ndarray]
 
 @dataclass(frozen=True)
 class RepresentativenessMeasure:
-    """What a measure declares: whether it needs the posterior log-variances (VAE latents only)."""
+    """What a measure declares: whether it needs the posterior log-variances (VAE latents only), and its work
+    over a pool of n rows of d features (computed once per representation), in floating-point operations."""
 
     needs_posterior: bool = False
+    cost: Callable[[int, int], float] = lambda n, d: 4.0 * n * d  # a closed form: a few passes over the pool
 
 
 REPRESENTATIVENESS: Registry[RepresentativenessFn] = Registry("representativeness measure", RepresentativenessMeasure)
@@ -139,7 +141,7 @@ def density_cosine(features: np.ndarray, logvar: np.ndarray | None = None) -> np
     return np.clip((mean_cosine_similarity(features) + 1.0) / 2.0, 0.0, 1.0)
 
 
-@REPRESENTATIVENESS.register("density-euclidean")
+@REPRESENTATIVENESS.register("density-euclidean", cost=lambda n, d: 2.0 * n * n * (d + 2))
 def density_euclidean(features: np.ndarray, logvar: np.ndarray | None = None) -> np.ndarray:
     """1 - mean Euclidean distance / the largest mean distance in the pool."""
     return one_minus_normalised(mean_euclidean_distance(features))
@@ -184,7 +186,7 @@ def pixel_density_cosine(features: np.ndarray, logvar: np.ndarray | None = None)
     return np.clip(mean_cosine_similarity(features), 0.0, 1.0)
 
 
-@REPRESENTATIVENESS.register("pixel-density-euclidean")
+@REPRESENTATIVENESS.register("pixel-density-euclidean", cost=lambda n, d: 2.0 * n * n * (d + 2))
 def pixel_density_euclidean(features: np.ndarray, logvar: np.ndarray | None = None) -> np.ndarray:
     """1 - mean normalised Euclidean distance sqrt(mean_i (x_i - y_i)^2), which lies in [0, 1] for pixels."""
     features = _as_features(features)

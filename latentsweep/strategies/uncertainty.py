@@ -13,6 +13,7 @@ import numpy as np
 
 from ..registry import Registry, check_needs, declared_params
 from .needs import MODEL_OUTPUTS, NEEDS
+from .work import Work, forward
 
 UncertaintyFn = Callable[[np.ndarray], np.ndarray]
 
@@ -20,11 +21,15 @@ UncertaintyFn = Callable[[np.ndarray], np.ndarray]
 @dataclass(frozen=True)
 class UncertaintyMeasure:
     """What an uncertainty measure declares: the model outputs it is called with, in order
-    ('probabilities': [n, C] class probabilities of the trained classifier), and parameters of its own
-    (name -> default; their values come as keyword arguments)."""
+    ('probabilities': [n, C] class probabilities of the trained classifier), parameters of its own
+    (name -> default; their values come as keyword arguments), and `rowwise`: whether a candidate's score
+    depends on its own outputs alone, so that a large pool is scored in chunks of rows (the conformance kit
+    checks the claim) and its work (`cost`, `strategies.work`)."""
 
     needs: tuple[str, ...] = ("probabilities",)
     params: Mapping[str, Any] = field(default_factory=dict)
+    rowwise: bool = True
+    cost: Callable[[Work], float] = forward  # its work per selection (`work`): by default one pass over the candidates
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "needs", check_needs(self.needs, {k: NEEDS[k] for k in MODEL_OUTPUTS}))

@@ -95,6 +95,29 @@ def uncertainty_pure(name: str) -> None:
     np.testing.assert_array_equal(_scores(name, probs, values), _scores(name, probs, values))
 
 
+def uncertainty_rowwise(name: str) -> None:
+    """A measure declared row-wise (the default) scores a large pool in chunks of rows: its scores of a chunk
+    must be those of the same rows scored with all the others."""
+    declared = UNCERTAINTY.declared(name)
+    if not declared.rowwise:
+        return
+    values = settings(declared.params)[0]
+    outputs = [model_output(need, probabilities(30)) for need in declared.needs]
+
+    def rows(output, start, stop):
+        if isinstance(output, tuple):
+            return tuple(part[start:stop] for part in output)
+        return output[start:stop] if output.ndim == 2 else output[:, start:stop]
+
+    whole = np.asarray(UNCERTAINTY[name](*outputs, **values))
+    chunked = np.concatenate([np.asarray(UNCERTAINTY[name](*(rows(o, a, b) for o in outputs), **values))
+                              for a, b in ((0, 11), (11, 12), (12, 30))])  # fmt: skip
+    np.testing.assert_allclose(
+        chunked, whole, rtol=1e-12, atol=1e-12,
+        err_msg="scores of rows scored in chunks differ from scores of all rows at once: declare rowwise=False",
+    )  # fmt: skip
+
+
 def uncertainty_degenerate(name: str) -> None:
     values = settings(UNCERTAINTY.declared(name).params)[0]
     assert np.asarray(_scores(name, probabilities(0), values)).shape == (0,), "no candidates: expected shape (0,)"
@@ -264,6 +287,7 @@ STRATEGY_CHECKS: dict[str, tuple[Registry, tuple[Check, ...]]] = {
         (
             uncertainty_shape_and_range,
             uncertainty_pure,
+            uncertainty_rowwise,
             uncertainty_degenerate,
             lambda name: declared_parameters_make_strategies("uncertainty", UNCERTAINTY, name),
         ),

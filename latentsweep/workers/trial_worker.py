@@ -49,7 +49,7 @@ class TrialWorker:
 
     def evaluate_query_set(
         self, splits: Splits, pool: InitialPool | None, sampler: str, size: int, seed: int, settings: dict
-    ) -> Iterator[tuple]:
+    ) -> Iterator[list[tuple]]:
         """Samples and evaluates one initial query set; yields [(indices, sampling seconds, evaluation)] once."""
         yield [sample_and_evaluate(splits, pool, sampler, size, seed, self.threads, **settings)]
 

@@ -43,9 +43,23 @@ def test_the_mlp_spec_and_its_ids_are_as_before_the_registry():
     assert ClassifierSpec().packs and ClassifierSpec().lacks(["mc_probabilities", "gradient_embedding"]) == []
 
 
+def test_min_steps_at_its_default_keeps_every_id_and_column():
+    """min_steps arrived after stores were written: at 0 the mlp's and ensemble's ids are today's."""
+    assert TrialSpec("d", "r").id == "11da101cd63a5f32"  # the id of the thesis' MLP, as stored before
+    for kind in ("mlp", "ensemble"):
+        spec = ClassifierSpec(kind=kind)
+        assert "min_steps" in dict(spec.params) and "min_steps" not in dict(spec.stored_params())
+        assert ClassifierSpec(kind=kind, params=(("min_steps", 0),)) == spec
+        assert TrialSpec("d", "r", classifier=ClassifierSpec(kind=kind, params=(("min_steps", 200),))).id != (
+            TrialSpec("d", "r", classifier=spec).id
+        )
+    assert canonical_form(ClassifierSpec(kind="ensemble"))["params"] == [["members", 5]]
+
+
 def test_labels_name_each_learner():
     assert ClassifierSpec(kind="logistic").label() == "logistic"
-    assert ClassifierSpec(kind="logistic", params=(("weight_decay", 0.01),)).label() == "logistic, L2 0.01"
+    assert ClassifierSpec(kind="logistic", params=(("C", 0.5),)).label() == "logistic, C 0.5"
+    assert ClassifierSpec(params=(("min_steps", 300),)).label() == "MLP 512-512, dropout 0.2, at least 300 steps"
     assert ClassifierSpec(kind="ensemble", hidden=(32,)).label() == "ensemble of 5 MLP 32, dropout 0.2"
     arguments = (("probability", True), ("C", 2))
     svc = ClassifierSpec(kind="sklearn", estimator="sklearn.svm.SVC", estimator_params=arguments)
@@ -64,12 +78,13 @@ def test_what_each_learner_lacks_for_a_strategy():
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"kind": "svm"}, "kind = 'svm': unknown name; known: ensemble, logistic, mlp, sklearn"),
+        ({"kind": "svm"}, "kind = 'svm': unknown name; known: ensemble, logistic, mlp, self-training, sklearn"),
         ({"kind": "ensemble", "params": (("members", 1),)}, "members = 1: expected an integer in [2, 100]"),
         ({"params": (("members", 3),)}, "members = 3: not a parameter of classifier kind 'mlp'"),
         ({"kind": "sklearn"}, "estimator: missing; classifier kind 'sklearn' needs an import path"),
         ({"estimator": "sklearn.svm.SVC"}, "estimator: not used by classifier kind 'mlp'"),
-        ({"kind": "logistic", "params": (("weight_decay", -1.0),)}, "weight_decay = -1.0: expected a number in"),
+        ({"kind": "logistic", "params": (("C", 0.0),)}, "C = 0.0: expected a number in"),
+        ({"params": (("min_steps", -1),)}, "min_steps = -1: expected an integer in"),
     ],
 )
 def test_bad_specs_name_the_field(fields, message):

@@ -63,7 +63,7 @@ def test_a_plugin_learner_is_checked_and_run(ray_instance, tmp_path, capsys):
     try:
         assert main(["check", str(config)]) == 0
         checked = capsys.readouterr().out
-        assert "1 entries checked: 5 checks passed, 0 failed" in checked
+        assert "1 entry checked: 5 checks passed, 0 failed" in checked
         assert "classifier:test-one-hidden:classifier_independent_of_its_pack" in checked
         assert main(["run", str(config), "--results", str(tmp_path / "results")]) == 0
         assert "one hidden layer of 64" not in capsys.readouterr().err

@@ -60,20 +60,3 @@ def test_the_ensemble_predicts_the_mean_of_its_members_each_from_its_own_stream(
     torch.testing.assert_close(model.predict_proba(rows), members.mean(dim=1))
     assert not torch.allclose(members[0, 0], members[0, 1])  # members differ from each other
     torch.testing.assert_close(model.mc_predict_proba(rows, 20), members)  # the members are the samples
-
-
-def test_weight_decay_adds_its_gradient_to_the_weights_not_the_biases():
-    """One RMSprop step from zero accumulators moves a parameter by -lr g / (sqrt(0.1 g^2) + eps); with the
-    penalty weight_decay / 2 ||W||^2, g of the weights is the cross-entropy's gradient plus weight_decay W
-    (autograd on the same batch: logistic regression has no dropout), g of the biases is unchanged."""
-    x, y = torch.randn(1, 8, 30), torch.randint(0, 10, (1, 8))
-    decay, rate = 5.0, 1e-3
-    spec = ClassifierSpec(kind="logistic", epochs=1, batch_size=8, params=(("weight_decay", decay),))
-    model = build(spec, [0], torch.device("cpu"))
-    weight, bias = (t.detach().clone().requires_grad_() for t in (model.network.weights[0], model.network.biases[0]))
-    torch.nn.functional.cross_entropy((x[0] @ weight[0] + bias[0]), y[0]).backward()
-    model.fit(x, y)
-    for before, gradient, after in ((weight, weight.grad + decay * weight, model.network.weights[0]),
-                                    (bias, bias.grad, model.network.biases[0])):  # fmt: skip
-        expected = before - rate * gradient / (torch.sqrt(0.1 * gradient**2) + 1e-7)
-        torch.testing.assert_close(after, expected.detach(), rtol=1e-4, atol=1e-6)

@@ -56,7 +56,7 @@ def test_grid_and_list_combine_without_duplicates():
     ("changes", "message"),
     [
         ({"colour": "red"}, "colour: unknown key"),
-        ({"seeds": "three"}, "seeds = 'three': expected a list"),
+        ({"seeds": "three"}, r"seeds = 'three': expected a count >= 1 \(3 = seeds 0, 1, 2\) or a list of integers"),
         ({"seeds": [1, 1]}, "expected distinct seeds"),
         (
             {"data": {"dataset": "digits", "validation_size": "10"}},
@@ -69,7 +69,7 @@ def test_grid_and_list_combine_without_duplicates():
         ({"representations": [{"kind": "gan"}]}, r"representations\[0\].kind = 'gan'"),
         ({"classifier": {"hidden": [512, "x"]}}, r"classifier.hidden\[1\] = 'x': expected an integer"),
         ({"budget": {"iterations": 2.5}}, "budget.iterations = 2.5: expected an integer"),
-        ({"ray": {"pack_size": 0}}, "ray.pack_size = 0: expected 'auto' or an integer >= 1"),
+        ({"ray": {"pack_size": 0}}, r"ray.pack_size = 0: expected 'auto' or an integer in \[1, 100000\]"),
         ({"ray": {"gpus": 1}}, "ray.gpus: unknown key"),
         (
             {
@@ -108,7 +108,16 @@ def test_grid_and_list_combine_without_duplicates():
             r"data.split = 'random': expected one of first, last, stratified",
         ),
         ({"ray": {"address": "garbage"}}, r"ray.address = 'garbage': expected 'auto', HOST:PORT"),
-        ({"ray": {"workers": 0}}, r"ray.workers = 0: expected an integer in 1..100000"),
+        ({"ray": {"workers": 0}}, r"ray.workers = 0: expected an integer in \[1, 100000\]"),
+        ({"stopping": {"threshold": 0.9}}, "stopping.criterion: missing"),
+        ({"stopping": {"criterion": "patience"}}, "stopping.criterion = 'patience': expected one of classification"),
+        (
+            {"stopping": {"criterion": "max-confidence", "window": 3}},
+            r"stopping.window: not a parameter of criterion 'max-confidence' \(its parameters: threshold\)",
+        ),
+        ({"stopping": {"criterion": "max-confidence", "threshold": 2}}, r"stopping.threshold = 2.0: expected a"),
+        ({"classifier": {"kind": "logistic", "epochs": 5}}, "classifier.epochs: not used by classifier kind"),
+        ({"classifier": {"min_steps": -3}}, r"classifier.min_steps = -3: expected an integer in \[0, "),
         ({"strategies": {}}, "strategies: expected"),
         ({"name": "a b"}, "name = 'a b': expected 1-100 letters"),
     ],

@@ -202,9 +202,7 @@ def test_every_iteration_and_the_end_score_balanced_accuracy_and_macro_f1(digits
     pack = _Pack(digits_latent, [result.spec], None, (), {})
     pack._fit(list(pack.members), 0)
     predicted = pack.model.predict(pack.pool.new_tensor(digits_latent.test)).numpy()[0]
-    scores = pack._scores(
-        pack.pool.new_tensor(digits_latent.test), pack.pool.new_tensor(digits_latent.test_labels).long()
-    )
+    scores = pack.evaluation.test_scores(pack.model)
     assert scores["balanced_accuracy"].item() == pytest.approx(
         balanced_accuracy_score(digits_latent.test_labels, predicted), abs=1e-6
     )

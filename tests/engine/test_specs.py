@@ -15,7 +15,7 @@ from latentsweep.errors import SpecError
         (dict(subsample=0.0), r"subsample = 0.0: expected a number in \(0, 1\]"),
         (
             dict(uncertainty="margn"),
-            "uncertainty = 'margn': unknown name; known: bald, consensus-entropy, entropy, least-confident, margin",
+            "uncertainty = 'margn': unknown name; known: bald, consensus-entropy, entropy, epig, least-confident",
         ),
         (dict(batch="best"), "batch = 'best': unknown name; known: badge, batchbald, greedy, k-center-greedy, random"),
         (dict(batch="greedy", beta=0.2), "beta = 0.2: a representativeness term needs a representativeness measure"),

@@ -157,7 +157,7 @@ def test_an_interrupted_sweep_resumes_to_exactly_the_planned_set(ray_instance, w
     stored_before = len(list(trials.glob("[!_]*.parquet")))
     assert 1 <= stored_before, output
     if process.returncode == 130:
-        assert output.strip().startswith("interrupted:"), output
+        assert output.strip().startswith("interrupted by Ctrl-C (SIGINT)"), output
     outcome = run_sweep(load_config(config_path), options(tmp_path))
     assert outcome.skipped == stored_before and outcome.skipped + outcome.succeeded == 8
     stored = pd.read_parquet(trials)

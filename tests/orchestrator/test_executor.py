@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from latentsweep.engine import BudgetSpec, ClassifierSpec, IterationEvent, StrategySpec, TrialResult, TrialSpec
-from latentsweep.orchestrator.executor import Executor, ExecutorStatus, Job
+from latentsweep.orchestrator.executor import Executor, ExecutorStatus, Job, JobKind
 from latentsweep.plugins import load_plugins
+from latentsweep.registry import Registry
 
 RULES = """
 import os
@@ -27,8 +28,10 @@ def dies(candidates, k, rng, params):
 def rules(tmp_path_factory):
     path = tmp_path_factory.mktemp("plugins") / "executor_rules.py"
     path.write_text(RULES)
+    snapshot = Registry.snapshot()  # module-scoped: the per-test restore cannot undo this registration
     load_plugins([str(path)])
-    return str(path)
+    yield str(path)
+    Registry.restore(snapshot)
 
 
 def trials(latent, batch, seeds=(0, 1)):
@@ -40,7 +43,7 @@ def trials(latent, batch, seeds=(0, 1)):
 def run(ray_instance, latent, specs, plugins, max_attempts=2):
     events, failures, status = [], [], ExecutorStatus()
     executor = Executor(2, plugins=(plugins,), max_attempts=max_attempts, poll_seconds=0.1, status=status)
-    jobs = [Job("pack", "run_pack", lambda: (latent, specs, {}), trials=tuple(specs))]
+    jobs = [Job("pack", JobKind.PACK, lambda: (latent, specs, {}), trials=tuple(specs))]
     try:
         executor.run(
             lambda: jobs.pop() if jobs else None,
@@ -87,9 +90,14 @@ def test_the_ledger_stores_every_pack_trial_once_and_a_lost_pack_as_failed(
     """The ledger on the executor: finished trials land in the Parquet store with every iteration and their
     checkpoints; a pack whose worker dies for good stores its trials as failed, keeping the iterations
     they finished before (the curve a resumed run would go on from)."""
+    from types import SimpleNamespace
+
     import pandas as pd
 
+    from latentsweep.config.ray import RayConfig
     from latentsweep.orchestrator import SweepStatus, TrialLedger
+    from latentsweep.orchestrator.outcome import CommandOutcome
+    from latentsweep.orchestrator.session import Session
     from latentsweep.results import ResultStore
 
     store = ResultStore(tmp_path, "ledger")
@@ -100,7 +108,10 @@ def test_the_ledger_stores_every_pack_trial_once_and_a_lost_pack_as_failed(
     jobs = ledger.pack_jobs(good + dying, n_workers=2, cap=2, latent_of=lambda pack: digits_latent, prefix="pack")
     executor = Executor(2, plugins=(rules,), max_attempts=2, poll_seconds=0.1)
     try:
-        ledger.run_jobs(executor, jobs, lambda: None)
+        options = SimpleNamespace(address=None, results=tmp_path, workers=2, display="quiet", poll_seconds=0.1,
+                                  verbose=False)  # fmt: skip
+        session = Session("ledger", ray_config=RayConfig(), plugins=(), options=options, outcome=CommandOutcome())
+        ledger.run_jobs(session, executor, jobs)
     finally:
         executor.release()
     stored = pd.read_parquet(tmp_path / "ledger" / "trials").set_index("trial_id")

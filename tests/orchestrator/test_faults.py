@@ -13,56 +13,21 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from latentsweep.cli import main
 from latentsweep.config import load_config
 from latentsweep.orchestrator import RunOptions, run_sweep
 
-from .processes import SLOW_EVENTS, cli_process, slow_events
-
-SLOW = """
-[[strategies.list]]
-uncertainty = "margin"
-batch = "random-partitions"
-subsample = 0.5
-
-[[strategies.list]]
-uncertainty = "random"
-"""
-
-
-def slow_config(write_config, name, seeds=2, vae_epochs=2, iterations=6, extra=""):
-    path = write_config(name=name, seeds=seeds, strategies=SLOW, extra=extra)
-    text = path.read_text().replace("iterations = 3", f"iterations = {iterations}").replace("epochs = 3", "epochs = 12")
-    path.write_text(text.replace("epochs = 2", f"epochs = {vae_epochs}", 1))
-    return path
-
-
-def wait_until(condition, timeout=240, process=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        if process is not None and process.poll() is not None:
-            return False
-        time.sleep(0.05)
-    return False
-
-
-def checkpoint_lines(folder: Path) -> int:
-    return sum(p.read_text().count("\n") for p in (folder / ".checkpoints").glob("*.jsonl"))
-
-
-def progress(folder: Path) -> int:
-    """Iterations done, never decreasing: a stored trial's checkpoint file goes, its rows stay."""
-    stored = sum(pq.ParquetFile(p).metadata.num_rows for p in (folder / "trials").glob("[!_]*.parquet"))
-    return checkpoint_lines(folder) + 1000 * stored
-
-
-def queries_by_trial(folder):
-    queries = pd.read_parquet(folder / "queries").sort_values(["trial_id", "iteration"])
-    return {trial: np.concatenate(group["indices"].to_list()) for trial, group in queries.groupby("trial_id")}
+from .processes import (
+    SLOW_EVENTS,
+    checkpoint_lines,
+    cli_process,
+    progress,
+    queries_by_trial,
+    slow_config,
+    slow_events,
+    wait_until,
+)
 
 
 def descendants(pid: int) -> set[int]:

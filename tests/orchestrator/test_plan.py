@@ -29,7 +29,7 @@ def test_stored_trials_are_skipped_and_failed_ones_run_again(write_config):
     plan = make_plan(config, splits, {trials[0].id: "ok", trials[1].id: "failed"})
     assert [t.id for t in plan.to_run] == [t.id for t in trials[1:]]
     text = describe_plan(plan, make_packs(plan.to_run, 2, 8), 8, cached=set())
-    assert "trials: 4 = 1 representations x 2 strategies x 2 seeds" in text
+    assert "trials: 4 = 1 representation x 2 strategies x 2 seeds" in text
     assert "stored: 1 finished (skipped), 1 failed (run again)" in text
     assert "to run: 3 trials in 2 packs of 2/1 (at most 8 per pack)" in text
     assert "validation: 300 examples, per class [31, 30, 29, 29, 29, 32, 29, 29, 31, 31]" in text

@@ -149,3 +149,24 @@ def test_a_metric_the_store_never_measured_is_refused_and_accuracy_still_reports
     assert main(["report", str(tmp_path / "stored"), "--out", str(tmp_path / "b")]) == 0
     summary = pd.read_csv(tmp_path / "b" / "summary.csv")
     assert "budget" not in summary and summary.test_mean.between(0, 1).all()
+
+
+def test_explore_draws_a_trial_after_compact_and_refuses_an_unknown_one(digits_sweep, tmp_path, capsys):
+    """`run` compacts by itself above 1,000 trial files: a trial's queries then live in a part file."""
+    import shutil
+
+    results = tmp_path / "results"
+    shutil.copytree(digits_sweep.parent, results)
+    folder = results / digits_sweep.name
+    assert main(["compact", str(folder)]) == 0
+    trials = pd.read_parquet(folder / "trials")
+    trial = trials[trials.representation.str.startswith("dense-vae") & (trials.strategy == "random")].trial_id.iloc[0]
+    assert not (folder / "queries" / f"{trial}.parquet").exists()
+    out = tmp_path / "explore"
+    assert main(["explore", str(folder), "--out", str(out), "--trial", trial]) == 0
+    drawn = list(out.glob(f"*_trial_{trial}.png"))
+    assert len(drawn) == 1 and png_size(drawn[0])[0] > 300
+    capsys.readouterr()
+    assert main(["explore", str(folder), "--out", str(out), "--trial", "0123456789abcdef"]) == 2
+    error = capsys.readouterr().err
+    assert "--trial 0123456789abcdef: not a stored trial of" in error and error.count("\n") == 1

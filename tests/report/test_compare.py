@@ -79,7 +79,7 @@ def test_compare_on_three_sweeps_writes_the_matrix_ranks_and_tables_and_they_ope
     folders = [str(results / name) for name in ("short", "medium", "long")]
     assert main(["compare", *folders, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "mean ranks by final_test_accuracy over 3 settings:" in printed
+    assert "mean ranks by final test accuracy over 3 settings:" in printed
     assert sorted(p.relative_to(results) for p in results.rglob("*")) == before  # nothing written where it read
     penalty = pd.read_csv(out / "penalty_matrix.csv", index_col=0)
     assert list(penalty.index) == list(penalty.columns) and len(penalty) == 3
@@ -87,7 +87,7 @@ def test_compare_on_three_sweeps_writes_the_matrix_ranks_and_tables_and_they_ope
     ranks = pd.read_csv(out / "mean_ranks.csv", index_col=0)["mean rank"]
     assert ranks.sum() == pytest.approx(6.0)  # 1 + 2 + 3 in every setting
     assert len(pd.read_csv(out / "settings.csv")) == 9
-    assert images_and_tables(out / "compare.html", tmp_path) == (2, 2, 3)  # the heat map, the diagram
+    assert images_and_tables(out / "compare.html", tmp_path) == (2, 2, 4)  # the heat map, the diagram
 
 
 def test_compare_refuses_what_it_cannot_read_or_must_not_write(tmp_path, capsys):
