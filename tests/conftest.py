@@ -72,21 +72,21 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def restored_registries():
-    """Every registry as it was before the test, and plugin modules a test loaded from temporary files
-    forgotten: a test that registers entries (a plugin, the kit's checks) leaves nothing behind."""
+def restored_registries(tmp_path_factory):
+    """Every registry as it was before the test, and plugin modules a test loaded from its temporary files
+    forgotten: a test that registers entries (a plugin, the kit's checks) leaves nothing behind. Only the
+    tests' own temporary folder counts (a virtual environment under /tmp holds torch, which stays)."""
     import sys
-    import tempfile
 
     from latentsweep.registry import Registry
 
     snapshot, modules = Registry.snapshot(), set(sys.modules)
     yield
     Registry.restore(snapshot)
-    temporary = str(Path(tempfile.gettempdir()).resolve())
+    temporary = tmp_path_factory.getbasetemp().resolve()
     for name in set(sys.modules) - modules:
         file = getattr(sys.modules.get(name), "__file__", None) or ""
-        if file and str(Path(file).resolve()).startswith(temporary):
+        if file and Path(file).resolve().is_relative_to(temporary):
             del sys.modules[name]
 
 
