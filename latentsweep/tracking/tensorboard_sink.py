@@ -16,11 +16,19 @@ SESSION_STATUS = {TrialStatus.OK: "STATUS_SUCCESS", TrialStatus.FAILED: "STATUS_
                   TrialStatus.PRUNED: "STATUS_ABORTED"}  # fmt: skip
 
 
-def _writer(folder: Path):
+def _require() -> None:
+    """The extra's one line when TensorBoard is missing (its protobuf comes with it), before anything is written."""
     try:
-        from torch.utils.tensorboard import SummaryWriter
+        import tensorboard  # noqa: F401
+        from torch.utils.tensorboard import SummaryWriter  # noqa: F401
     except ImportError:
         raise LatentsweepError('TensorBoard is not installed: pip install -e ".[tensorboard]"') from None
+
+
+def _writer(folder: Path):
+    _require()
+    from torch.utils.tensorboard import SummaryWriter
+
     return SummaryWriter(log_dir=str(folder))
 
 
@@ -62,6 +70,7 @@ class TensorBoardSink:
     """A log directory holding a sweep's trials."""
 
     def __init__(self, logdir: Path) -> None:
+        _require()
         self.logdir = Path(logdir)
 
     def logged(self) -> set[str]:

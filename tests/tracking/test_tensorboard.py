@@ -2,6 +2,11 @@
 (every field with the values trials take), a folder per trial with its values and status, its curves as
 scalars with step = labels held, its final metrics; exporting again adds nothing."""
 
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -54,3 +59,18 @@ def test_the_hparams_layout_as_tensorboard_reads_it(sweep, tmp_path, capsys):
     assert main(["export", "tensorboard", str(folder), "--logdir", str(logdir)]) == 0
     assert capsys.readouterr().out.startswith("tensorboard: 0 trials added, 4 already there")
     assert len(list(logdir.glob("events.out.tfevents.*"))) == 1  # the root holds one experiment
+
+
+@pytest.mark.parametrize(("tracker", "name"), [("tensorboard", "TensorBoard"), ("mlflow", "MLflow")])
+def test_export_without_its_extra_is_one_line_and_writes_nothing(tracker, name, tmp_path):
+    """A plain install (no extra) exporting a stored sweep: one line naming the pip command, exit 2."""
+    folder = tmp_path / "stored"
+    shutil.copytree(Path(__file__).parent.parent / "stored" / "before-stopping" / "results" / "stored", folder)
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    code = (f"import sys; sys.modules[{tracker!r}] = None; from latentsweep.cli import main; "
+            f"sys.exit(main(['export', {tracker!r}, {str(folder)!r}]))")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == f'latentsweep: error: {name} is not installed: pip install -e ".[{tracker}]"'
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
+    assert not (tmp_path / "mlflow.db").exists()
