@@ -18,7 +18,6 @@ a resumed trial continues from its last finished iteration. The driver alone wri
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from ..results import Checkpoint, RepresentationCache, ResultStore
 from ..results.compact import COMPACT_AFTER, compact
 from . import adaptive
 from .ledger import TrialLedger
-from .outcome import CommandOutcome
+from .outcome import CommandOutcome, timed
 from .plan import SweepPlan, data_splits, describe_plan, make_packs, make_plan, pack_cap
 from .progress import Display
 from .session import Session
@@ -64,7 +63,6 @@ class SweepOutcome(CommandOutcome):
     retried: int = 0
     resumed: int = 0
     broadcasts: int = 0
-    seconds: float = 0.0
     idle_share: float = 0.0
     per_trial_files: int = 0
     compacted: int = 0
@@ -175,13 +173,8 @@ def _costs(prepared: Prepared, config: SweepConfig) -> str:
 def run_sweep(config: SweepConfig, options: RunOptions, display: Display | None = None) -> SweepOutcome:
     """Runs every planned trial that is not stored yet; returns counts for the summary and exit code. Bad
     input raises before any work; an interruption (Ctrl-C, SIGTERM, SIGHUP) ends it with what is stored."""
-    started = time.monotonic()
     outcome = SweepOutcome(folder=Path(options.results) / config.name)
-    try:
-        _run_sweep(config, options, display, outcome)
-    except KeyboardInterrupt as stop:  # before the work began, or while Ray shut down: nothing is lost either way
-        outcome.stopped(stop)
-    outcome.seconds = time.monotonic() - started
+    timed(outcome, lambda outcome: _run_sweep(config, options, display, outcome))
     return outcome
 
 

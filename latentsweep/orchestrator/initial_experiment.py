@@ -12,7 +12,6 @@ deviation of test accuracy (%) over seeds, written by the report (`report.table_
 from __future__ import annotations
 
 import collections
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from ..errors import LatentsweepError
 from ..results import SCHEMA_VERSION, ResultStore
 from ..strategies import InitialPool
 from .executor import Job, JobKind
-from .outcome import CommandOutcome
+from .outcome import CommandOutcome, timed
 from .plan import check_data, data_splits
 from .progress import Display
 from .representations import representation_job
@@ -49,7 +48,6 @@ class ExperimentOutcome(CommandOutcome):
     skipped: int = 0
     table: str = ""
     report: Path | None = None
-    seconds: float = 0.0
 
 
 def _jobs(config: InitialExperimentConfig):
@@ -96,13 +94,8 @@ def run_initial_experiment(
 ) -> ExperimentOutcome:
     """Evaluates every query set not stored yet and writes the report. Bad input raises before any work; an
     interruption (Ctrl-C, SIGTERM, SIGHUP) ends it with what is stored."""
-    started = time.monotonic()
     outcome = ExperimentOutcome(folder=Path(options.results) / config.name)
-    try:
-        _run(config, options, display, outcome)
-    except KeyboardInterrupt as stop:  # before the work began, or while Ray shut down
-        outcome.stopped(stop)
-    outcome.seconds = time.monotonic() - started
+    timed(outcome, lambda outcome: _run(config, options, display, outcome))
     return outcome
 
 

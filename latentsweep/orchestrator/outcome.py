@@ -5,7 +5,10 @@ make."""
 from __future__ import annotations
 
 import signal
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .signals import exit_code, signal_name, signal_of
 
@@ -23,6 +26,7 @@ class CommandOutcome:
     signal: int = signal.SIGINT  # what stopped it, when interrupted
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0  # the command's wall time
 
     def stopped(self, stop: BaseException) -> None:
         """Records an interruption (Ctrl-C's KeyboardInterrupt, or a scheduler's signal)."""
@@ -39,3 +43,18 @@ class CommandOutcome:
         if self.interrupted:
             return exit_code(self.signal)
         return FAILURES if self.failures else SUCCESS
+
+
+Outcome = TypeVar("Outcome", bound=CommandOutcome)
+
+
+def timed(outcome: Outcome, work: Callable[[Outcome], None]) -> Outcome:
+    """Runs a command's `work` into its `outcome` and times it: an interruption that reaches here (before the
+    work began, or while Ray shut down) ends it with what is stored."""
+    started = time.monotonic()
+    try:
+        work(outcome)
+    except KeyboardInterrupt as stop:
+        outcome.stopped(stop)
+    outcome.seconds = time.monotonic() - started
+    return outcome

@@ -44,7 +44,6 @@ class TuneOutcome(CommandOutcome):
     importances: dict = field(default_factory=dict)
     final_table: str = ""
     figures: list[Path] = field(default_factory=list)
-    seconds: float = 0.0
     search_seconds: float = 0.0
 
     def summary(self) -> str:

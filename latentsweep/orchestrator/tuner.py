@@ -33,6 +33,7 @@ from ..results.schema import FINAL_COMPARISON
 from .executor import Executor, Job, JobKind
 from .ledger import TrialLedger
 from .objective import SeedOutcome, curve_column, objective_value, read_seeds, report_step
+from .outcome import timed
 from .plan import pack_cap, splits_rule
 from .progress import Display
 from .representations import representation_job
@@ -61,13 +62,8 @@ class _Running:
 def run_tune(config: TuneConfig, options: TuneOptions, display: Display | None = None) -> TuneOutcome:
     """Runs (or continues) the study until its trial budget is spent, then the final comparison. Bad input
     raises before any work; an interruption (Ctrl-C, SIGTERM, SIGHUP) ends it with what is stored."""
-    started = time.monotonic()
     outcome = TuneOutcome(folder=Path(options.results) / config.name, study=config.study_name)
-    try:
-        _run_tune(config, options, display, outcome)
-    except KeyboardInterrupt as stop:  # before the work began, or while Ray shut down
-        outcome.stopped(stop)
-    outcome.seconds = time.monotonic() - started
+    timed(outcome, lambda outcome: _run_tune(config, options, display, outcome))
     return outcome
 
 
