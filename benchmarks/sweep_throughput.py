@@ -142,12 +142,15 @@ def plain_trials(latents: str, jobs: list[tuple[str, int]], iterations: int, aut
     import torch
     from torch import nn
 
+    from latentsweep.stopping import stop_set
+
     torch.set_num_threads(1)
     mixed = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if autocast else contextlib.nullcontext
     data = np.load(latents)
     pool, pool_labels = torch.from_numpy(data["pool"]), torch.from_numpy(data["pool_labels"])
     val, val_labels = torch.from_numpy(data["val"]), torch.from_numpy(data["val_labels"])
     test, test_labels = torch.from_numpy(data["test"]), torch.from_numpy(data["test_labels"])
+    stop = pool[torch.from_numpy(stop_set(len(pool)))]
     accuracies = []
     for strategy, seed in jobs:
         rng = np.random.default_rng(seed)
@@ -171,9 +174,12 @@ def plain_trials(latents: str, jobs: list[tuple[str, int]], iterations: int, aut
                     loss.backward()
                     optimiser.step()
             model.eval()
-            with torch.no_grad(), mixed():
+            with torch.no_grad(), mixed():  # what the engine records after every fit (the curve's columns)
                 (model(val).argmax(1) == val_labels).float().mean()
-                (model(x).argmax(1) == y).float().mean()
+                train_logits = model(x).float()
+                (train_logits.argmax(1) == y).float().mean(), nn.functional.cross_entropy(train_logits, y)
+                (model(test).argmax(1) == test_labels).float().mean()
+                torch.softmax(model(stop).float(), 1)  # the stopping criteria's stop set
             if iteration == iterations:
                 break
             unlabelled = np.setdiff1d(np.arange(len(pool)), labelled)

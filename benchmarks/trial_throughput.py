@@ -21,6 +21,7 @@ import torch
 
 from latentsweep.engine import BudgetSpec, ClassifierSpec, LatentSet, StrategySpec, TrialSpec, run_pack
 from latentsweep.models import MLPShape, configure_worker
+from latentsweep.stopping import STOP_SET_SIZE
 
 N_POOL, N_VAL, N_TEST, DIMENSIONS, CLASSES = 55_000, 5_000, 10_000, 30, 10
 
@@ -65,10 +66,12 @@ def flops_per_trial(iterations: int) -> tuple[float, float]:
     fit = predict = 0.0
     for iteration in range(iterations + 1):
         labels = budget.initial + budget.batch * iteration
-        fit += per_example * (3 * classifier.epochs * labels + N_VAL + labels)  # train (fwd + bwd) + accuracies
+        # train (fwd + bwd), then what the loop records after the fit: validation, training accuracy and loss
+        # (one pass each), test accuracy and the stop set's probabilities
+        fit += per_example * (3 * classifier.epochs * labels + N_VAL + 2 * labels + N_TEST + STOP_SET_SIZE)
         if iteration > 0:
             predict += per_example * np.ceil(0.1 * (N_POOL - labels + budget.batch))
-    return fit, predict + per_example * N_TEST
+    return fit, predict
 
 
 def matmul_gflops(device: torch.device, n: int = 2048, seconds: float = 3.0, dtype=torch.float32) -> float:

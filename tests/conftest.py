@@ -173,17 +173,22 @@ uncertainty = "random"
 """
 
 
-@pytest.fixture
-def write_config(tmp_path):
-    """Writes a small digits sweep config; returns its path."""
+def config_writer(folder: Path):
+    """A function that writes a small digits sweep config into `folder` and returns its path."""
 
     def write(name="small", seeds=2, strategies=DEFAULT_STRATEGIES, extra=""):
-        path = tmp_path / f"{name}.toml"
+        path = folder / f"{name}.toml"
         text = SMALL_SWEEP.format(name=name, seeds=seeds, strategies=textwrap.dedent(strategies))
         path.write_text(text + textwrap.dedent(extra))
         return path
 
     return write
+
+
+@pytest.fixture
+def write_config(tmp_path):
+    """Writes a small digits sweep config; returns its path."""
+    return config_writer(tmp_path)
 
 
 def loaded_by(modules: str, libraries: tuple[str, ...] = ("ray", "torch", "optuna")) -> list[str]:

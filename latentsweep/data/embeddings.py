@@ -109,64 +109,95 @@ def _read_npy_folder(folder: Path) -> dict[str, np.ndarray]:
 
 
 def _read_parquet(path: Path) -> dict[str, np.ndarray]:
+    """A Parquet file's labelled vectors, read one row group at a time into arrays made once at their full size:
+    Arrow never holds the decoded file whole (a million 768-wide rows are 3 GB), and what its allocator freed
+    is given back after every group."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        file = pq.ParquetFile(path)
+        schema = file.schema_arrow
     except (OSError, pa.ArrowException) as error:
         raise DataError(f"{path}: not a readable Parquet file ({str(error).splitlines()[0]})") from None
-    if "label" not in table.column_names:
+    names = schema.names
+    if "label" not in names:
         raise DataError(f"{path}: missing the column 'label' (expected label, optional split, the vectors)")
 
     def is_list(name: str) -> bool:
-        kind = table.schema.field(name).type
+        kind = schema.field(name).type
         return pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind)
 
-    lists = [name for name in table.column_names if name != "logvar" and is_list(name)]
-    scalars = [name for name in table.column_names if name not in ("label", "split", "logvar", *lists)]
+    lists = [name for name in names if name != "logvar" and is_list(name)]
+    scalars = [name for name in names if name not in ("label", "split", "logvar", *lists)]
     if len(lists) > 1:
         raise DataError(f"{path}: several list columns ({', '.join(lists)}); expected one holding the vectors")
     if lists and scalars:
         raise DataError(f"{path}: a list column {lists[0]!r} and other columns ({scalars[0]}, ...); expected one")
+    for name in scalars:
+        kind = schema.field(name).type
+        if not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+            raise DataError(f"{path}: column {name!r} is {kind}, expected numbers (one column per dimension)")
+    if not lists and not scalars:
+        raise DataError(f"{path}: no vector columns (expected one list column or one column per dimension)")
+    rows = file.metadata.num_rows
+
+    def groups(columns: list[str]):
+        """(first row, the row group's table of `columns`) for each row group, Arrow's freed memory returned."""
+        first = 0
+        for group in range(file.num_row_groups):
+            try:
+                table = file.read_row_group(group, columns=columns)
+            except (OSError, pa.ArrowException) as error:
+                raise DataError(f"{path}: not a readable Parquet file ({str(error).splitlines()[0]})") from None
+            yield first, table
+            first += table.num_rows
+            del table
+            pa.default_memory_pool().release_unused()
 
     def matrix(column: str) -> np.ndarray:
-        """The list column as one float32 [N, d] array, filled chunk by chunk (no combined copy in Arrow)."""
-        values = table.column(column)
-        if values.null_count:
-            raise DataError(f"{path}: column {column!r} has {values.null_count} missing rows")
-        lengths = set()
-        for chunk in values.chunks:
-            lengths |= set(pc.unique(pc.list_value_length(chunk)).to_pylist())
-        if len(lengths) != 1:
-            raise DataError(f"{path}: column {column!r} holds vectors of different lengths {sorted(lengths)[:3]}")
-        width = lengths.pop()
-        out = np.empty((len(values), width), dtype=np.float32)
-        row = 0
-        for chunk in values.chunks:
-            flat = chunk.flatten().to_numpy(zero_copy_only=False)
-            kind = flat.dtype
-            if not (np.issubdtype(kind, np.floating) or np.issubdtype(kind, np.integer)):
-                raise DataError(f"{path}: column {column!r} holds {kind} values, expected numbers")
-            out[row : row + len(chunk)] = flat.reshape(len(chunk), width)
-            row += len(chunk)
+        """The list column as one float32 [N, d] array, filled chunk by chunk."""
+        out: np.ndarray | None = None
+        missing = 0
+        for first, table in groups([column]):
+            row = first
+            for chunk in table.column(column).chunks:
+                missing += chunk.null_count
+                if missing:
+                    continue
+                lengths = pc.list_value_length(chunk).to_numpy(zero_copy_only=False)
+                if out is None and not len(lengths):
+                    continue  # an empty chunk before any row
+                width = out.shape[1] if out is not None else int(lengths[0])
+                if (lengths != width).any():
+                    found = sorted({width, *np.unique(lengths).tolist()})
+                    raise DataError(f"{path}: column {column!r} holds vectors of different lengths {found[:3]}")
+                flat = chunk.flatten().to_numpy(zero_copy_only=False)
+                kind = flat.dtype
+                if not (np.issubdtype(kind, np.floating) or np.issubdtype(kind, np.integer)):
+                    raise DataError(f"{path}: column {column!r} holds {kind} values, expected numbers")
+                if out is None:
+                    out = np.empty((rows, width), dtype=np.float32)
+                out[row : row + len(chunk)] = flat.reshape(len(chunk), width)
+                row += len(chunk)
+        if missing:
+            raise DataError(f"{path}: column {column!r} has {missing} missing rows")
+        return out if out is not None else np.empty((rows, 0), dtype=np.float32)
+
+    def columns_matrix() -> np.ndarray:
+        """One column per dimension as one float32 [N, d] array, filled row group by row group."""
+        out = np.empty((rows, len(scalars)), dtype=np.float32)
+        for first, table in groups(scalars):
+            for index, name in enumerate(scalars):
+                out[first : first + table.num_rows, index] = table.column(name).to_numpy(zero_copy_only=False)
         return out
 
-    if lists:
-        vectors = matrix(lists[0])
-    elif scalars:
-        for name in scalars:
-            kind = table.schema.field(name).type
-            if not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
-                raise DataError(f"{path}: column {name!r} is {kind}, expected numbers (one column per dimension)")
-        vectors = np.column_stack([table.column(name).to_numpy(zero_copy_only=False) for name in scalars])
-    else:
-        raise DataError(f"{path}: no vector columns (expected one list column or one column per dimension)")
-    labels = table.column("label").to_numpy(zero_copy_only=False)
+    vectors = matrix(lists[0]) if lists else columns_matrix()
+    labels = file.read(columns=["label"]).column("label").to_numpy(zero_copy_only=False)
     split = (
-        np.asarray(table.column("split").to_pylist())
-        if "split" in table.column_names
+        np.asarray(file.read(columns=["split"]).column("split").to_pylist())
+        if "split" in names
         else np.full(len(labels), "pool")
     )
     unknown = sorted(set(split.tolist()) - set(PARTS), key=str)
@@ -174,15 +205,15 @@ def _read_parquet(path: Path) -> dict[str, np.ndarray]:
         raise DataError(f"{path}: column 'split' holds {unknown[0]!r}; expected pool, val or test")
     arrays = {}
     for part in PARTS:
-        rows = split == part
-        if rows.all():  # the usual file of a pool alone: the matrix itself, not a copy of it
+        chosen = split == part
+        if chosen.all():  # the usual file of a pool alone: the matrix itself, not a copy of it
             arrays[part], arrays[f"{part}_labels"] = vectors, labels
-        elif rows.any():
-            arrays[part], arrays[f"{part}_labels"] = vectors[rows], labels[rows]
-    if "logvar" in table.column_names:
+        elif chosen.any():
+            arrays[part], arrays[f"{part}_labels"] = vectors[chosen], labels[chosen]
+    if "logvar" in names:
         logvar = matrix("logvar")
         arrays["pool_logvar"] = logvar if (split == "pool").all() else logvar[split == "pool"]
-    return arrays  # Arrow's buffers go with the table: the matrices are numpy's
+    return arrays
 
 
 def load_embeddings(path: Path, name: str = "embeddings") -> LabelledData:

@@ -21,7 +21,7 @@ from typing import Any
 import ray
 
 from ..errors import LatentsweepError
-from ..workers import TrialWorker
+from ..workers.ray_worker import RayTrialWorker
 from .cluster import LOST_WORKER_ERRORS, error_text
 
 
@@ -89,18 +89,6 @@ class ExecutorStatus:
         return self.idle_seconds / total if total > 0 else 0.0
 
 
-class _RayWorker(TrialWorker):
-    """The worker as a Ray actor: trial results also name the Ray node that ran them."""
-
-    def run_pack(self, latent, specs, resume=None):
-        node = ray.get_runtime_context().get_node_id()
-        for events in super().run_pack(latent, specs, resume):
-            for event in events:
-                if hasattr(event, "node"):
-                    event.node = node
-            yield events
-
-
 class Executor:
     """Runs jobs on `n_workers` actors of the trial worker, streaming their events to the client."""
 
@@ -122,7 +110,7 @@ class Executor:
         self.status.workers = self.n_workers
         device = "cuda" if gpus_per_worker > 0 else "cpu"
         # two threads: one runs a job, the other takes `stop` calls while it runs
-        self._actor_class = ray.remote(_RayWorker).options(
+        self._actor_class = ray.remote(RayTrialWorker).options(
             num_cpus=cpus_per_worker, num_gpus=gpus_per_worker, max_restarts=0, max_concurrency=2
         )
         self._actor_args = (cpus_per_worker, device, tuple(plugins))

@@ -27,6 +27,8 @@ class Stopped(KeyboardInterrupt):
 
 _RECEIVED: list[int] = []  # the signals our handlers took while a command ran
 _ACTIVE: list = []  # the guards in place, outermost first
+_HOLDING: list[int] = [0]  # how many `held` blocks are running now
+_DEFERRED: list[int] = []  # a signal taken inside a `held` block, raised when the block ends
 
 
 def signal_of(stop: BaseException) -> int:
@@ -58,6 +60,9 @@ class SignalGuard:
         if _RECEIVED:  # the first one stops the work; the clean-up it started runs undisturbed
             return
         _RECEIVED.append(signum)
+        if _HOLDING[0]:
+            _DEFERRED.append(signum)
+            return
         raise Stopped(signum)
 
     def install(self) -> None:
@@ -74,6 +79,7 @@ def stop_on_signals() -> Iterator[SignalGuard]:
     guard = SignalGuard()
     if not _ACTIVE:
         _RECEIVED.clear()  # a new command: no signal taken yet
+        _DEFERRED.clear()
     _ACTIVE.append(guard)
     previous = {signum: signal.getsignal(signum) for signum in HANDLED} if guard.active else {}
     guard.install()
@@ -83,3 +89,30 @@ def stop_on_signals() -> Iterator[SignalGuard]:
         _ACTIVE.pop()
         for signum, handler_before in previous.items():
             signal.signal(signum, handler_before if handler_before is not None else signal.SIG_DFL)
+
+
+def _defer_interrupt(signum, frame) -> None:
+    if not _RECEIVED:
+        _RECEIVED.append(signum)
+        _DEFERRED.append(signum)
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """A block no signal cuts in half (a write to the study's journal: Optuna's file lock, interrupted between
+    its rename and its unlink, raises an error of its own in place of the interruption): SIGINT, SIGTERM and
+    SIGHUP taken inside it stop the work as soon as it ends."""
+    main = threading.current_thread() is threading.main_thread()
+    interrupt = signal.getsignal(signal.SIGINT) if main else None
+    if main and interrupt is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _defer_interrupt)
+    _HOLDING[0] += 1
+    try:
+        yield
+    finally:
+        _HOLDING[0] -= 1
+        if main and interrupt is signal.default_int_handler:
+            signal.signal(signal.SIGINT, interrupt)
+    if not _HOLDING[0] and _DEFERRED:
+        signum = _DEFERRED.pop()
+        raise KeyboardInterrupt() if signum == signal.SIGINT else Stopped(signum)

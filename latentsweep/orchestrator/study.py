@@ -11,12 +11,14 @@ import warnings
 from pathlib import Path
 
 import optuna
+from optuna.storages.journal import JournalFileBackend
 
 from ..config import ConfigError
 from ..config import readers as read
 from ..config.strategies import strategy
 from ..config.tune import Choice, TuneConfig, pairs, searched_classifier
 from ..engine import ClassifierSpec, StrategySpec
+from .signals import held
 
 optuna.logging.set_verbosity(logging.WARNING)
 
@@ -44,14 +46,22 @@ def repair_journal(path: Path) -> Path | None:
     return kept
 
 
+class HeldBackend(JournalFileBackend):
+    """Optuna's journal file, whose writes no signal cuts in half (`signals.held`)."""
+
+    def append_logs(self, logs) -> None:
+        with held():
+            super().append_logs(logs)
+
+
 def make_storage(url: str | None, folder: Path):
     """A journal file in the sweep folder (None) or the RDB at `url` (sqlite:///..., postgresql://...)."""
     if url is None:
-        from optuna.storages.journal import JournalFileBackend, JournalStorage
+        from optuna.storages.journal import JournalStorage
 
         path = journal_path(folder)
         repair_journal(path)
-        return JournalStorage(JournalFileBackend(str(path)))
+        return JournalStorage(HeldBackend(str(path)))
     try:
         return optuna.storages.RDBStorage(url, heartbeat_interval=None)
     except (ImportError, ModuleNotFoundError) as error:

@@ -201,7 +201,7 @@ def test_a_worker_killed_from_outside_resumes_on_a_replacement(ray_instance, wri
                 command = Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:
                 continue
-            if b"_RayWorker.run_pack" in command:
+            if b"RayTrialWorker.run_pack" in command:
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
                 return

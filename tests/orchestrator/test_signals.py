@@ -16,8 +16,10 @@ import pandas as pd
 import pytest
 
 from latentsweep.cli import main
-from latentsweep.orchestrator.signals import Stopped, exit_code, signal_of, stop_on_signals
+from latentsweep.orchestrator.signals import Stopped, exit_code, held, signal_of, stop_on_signals
+from latentsweep.orchestrator.study import HeldBackend
 
+from ..conftest import config_writer, start_local_ray
 from .processes import SLOW_EVENTS, cli_process, progress, queries_by_trial, slow_config, slow_events, wait_until
 from .test_initial_experiment import EXPERIMENT
 from .test_tuner import journal_study, running_trials, write_tune
@@ -39,18 +41,47 @@ def test_a_handled_signal_raises_once_in_the_main_thread_and_the_handlers_come_b
     assert exit_code(signal.SIGTERM) == 143 and exit_code(signal.SIGHUP) == 129 and exit_code(signal.SIGINT) == 130
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
+def test_a_signal_inside_a_held_block_stops_the_work_when_the_block_ends(signum, tmp_path):
+    """A signal during a journal write waits for the write: Optuna's lock, interrupted between its rename and
+    its unlink, raised FileNotFoundError in place of the interruption and the command died with exit 1."""
+    backend = HeldBackend(str(tmp_path / "study.journal"))
+    finished = []
+    with stop_on_signals():
+        with pytest.raises(KeyboardInterrupt) as raised:
+            with held():
+                os.kill(os.getpid(), signum)
+                time.sleep(0.5)  # the handler runs between bytecodes: here, inside the block
+                backend.append_logs([{"op_code": 0, "worker_id": "w", "study_name": "s", "directions": [1]}])
+                finished.append(True)
+        assert finished == [True] and signal_of(raised.value) == signum
+        assert isinstance(raised.value, Stopped) == (signum != signal.SIGINT)
+    assert list(backend.read_logs(0)) == [{"op_code": 0, "worker_id": "w", "study_name": "s", "directions": [1]}]
+    assert not list(tmp_path.glob("*.lock*"))  # the lock was given back
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The queries of the run the signal tests stop and resume, run once without a stop (trial ids do not
+    depend on the sweep's name)."""
+    start_local_ray()
+    folder = tmp_path_factory.mktemp("uninterrupted")
+    reference = slow_config(config_writer(folder), "reference", seeds=3, iterations=8)
+    assert main(["run", str(reference), "--results", str(folder / "results"), "--quiet"]) == 0
+    return queries_by_trial(folder / "results" / "reference")
+
+
 @pytest.mark.parametrize(
     ("signum", "group"),
     [(signal.SIGTERM, False), (signal.SIGHUP, False), (signal.SIGINT, False), (signal.SIGTERM, True)],
     ids=["SIGTERM", "SIGHUP", "SIGINT", "SIGTERM-to-the-group"],
 )
 def test_a_signal_stops_the_run_cleanly_and_a_resume_ends_as_an_uninterrupted_run(
-    ray_instance, write_config, tmp_path, capsys, signum, group
+    ray_instance, write_config, tmp_path, capsys, signum, group, uninterrupted
 ):
     (tmp_path / "slow.py").write_text(SLOW_EVENTS)
     results = tmp_path / "results"
-    reference = slow_config(write_config, "reference", seeds=3, iterations=8)
-    assert main(["run", str(reference), "--results", str(results), "--quiet"]) == 0
     stopped = slow_config(write_config, "stopped", seeds=3, iterations=8)
     stopped.write_text('plugins = ["slow.py"]\n' + stopped.read_text())
     folder = results / "stopped"
@@ -73,7 +104,7 @@ def test_a_signal_stops_the_run_cleanly_and_a_resume_ends_as_an_uninterrupted_ru
     kept = progress(folder)
     assert kept >= 3  # stored trials and checkpoints stay
     assert main(["run", str(stopped), "--results", str(results), "--quiet"]) == 0
-    expected, resumed = queries_by_trial(results / "reference"), queries_by_trial(folder)
+    expected, resumed = uninterrupted, queries_by_trial(folder)
     assert resumed.keys() == expected.keys() and len(resumed) == 6
     for trial, indices in expected.items():
         np.testing.assert_array_equal(resumed[trial], indices)
