@@ -28,14 +28,18 @@ def _dtype(*arrays: np.ndarray):
     return precision(rows, np.asarray(arrays[0]).reshape(len(arrays[0]), -1).shape[1])
 
 
-def _block(x, y, centre):
-    """Squared distances [len(x), len(y)] of two blocks, centred on `centre`."""
+def _pairs(rows, norms, columns):
+    """Squared distances [len(rows), len(columns)] of centred rows (their squared norms `norms` [r, 1]) to centred
+    columns, |r|^2 - 2 r.c + |c|^2 as one product: unclipped (rounding can leave small negatives)."""
     import torch
 
+    return torch.addmm(norms, rows, columns.T, alpha=-2.0).add_((columns * columns).sum(1)[None, :])
+
+
+def _block(x, y, centre):
+    """Squared distances [len(x), len(y)] of two blocks, centred on `centre`."""
     x, y = x - centre, y - centre
-    squared = torch.addmm((x * x).sum(1, keepdim=True), x, y.T, alpha=-2.0)
-    squared += (y * y).sum(1)[None, :]
-    return squared.clamp_(min=0.0)
+    return _pairs(x, (x * x).sum(1, keepdim=True), y).clamp_(min=0.0)
 
 
 def nearest(x: np.ndarray, y: np.ndarray, *, same: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -199,7 +203,7 @@ def count_within(x: np.ndarray, radius: float, *, of: np.ndarray | None = None) 
         for start in range(0, len(which), side):
             taken = which[start : start + side]
             rows = xs[taken] - centre
-            squared = torch.addmm(norms, counted, rows.T, alpha=-2.0).add_((rows * rows).sum(1)[None, :])
+            squared = _pairs(counted, norms, rows)
             own = (taken >= first) & (taken < first + squared.shape[0])
             squared[taken[own] - first, own.nonzero(as_tuple=True)[0]] = 0.0  # a row is in its own ball
             inside = squared <= limit
@@ -227,8 +231,8 @@ def nearest_other(x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.nda
         nearest_any, nearest_other_label = any_other[start : start + side], other_label[start : start + side]
         for first in range(0, n, side):
             columns = xs[first : first + side] - centre
-            # _block's arithmetic, clipped at 0 once at the end (the minimum of clipped values is the clipped minimum)
-            squared = torch.addmm(norms, rows, columns.T, alpha=-2.0).add_((columns * columns).sum(1)[None, :])
+            # clipped at 0 once at the end (the minimum of clipped values is the clipped minimum)
+            squared = _pairs(rows, norms, columns)
             _no_self(squared, start, first)
             torch.minimum(nearest_any, squared.min(1).values, out=nearest_any)
             squared.masked_fill_(tags[start : start + side, None] == tags[None, first : first + side], float("inf"))

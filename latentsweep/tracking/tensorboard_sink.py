@@ -17,8 +17,9 @@ SESSION_STATUS = {TrialStatus.OK: "STATUS_SUCCESS", TrialStatus.FAILED: "STATUS_
 
 
 def _require() -> None:
-    """The extra's one line when TensorBoard is missing (its protobuf comes with it), before anything is written."""
+    """The extra's one line when TensorBoard or its protobuf is missing, before anything is written."""
     try:
+        import google.protobuf  # noqa: F401
         import tensorboard  # noqa: F401
         from torch.utils.tensorboard import SummaryWriter  # noqa: F401
     except ImportError:
