@@ -266,3 +266,23 @@ def ball(points: np.ndarray, x: np.ndarray, radius: float) -> tuple[np.ndarray, 
     which, rows, squared = (np.concatenate(parts) for parts in zip(*found, strict=True))
     order = np.lexsort((rows, squared, which))
     return which[order].astype(np.int64), rows[order].astype(np.int64), squared[order]
+
+
+def half_products(rows: np.ndarray, vector: np.ndarray | None = None) -> np.ndarray:
+    """rows @ vector [n] (float64) of float16 rows scaled to [-1, 1] (BADGE's held activations), or each row's
+    squared norm when `vector` is None: in float16 products blocks on the compute device, so that a float16
+    array is never copied whole to float32 (a float16 product of 512 terms is within about 5e-4 of its size)."""
+    import torch
+
+    target = device()
+    step = block_rows(rows.shape[1], 4)
+    found = np.empty(rows.shape[0])
+    v = None if vector is None else torch.as_tensor(np.asarray(vector, dtype=np.float16), device=target)
+    for start in range(0, rows.shape[0], step):
+        block = torch.from_numpy(np.ascontiguousarray(rows[start : start + step])).to(target)
+        if v is None:
+            values = block.float().pow_(2).sum(1)
+        else:
+            values = torch.mv(block, v)
+        found[start : start + len(block)] = values.double().cpu().numpy()
+    return found

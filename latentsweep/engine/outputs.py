@@ -4,9 +4,9 @@ learners. A new output is one function and one registration here, its name in `s
 the classifier kinds that provide it say so (`classifiers.ClassifierKind.provides`).
 
 An entry takes (the needing members' learners [K] (`classifiers.PackModel`), their candidates' latent
-features padded to [K, m, d], each member's candidate count, their specs, and keyword `first_row`: the
-position of these candidates' first row among all of them, as the selection passes them in chunks) and
-returns one output per member, trimmed to its candidates.
+features padded to [K, m, d], each member's candidate count, their specs, and keywords `first_row`: the
+position of these candidates' first row among all of them, as the selection passes them in chunks, and
+`rows`: each member's candidates in all) and returns one output per member, trimmed to its candidates.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ import torch
 
 from ..classifiers import PackModel
 from ..registry import Registry
+from ..strategies import activations_dtype, half_embedding
 from .specs import TrialSpec
 
-OutputFn = Callable[..., list[Any]]  # (model, x, sizes, specs, *, first_row=0) -> one output per member
+OutputFn = Callable[..., list[Any]]  # (model, x, sizes, specs, *, first_row=0, rows=()) -> one output per member
 
 MODEL_OUTPUTS: Registry[OutputFn] = Registry("model output")
 
@@ -66,19 +67,37 @@ def mc_probabilities(
 
 @MODEL_OUTPUTS.register("gradient_embedding")
 def gradient_embedding(
-    model: PackModel, x: torch.Tensor, sizes: Sequence[int], specs: Sequence[TrialSpec], *, first_row: int = 0
+    model: PackModel,
+    x: torch.Tensor,
+    sizes: Sequence[int],
+    specs: Sequence[TrialSpec],
+    *,
+    first_row: int = 0,
+    rows: Sequence[int] = (),
 ) -> list:
     """BADGE's last-layer gradient embedding in closed form: (p - onehot(argmax p) [m, C], h [m, H]); the
-    hidden activations as the network computed them, float32 (a million candidates of 512 units are 2 GB;
-    BADGE works in float64 where they are few, which holds these values exactly)."""
+    hidden activations as the network computed them, float32 (BADGE works in float64 where they are few,
+    which holds these values exactly), or float16 scaled per row where the member's rule holds them so for
+    its `rows` candidates (`activations`: a million candidates of 512 units are 1 GB instead of 2)."""
     activations, outputs = cast(_Embedding, model).embedding(x)  # a kind that provides gradient_embedding has it
     hidden, probs = activations.float().cpu().numpy(), outputs.double().cpu().numpy()
     found = []
     for row, size in enumerate(sizes):
         p = probs[row, :size]
         onehot = np.eye(p.shape[1])[p.argmax(axis=1)]
-        found.append((p - onehot, hidden[row, :size]))
+        embedding = (p - onehot, hidden[row, :size])
+        if _held_in_half(specs[row], rows[row] if rows else size):
+            embedding = half_embedding(*embedding)
+        found.append(embedding)
     return found
+
+
+def _held_in_half(spec: TrialSpec, rows: int) -> bool:
+    """Whether the member's rule holds its candidates' activations in float16 (its `activations` parameter)."""
+    strategy = spec.strategy
+    if "activations" not in strategy.declared_params():
+        return False
+    return activations_dtype(strategy.value("activations"), rows) is np.float16
 
 
 @MODEL_OUTPUTS.register("ensemble_probabilities")

@@ -60,12 +60,15 @@ class Selection:
     def __init__(self, pool: torch.Tensor, model, order: dict[int, int], iteration: int) -> None:
         self.pool, self.model, self.order, self.iteration = pool, model, order, iteration
 
-    def _outputs(self, need: str, members: Sequence, padded: np.ndarray, counts: list[int], start: int) -> list[Any]:
+    def _outputs(
+        self, need: str, members: Sequence, padded: np.ndarray, counts: list[int], start: int, totals: list[int]
+    ) -> list[Any]:
         x = self.pool[torch.from_numpy(padded).to(self.pool.device)]
         model = self.model.subset([self.order[id(m)] for m in members])
         entry = MODEL_OUTPUTS[need]
-        rows = {"first_row": start} if takes(entry, "first_row") else {}  # entries written before it was passed
-        return entry(model, x, counts, [m.spec for m in members], **rows)
+        given = {"first_row": start, "rows": totals}
+        keywords = {name: value for name, value in given.items() if takes(entry, name)}  # entries written before
+        return entry(model, x, counts, [m.spec for m in members], **keywords)
 
     def scores(self, selecting: Sequence, candidates: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
         """member id -> uncertainty [n] of every member whose row-wise measure scores its candidates, computed
@@ -81,7 +84,8 @@ class Selection:
             for need in needs:
                 members = [m for m in scoring if need in _measure_needs(m)]
                 rows = [scoring.index(m) for m in members]
-                results = self._outputs(need, members, padded[rows], [counts[r] for r in rows], start)
+                totals = [candidates[id(m)].shape[0] for m in members]
+                results = self._outputs(need, members, padded[rows], [counts[r] for r in rows], start, totals)
                 for member, result in zip(members, results, strict=True):
                     outputs.setdefault(id(member), {})[need] = result
             for row, member in enumerate(scoring):
@@ -106,9 +110,11 @@ class Selection:
             if not needing:
                 continue
             started = time.perf_counter()
-            joined = {id(m): _Joined(candidates[id(m)].shape[0]) for m in needing}
+            totals = [candidates[id(m)].shape[0] for m in needing]
+            joined = {id(m): _Joined(total) for m, total in zip(needing, totals, strict=True)}
             for start, padded, counts in _chunks(needing, candidates):
-                for member, part in zip(needing, self._outputs(need, needing, padded, counts, start), strict=True):
+                parts = self._outputs(need, needing, padded, counts, start, totals)
+                for member, part in zip(needing, parts, strict=True):
                     joined[id(member)].add(start, part)
             share = (time.perf_counter() - started) / len(needing)
             for member in needing:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+import numpy as np
+
 from ..engine import ClassifierSpec, StrategySpec
-from ..strategies import INITIAL_SELECTION, REPRESENTATIVENESS, UNCERTAINTY
+from ..strategies import INITIAL_SELECTION, REPRESENTATIVENESS, UNCERTAINTY, activations_dtype
 from ..strategies.work import Work, describe
 
 LARGE_POOL = 200_000  # pools from this size get the estimates
@@ -87,13 +89,18 @@ def estimate_lines(
 
 def held_bytes(strategy: StrategySpec, classifier: ClassifierSpec, *, n: int, classes: int) -> float:
     """What a selection holds for all n candidates at once (outputs a rule or measure reads together, not in
-    chunks): BADGE's gradient embeddings (n x the last hidden width, float32), an uncertainty measure that is
-    not row-wise over posterior samples (EPIG: [T, n, C] in float64); 0 for those scored chunk by chunk."""
+    chunks): BADGE's gradient embeddings (n x the last hidden width in float32, or float16 where its
+    `activations` holds them so, and n x C), an uncertainty measure that is not row-wise over posterior samples
+    (EPIG: [T, n, C] in float64); 0 for those scored chunk by chunk."""
     if strategy.is_passive:
         return 0.0
     needs = strategy.needs()
     if "gradient_embedding" in needs:
-        return n * (_hidden(classifier) or classifier.cost(1, 1)) * 4.0 + n * classes * 8.0
+        half = "activations" in strategy.declared_params() and (
+            activations_dtype(strategy.value("activations"), n) is np.float16
+        )
+        width = _hidden(classifier) or classifier.cost(1, 1)
+        return n * width * (2.0 if half else 4.0) + n * classes * (4.0 if half else 8.0)
     measure = UNCERTAINTY.declared(strategy.uncertainty) if strategy.scores() else None
     if measure is not None and not measure.rowwise:
         passes = int(strategy.value("mc_samples")) if "mc_samples" in strategy.declared_params() else 1

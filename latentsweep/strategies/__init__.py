@@ -34,7 +34,14 @@ from .batch_selection import (
 from .bayesian import bald, batchbald, max_entropy_mc, mutual_information
 from .committee import consensus_entropy, max_disagreement, vote_entropy
 from .distances import DISTANCES, Distance, distance_bound, prepared
-from .embedding_batches import badge, gradient_embedding_distances, k_center_greedy_batch, typiclust_batch
+from .embedding_batches import (
+    activations_dtype,
+    badge,
+    gradient_embedding_distances,
+    half_embedding,
+    k_center_greedy_batch,
+    typiclust_batch,
+)
 from .epig import epig
 from .initial import INITIAL_SELECTION, InitialParams, InitialPool, InitialSampler, class_entropy
 from .representativeness import REPRESENTATIVENESS, RepresentativenessMeasure
@@ -59,6 +66,7 @@ __all__ = [
     "RepresentativenessMeasure",
     "UncertaintyMeasure",
     "UnknownNameError",
+    "activations_dtype",
     "badge",
     "bald",
     "batchbald",
@@ -69,6 +77,7 @@ __all__ = [
     "epig",
     "gradient_embedding_distances",
     "greedy_diverse_batch",
+    "half_embedding",
     "informativeness",
     "k_center_greedy_batch",
     "least_confident",

@@ -3,7 +3,10 @@
 - `badge` (Ash et al. 2020): k-means++ seeding on the gradient embeddings g_i = a_i (x) h_i of the last
   layer, a_i = p_i - onehot(argmax p_i) [C] and h_i the last hidden activation [H]. Distances come from
   the product structure, |g_i - g_j|^2 = |a_i|^2 |h_i|^2 + |a_j|^2 |h_j|^2 - 2 (a_i . a_j)(h_i . h_j), so the
-  n x (C H) embedding is never built: O(n (C + H)) per centre.
+  n x (C H) embedding is never built: O(n (C + H)) per centre. Up to 100,000 candidates (`activations =
+  "auto"`, or "float32") h is held as the network computed it; above, each h_i is held in float16 scaled to
+  [-1, 1] (its scale moves into a_i: g_i is unchanged), half the memory of a million rows of 512 units (1 GB
+  instead of 2) and products three times faster, each (h_i . h_j) within about 5e-4 of its size.
 - `k-center-greedy` (core-set, Sener & Savarese 2018): the candidate farthest from every labelled and
   already chosen example, k times, in the latent space: one blocked pass for the nearest labelled example,
   then one pass per pick (O(n (L + k) d) time, O(n) memory).
@@ -23,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import compute
-from ..compute import EXACT_BYTES, EXACT_ROWS, METHODS, kmeans_labels
+from ..compute import EXACT_BYTES, EXACT_ROWS, METHODS, half_products, kmeans_labels
 from ..registry import Param
 from .batch_selection import BATCH_SELECTION, BatchParams, Candidates
 from .initial import farthest_first, most_typical, typicality
@@ -40,8 +43,40 @@ def gradient_embedding_distances(
     return np.maximum(own + own[centre] - 2.0 * (a @ a[centre]) * (h @ h[centre]), 0.0)
 
 
+ACTIVATIONS = ("auto", "float32", "float16")
+
+
+def activations_dtype(choice: str, rows: int) -> type:
+    """How a rule that reads the gradient embedding holds its n candidates' h: numpy float32 or float16 ('auto':
+    float16 above EXACT_ROWS candidates)."""
+    half = choice == "float16" or (choice == "auto" and rows > EXACT_ROWS)
+    return np.float16 if half else np.float32
+
+
+def half_embedding(a: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same gradient embeddings a_i (x) h_i with h_i held in float16: h_i / s_i in [-1, 1] and a_i s_i, s_i
+    = max |h_ij| (1 for a zero row), so that no activation overflows float16 whatever its size."""
+    scale = np.ones((len(h), 1), dtype=np.float32)
+    if h.size:  # largest |h_ij| of each row without an |h| copy of h
+        np.maximum(h.max(axis=1, keepdims=True), -h.min(axis=1, keepdims=True), out=scale, casting="unsafe")
+        scale[scale == 0] = 1.0
+    half = np.empty(h.shape, dtype=np.float16)
+    np.divide(h, scale, out=half, casting="unsafe")  # divided and rounded in buffered pieces: no float32 copy
+    return (a * scale).astype(np.float32), half
+
+
+BADGE_PARAMS = {
+    "activations": Param(
+        "auto", choices=ACTIVATIONS, neutral=True,
+        doc="how the candidates' last hidden activations are held: float32 up to 100,000 candidates for auto, "
+        "float16 scaled per row above (half the memory)",
+    ),
+}  # fmt: skip
+
+
 @BATCH_SELECTION.register(
     "badge",
+    params=BADGE_PARAMS,
     needs=("gradient_embedding",),
     uses_scores=False,
     uses_features=False,
@@ -51,16 +86,28 @@ def badge(candidates: Candidates, k: int, rng: np.random.Generator, params: Batc
     """BADGE: the largest gradient embedding first, then k-means++ (each next centre drawn with probability
     proportional to its squared distance to the nearest centre)."""
     assert candidates.gradient_embedding is not None  # declared in needs: the engine computes it
-    a, h = candidates.gradient_embedding
-    dtype = np.float64 if np.size(h) * 8 <= EXACT_BYTES else np.float32  # float32 only for a large pool
-    a, h = np.asarray(a, dtype=dtype), np.asarray(h, dtype=dtype)
+    a, h = (np.asarray(part) for part in candidates.gradient_embedding)
     n = a.shape[0]
     k = min(k, n)
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    norms = np.einsum("ij,ij->i", a, a) * np.einsum("ij,ij->i", h, h)
+    if h.dtype != np.float16 and activations_dtype(params.get("activations", "auto"), n) is np.float16:
+        a, h = half_embedding(a, h)  # the engine gives it held so already; a direct caller may not
+    if h.dtype == np.float16:  # products in blocks, never a float32 copy of h
+        a = a.astype(np.float32, copy=False)
+        norms = np.einsum("ij,ij->i", a, a) * half_products(h)
+    else:
+        dtype = np.float64 if np.size(h) * 8 <= EXACT_BYTES else np.float32  # float32 only for a large pool
+        a, h = a.astype(dtype, copy=False), h.astype(dtype, copy=False)
+        norms = np.einsum("ij,ij->i", a, a) * np.einsum("ij,ij->i", h, h)
+
+    def distances(centre: int) -> np.ndarray:
+        if h.dtype != np.float16:
+            return gradient_embedding_distances(a, h, centre, norms)
+        return np.maximum(norms + norms[centre] - 2.0 * (a @ a[centre]) * half_products(h, h[centre]), 0.0)
+
     chosen = [int(np.argmax(norms))]
-    nearest = gradient_embedding_distances(a, h, chosen[0], norms).astype(np.float64)
+    nearest = distances(chosen[0]).astype(np.float64)
     nearest[chosen] = 0.0
     for _ in range(k - 1):
         total = nearest.sum()
@@ -69,7 +116,7 @@ def badge(candidates: Candidates, k: int, rng: np.random.Generator, params: Batc
             chosen.append(int(rest[0]))
         else:
             chosen.append(int(rng.choice(n, p=nearest / total)))
-        np.minimum(nearest, gradient_embedding_distances(a, h, chosen[-1], norms), out=nearest)
+        np.minimum(nearest, distances(chosen[-1]), out=nearest)
         nearest[chosen] = 0.0
     return np.array(chosen, dtype=np.int64)
 

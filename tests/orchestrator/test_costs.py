@@ -78,13 +78,18 @@ def test_a_thesis_scale_pool_gets_no_estimates(pool, tmp_path, capsys):
 
 
 def test_what_a_selection_holds_at_once_by_hand():
-    """BADGE holds every candidate's gradient embedding (512 hidden float32 and 10 probabilities float64):
-    720,000 x (512 x 4 + 10 x 8) bytes = 1.53 GB; EPIG its [T, n, C] samples in float64: 1,000,000 x 20 x 10 x 8;
-    margin is scored chunk by chunk: nothing."""
+    """BADGE holds every candidate's gradient embedding: up to 100,000 candidates 512 hidden float32 and 10
+    probabilities float64 (80,000 x (512 x 4 + 10 x 8)), above them in float16 and float32 (720,000 x (512 x 2 +
+    10 x 4) = 0.77 GB), or float32 where its `activations` says so (720,000 x 2,128 = 1.53 GB); EPIG its [T, n, C]
+    samples in float64: 1,000,000 x 20 x 10 x 8; margin is scored chunk by chunk: nothing."""
     badge = StrategySpec.build({"batch": "badge"}).canonical()
-    assert held_bytes(badge, MLP, n=720_000, classes=10) == 720_000 * (512 * 4 + 10 * 8)
+    assert held_bytes(badge, MLP, n=80_000, classes=10) == 80_000 * (512 * 4 + 10 * 8)
+    assert held_bytes(badge, MLP, n=720_000, classes=10) == 720_000 * (512 * 2 + 10 * 4)
+    single = StrategySpec.build({"batch": "badge", "activations": "float32"}).canonical()
+    assert held_bytes(single, MLP, n=720_000, classes=10) == 720_000 * (512 * 4 + 10 * 8)
     epig = StrategySpec.build({"uncertainty": "epig"}).canonical()
     assert held_bytes(epig, MLP, n=1_000_000, classes=10) == 1_000_000 * 20 * 10 * 8
     assert held_bytes(StrategySpec(), MLP, n=1_000_000, classes=10) == 0
-    lines = estimate_lines([badge], MLP, pool=720_500, d=64, labelled=500, k=100, classes=10, rate=1e11)
-    assert lines[1].endswith("holds ~1.4 GB of model outputs at once: subsample = 0.5 keeps it under 1 GB")
+    lines = estimate_lines([badge, single], MLP, pool=720_500, d=64, labelled=500, k=100, classes=10, rate=1e11)
+    assert "holds" not in lines[1]
+    assert lines[2].endswith("holds ~1.4 GB of model outputs at once: subsample = 0.5 keeps it under 1 GB")

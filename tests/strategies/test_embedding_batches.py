@@ -52,3 +52,57 @@ def test_rules_that_read_no_scores_are_labelled_by_their_own_name(rule):
     spec = StrategySpec(uncertainty="entropy", batch=rule, subsample=0.1).canonical()
     assert spec.label().startswith(rule) and spec.uncertainty == "margin"  # the measure is unused
     assert StrategySpec(uncertainty="margin", batch=rule, subsample=0.1).canonical() == spec
+
+
+def test_when_badge_holds_its_activations_in_float16():
+    from latentsweep.strategies import activations_dtype
+
+    assert activations_dtype("auto", 100_000) is np.float32 and activations_dtype("auto", 100_001) is np.float16
+    assert activations_dtype("float32", 10**6) is np.float32 and activations_dtype("float16", 10) is np.float16
+
+
+def test_half_embedding_keeps_large_activations_and_zero_rows():
+    """Activations far beyond float16's 65,504 are scaled per row into [-1, 1]; the scale moves into a, so
+    a_i (x) h_i is unchanged to float16's rounding; a row of zeros stays zero."""
+    from latentsweep.strategies import half_embedding
+
+    rng = np.random.default_rng(0)
+    a, h = rng.normal(size=(50, 3)), rng.random((50, 8)) * 10.0 ** rng.uniform(-3, 7, size=(50, 1))
+    h[7] = 0.0
+    a16, h16 = half_embedding(a, h)
+    assert h16.dtype == np.float16 and np.isfinite(h16).all() and np.abs(h16).max() == 1.0
+    g, g16 = np.einsum("ic,ih->ich", a, h), np.einsum("ic,ih->ich", a16.astype(float), h16.astype(float))
+    scale = np.abs(g).max(axis=(1, 2), keepdims=True)
+    assert (np.abs(g16 - g) <= 1e-3 * scale).all()
+    assert not g16[7].any()
+
+
+def test_half_products_across_blocks_against_float64(monkeypatch):
+    from latentsweep.compute import device as compute_device
+    from latentsweep.compute import half_products
+
+    monkeypatch.setattr(compute_device, "BLOCK_BYTES", 16 * 64 * 4)  # 16 rows a block: 13 blocks
+    rng = np.random.default_rng(1)
+    rows = (rng.random((200, 64)) * 2 - 1).astype(np.float16)
+    exact = rows.astype(np.float64)
+    np.testing.assert_allclose(half_products(rows), (exact**2).sum(1), rtol=1e-6)  # float32 sums of squares
+    products = half_products(rows, rows[3])
+    np.testing.assert_allclose(products, exact @ exact[3], rtol=0, atol=2e-3 * np.abs(exact @ exact[3]).max())
+
+
+def test_badge_in_float16_draws_what_it_draws_in_float32():
+    """On 6,000 candidates of activations up to 1e5 (beyond float16's range unscaled), BADGE held in float16
+    picks what it picks in float32 with the same draws, but where a draw lands within rounding of the boundary
+    between two candidates (here once: 2416 in float32, 2418 in float16, the 35th of 40)."""
+    rng = np.random.default_rng(2)
+    probs = rng.dirichlet(np.ones(10) * 0.3, size=6000)
+    a = probs - np.eye(10)[probs.argmax(1)]
+    h = np.maximum(rng.normal(size=(6000, 64)), 0) * 10.0 ** rng.uniform(0, 5, size=(6000, 1))
+    candidates = Candidates(uncertainty=np.zeros(6000), features=np.zeros((6000, 2)), gradient_embedding=(a, h))
+
+    def picks(choice):
+        params = BatchParams(values={"activations": choice})
+        return BATCH_SELECTION["badge"](candidates, 40, np.random.default_rng(5), params)
+
+    half, single = picks("float16"), picks("float32")
+    assert len(set(half.tolist())) == 40 and (half == single).sum() >= 36

@@ -129,3 +129,16 @@ def test_typiclusts_new_parameters_leave_ids_and_labels_as_they_were():
     changed = StrategySpec.build({"batch": "typiclust", "subsample": 0.1, "kmeans": "sampled"}).canonical()
     assert changed.label() == "typiclust[neighbours=20 sampled]@0.1"
     assert TrialSpec("digits", "pixels-1a2b3c4d", changed, seed=0).id != TrialSpec("digits", "pixels-1a2b3c4d", spec).id
+
+
+def test_badges_activations_parameter_leaves_ids_and_labels_as_they_were():
+    """`activations` is declared neutral: at its default ("auto") a BADGE trial keeps its id and label."""
+    from latentsweep.engine import StrategySpec, TrialSpec
+
+    assert BATCH_SELECTION.declared("badge").params["activations"].neutral
+    spec = StrategySpec.build({"batch": "badge", "subsample": 0.1}).canonical()
+    assert spec.label() == "badge@0.1"
+    assert TrialSpec("digits", "pixels-1a2b3c4d", spec, seed=0).id == "8c90116f801879ce"  # as before the parameter
+    changed = StrategySpec.build({"batch": "badge", "subsample": 0.1, "activations": "float16"}).canonical()
+    assert changed.label() == "badge[float16]@0.1"
+    assert TrialSpec("digits", "pixels-1a2b3c4d", changed, seed=0).id != TrialSpec("digits", "pixels-1a2b3c4d", spec).id
