@@ -14,6 +14,13 @@ os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # as the produc
 _TOKEN = None
 
 
+# Idle workers the session's instance keeps (Ray's default: as many as CPUs, 2). A command's representation
+# task runs on a task worker that sits idle while the command's two actors run; with the default, Ray kills
+# it as one worker too many, and every command starts a new one and imports torch again (about 2 s a
+# command, measured on 2 cores). What a command computes does not depend on which process runs it.
+IDLE_WORKERS = 4
+
+
 def start_local_ray():
     """The product's own local instance (loopback only, token authentication), once per session."""
     global _TOKEN
@@ -23,7 +30,7 @@ def start_local_ray():
     if not ray.is_initialized():
         _TOKEN = cluster.token_environment()
         _TOKEN.__enter__()
-        cluster.start_local(num_cpus=2)
+        ray.init(**cluster.local_options(2), _system_config={"num_workers_soft_limit": IDLE_WORKERS})
     return ray
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from scipy.optimize import minimize
 
 
 def objective(w: np.ndarray, x: np.ndarray, onehot: np.ndarray, c: float) -> tuple[float, np.ndarray]:
@@ -37,6 +36,8 @@ def solve(x: np.ndarray, y: np.ndarray, n_classes: int, *, c: float, max_iter: i
     n, d = x.shape
     onehot = np.zeros((n, n_classes))
     onehot[np.arange(n), y] = 1.0
+    from scipy.optimize import minimize  # imported where used: workers start without it
+
     found = minimize(
         objective,
         np.zeros(d * n_classes + n_classes),

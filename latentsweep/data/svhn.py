@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import scipy.io
 
 from ..errors import DataError
 from .dataset import LabelledData, check_labels
@@ -23,6 +22,8 @@ def read_svhn_mat(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not path.exists():
         raise DataError(f"{path}: file not found")
     try:
+        import scipy.io  # imported where used: workers start without it
+
         content = scipy.io.loadmat(path)
     except Exception as error:  # scipy raises several unrelated types for a corrupt file
         raise DataError(f"{path}: not a readable MATLAB file ({error})") from None

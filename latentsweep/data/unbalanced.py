@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from scipy import ndimage
 
 from ..errors import DataError
 from .dataset import Splits
@@ -19,6 +18,8 @@ from .dataset import Splits
 def jitter(image: np.ndarray, rng: np.random.Generator, max_shift: float, max_rotation: float) -> np.ndarray:
     """One image [H, W] rotated by U(-max_rotation, max_rotation) degrees and shifted by U(-max_shift,
     max_shift) pixels along each axis (bilinear, zero outside), kept in [0, 1]."""
+    from scipy import ndimage  # imported where used: workers start without it
+
     rotated = ndimage.rotate(image, rng.uniform(-max_rotation, max_rotation), reshape=False, order=1, mode="constant")
     shifted = ndimage.shift(rotated, rng.uniform(-max_shift, max_shift, size=2), order=1, mode="constant")
     return np.clip(shifted, 0.0, 1.0).astype(np.float32)

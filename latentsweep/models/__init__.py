@@ -4,7 +4,15 @@ from .device import configure_worker, ieee_floats, pick_device, set_torch_thread
 from .initialisation import initialise
 from .mlp import MLPShape, StackedMLP
 from .rmsprop import FusedRMSprop
-from .training import TrainingHistory, encode, evaluate_loss, reconstruction_errors, reconstruction_loss, train_vae
+from .training import (
+    TrainingHistory,
+    encode,
+    evaluate_loss,
+    reconstruction_errors,
+    reconstruction_loss,
+    state_dict_bytes,
+    train_vae,
+)
 from .vae import ConvVAE, DenseVAE, used_latent_dimensions, vae_loss
 
 __all__ = [
@@ -23,6 +31,7 @@ __all__ = [
     "reconstruction_errors",
     "reconstruction_loss",
     "set_torch_threads",
+    "state_dict_bytes",
     "train_vae",
     "used_latent_dimensions",
     "vae_loss",

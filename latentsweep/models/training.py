@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import time
 from collections.abc import Iterator
@@ -176,3 +177,10 @@ def reconstruction_loss(
         floor += bce(torch.logit(batch.float().clamp(1e-6, 1 - 1e-6)), batch, reduction="sum").item()
     n = max(images.shape[0], 1)
     return own / n, baseline / n, floor / n
+
+
+def state_dict_bytes(model) -> bytes:
+    """A model's state_dict as the bytes of torch.save (for shipping from a worker to the driver)."""
+    buffer = io.BytesIO()
+    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, buffer)
+    return buffer.getvalue()

@@ -5,7 +5,7 @@ trained representations. Only this package writes result files.
 from .checkpoints import Checkpoint, CheckpointStore
 from .compact import CompactOutcome, compact
 from .files import StoreError, atomic_write, atomic_write_bytes, check_sweep_folder, finish_interrupted
-from .representation_cache import MODEL_CODE_VERSION, RepresentationCache, cache_key, state_dict_bytes
+from .representation_cache import MODEL_CODE_VERSION, RepresentationCache, cache_key
 from .schema import (
     CURVES,
     QUERIES,
@@ -41,6 +41,5 @@ __all__ = [
     "finish_interrupted",
     "learning_curve_area",
     "representation_kind",
-    "state_dict_bytes",
     "trial_tables",
 ]

@@ -10,7 +10,6 @@ temporary folder and renamed into place, so it is complete or absent.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -134,12 +133,3 @@ class RepresentationCache:
             "metadata": dict(latent.metadata),
         }
         (temporary / "meta.json").write_text(json.dumps(meta, indent=2))
-
-
-def state_dict_bytes(model) -> bytes:
-    """A model's state_dict as the bytes of torch.save (for shipping from a worker to the driver)."""
-    import torch
-
-    buffer = io.BytesIO()
-    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, buffer)
-    return buffer.getvalue()

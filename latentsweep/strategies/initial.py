@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
 
 from .. import compute
 from ..compute import kmeans_labels
@@ -124,6 +123,8 @@ def hierarchical_clusters(features: np.ndarray, clusters: int, sample: int, rng:
     if n <= 1 or clusters <= 1:
         return np.zeros(n, dtype=np.int64)
     chosen = np.arange(n) if n <= sample else np.sort(rng.choice(n, size=sample, replace=False))
+    from scipy.cluster.hierarchy import fcluster, linkage  # imported where used: workers start without it
+
     labels = fcluster(linkage(features[chosen], method="ward"), t=clusters, criterion="maxclust") - 1
     if n <= sample:
         return labels.astype(np.int64)

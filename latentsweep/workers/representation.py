@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from ..data import Splits
 from ..engine import LatentSet, RepresentationSpec, train_representation
-from ..models import configure_worker, ieee_floats
-from ..results.representation_cache import state_dict_bytes
+from ..models import configure_worker, ieee_floats, state_dict_bytes
 
 
 @dataclass
