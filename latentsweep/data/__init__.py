@@ -55,7 +55,7 @@ def load_splits(
     data = load_data(name, path)
     kind: DatasetKind = DATASETS.declared(name)
     size = kind.validation_size if validation_size is None else validation_size
-    return make_splits(data, size, split or kind.split, seed, test_fraction)
+    return make_splits(data, size, split or kind.split, seed, test_fraction, reorder=data.owned)
 
 
 __all__ = [

@@ -30,7 +30,7 @@ CHECK_ROWS = 65_536  # rows checked at a time: no pool-sized temporary of a mill
 
 def check_vectors(vectors: np.ndarray, source: str) -> np.ndarray:
     """Checks vectors [N, d] of real numbers, all finite; returns them as float32 (the array itself when it is
-    float32 already, a memory-mapped file's included: no copy of a large file)."""
+    float32 already: no copy of a large file)."""
     if not isinstance(vectors, np.ndarray):
         vectors = np.asarray(vectors)
     if vectors.ndim != 2:
@@ -87,6 +87,7 @@ def _from_arrays(arrays: dict[str, np.ndarray], source: str, name: str) -> Label
         val_labels=labels.get("val"),
         train_logvar=logvar,
         source=source,
+        owned=True,
     )
 
 
@@ -99,8 +100,8 @@ def _read_npy_folder(folder: Path) -> dict[str, np.ndarray]:
     if not files:
         raise DataError(f"{folder}: no .npy files (expected {ARRAY_NAMES} as <name>.npy)")
     for file in files:
-        try:  # memory-mapped: a file of a million vectors is read where it lies, not copied onto the heap
-            arrays[file.stem] = np.load(file, allow_pickle=False, mmap_mode="r")
+        try:  # read whole (not memory-mapped): the split then reorders these rows in place, one copy in all
+            arrays[file.stem] = np.load(file, allow_pickle=False)
         except ValueError as error:
             raise DataError(f"{file}: {str(error).splitlines()[0]}") from None
         except (OSError, EOFError) as error:
