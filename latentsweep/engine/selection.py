@@ -25,7 +25,7 @@ from ..models import ieee_floats
 from ..strategies import BATCH_SELECTION, UNCERTAINTY, BatchParams, Candidates, subsample_candidates
 from .outputs import MODEL_OUTPUTS
 
-CHUNK_ROWS = 65_536  # candidate rows of one pass of the classifier (per member of the pack)
+CHUNK_ROWS = 16_384  # candidate rows of one pass of the classifier (per member of the pack): 32 MB of a 512-unit layer
 
 
 def candidates_of(member, batch: int) -> np.ndarray:
