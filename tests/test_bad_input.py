@@ -1158,7 +1158,7 @@ def test_an_unreachable_address_gives_up_in_bounded_time_with_one_line(tmp_path)
     config = tmp_path / "stored.toml"
     config.write_text(textwrap.dedent(BASE))
     command = [sys.executable, "-m", "latentsweep.cli", "run", str(config), "--results", str(tmp_path / "r")]
-    environment = {**os.environ, "LATENTSWEEP_CONNECT_SECONDS": "7"}  # longer than the warnings' 5 s
+    environment = {**os.environ, "LATENTSWEEP_CONNECT_SECONDS": "10"}  # twice the warnings' 5 s
     started = time.monotonic()
     completed = subprocess.run(
         [*command, "--address", "127.0.0.1:1"], capture_output=True, text=True, timeout=300, env=environment

@@ -9,18 +9,18 @@ importing the strategies (and the config that reads them) loads no torch.
 
 from .clustering import EXACT_ROWS, METHODS, kmeans_labels, kmeans_plus_plus, lloyd, sampled
 from .device import BLOCK_BYTES, EXACT_BYTES, block_rows, on_device, precision, square_blocks, tensor
-from .distances import ToPoints, ball, count_within, half_products, knn, nearest, nearest_other, squared_to
+from .distances import HalfRows, ToPoints, ball, count_within, knn, nearest, nearest_other, squared_to
 
 __all__ = [
     "BLOCK_BYTES",
     "EXACT_BYTES",
     "EXACT_ROWS",
     "METHODS",
+    "HalfRows",
     "ToPoints",
     "ball",
     "block_rows",
     "count_within",
-    "half_products",
     "kmeans_labels",
     "kmeans_plus_plus",
     "knn",

@@ -13,6 +13,8 @@ three times faster than these blocks. Everything here also runs on a GPU (the co
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .device import block_rows, device, numpy, precision, square_blocks, tensor
@@ -268,21 +270,35 @@ def ball(points: np.ndarray, x: np.ndarray, radius: float) -> tuple[np.ndarray, 
     return which[order].astype(np.int64), rows[order].astype(np.int64), squared[order]
 
 
-def half_products(rows: np.ndarray, vector: np.ndarray | None = None) -> np.ndarray:
-    """rows @ vector [n] (float64) of float16 rows scaled to [-1, 1] (BADGE's held activations), or each row's
-    squared norm when `vector` is None: in float16 products blocks on the compute device, so that a float16
-    array is never copied whole to float32 (a float16 product of 512 terms is within about 5e-4 of its size)."""
-    import torch
+class HalfRows:
+    """Float16 rows scaled to [-1, 1] (BADGE's held activations [n, H]) on the compute device, put there once
+    (on a CPU used in place): their squared norms, and their products with one row after another, in float16
+    products over blocks, so that the rows are never copied whole to float32 (a float16 product of 512 terms
+    is within about 5e-4 of its size; 1,000,000 x 512 on one CPU thread: 0.065 s a product against 0.222 s in
+    float32)."""
 
-    target = device()
-    step = block_rows(rows.shape[1], 4)
-    found = np.empty(rows.shape[0])
-    v = None if vector is None else torch.as_tensor(np.asarray(vector, dtype=np.float16), device=target)
-    for start in range(0, rows.shape[0], step):
-        block = torch.from_numpy(np.ascontiguousarray(rows[start : start + step])).to(target)
-        if v is None:
-            values = block.float().pow_(2).sum(1)
-        else:
-            values = torch.mv(block, v)
-        found[start : start + len(block)] = values.double().cpu().numpy()
-    return found
+    def __init__(self, rows: np.ndarray) -> None:
+        import torch
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # a read-only array: torch warns that it may not write
+            self.rows = torch.from_numpy(np.ascontiguousarray(rows, dtype=np.float16)).to(device())
+        self.step = block_rows(max(self.rows.shape[1], 1), 4)
+
+    def squared_norms(self) -> np.ndarray:
+        """|row|^2 [n] (float64), each summed in float32."""
+        return self._blocks(lambda block: block.float().pow_(2).sum(1))
+
+    def products(self, vector: np.ndarray) -> np.ndarray:
+        """rows @ vector [n] (float64), the vector rounded to float16 as the rows are."""
+        import torch
+
+        v = torch.as_tensor(np.asarray(vector, dtype=np.float16), device=self.rows.device)
+        return self._blocks(lambda block: torch.mv(block, v))
+
+    def _blocks(self, compute) -> np.ndarray:
+        found = np.empty(self.rows.shape[0])
+        for start in range(0, self.rows.shape[0], self.step):
+            values = compute(self.rows[start : start + self.step])
+            found[start : start + len(values)] = values.double().cpu().numpy()
+        return found

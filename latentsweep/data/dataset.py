@@ -186,8 +186,8 @@ def _take(array: np.ndarray | None, index: np.ndarray) -> np.ndarray | None:
 
 
 def permute_rows(array: np.ndarray, order: np.ndarray) -> None:
-    """array[:] = array[order] in place for a permutation `order` [N], with one row of extra memory: each cycle
-    of the permutation is followed once (1,000,000 x 768 float32 in about 1 s)."""
+    """array[:] = array[order] in place for a permutation `order` [N], with one row and O(N) flags of extra
+    memory: each cycle of the permutation is followed once (1,000,000 x 768 float32 in about 1 s)."""
     done = order == np.arange(len(order))
     for start in np.flatnonzero(~done):
         if done[start]:
@@ -208,7 +208,9 @@ def _parts(train: np.ndarray, logvar: np.ndarray | None, rows: dict[str, np.ndar
     ...}, those taken from it): copied out, or, with `reorder` and when the parts hold every row, made
     contiguous by reordering the rows in place, each part then a view (no second copy of a large pool)."""
     order = np.concatenate(list(rows.values())) if rows else np.zeros(0, dtype=np.int64)
-    whole = len(order) == len(train) and train.flags.writeable and (logvar is None or logvar.flags.writeable)
+    arrays = [train] if logvar is None else [train, logvar]
+    movable = all(array.flags.writeable and array.flags.c_contiguous for array in arrays)  # rows then stay rows
+    whole = "pool" in rows and len(order) == len(train) and movable
     if not (reorder and whole):
         found = {part: train[index] for part, index in rows.items()}
         return found, _take(logvar, rows["pool"]) if "pool" in rows else logvar
@@ -238,7 +240,8 @@ def make_splits(
     second paper: the first 50,000 MNIST images as the pool). `stratified`: both drawn by a seeded shuffle
     within each class. Validation
     data the file brings itself is used as it is (validation_size is then ignored). `reorder`: `data`'s
-    arrays may be reordered in place (the parts are then views of them: the same values, one copy in all).
+    arrays may be reordered in place (the parts are then views of them: the same values, one copy in all);
+    `data` itself is then no longer in the order of its labels, and not to be used again.
     """
     if rule not in SPLIT_RULES:
         raise DataError(f"split rule {rule!r}: expected one of {', '.join(SPLIT_RULES)}")

@@ -3,10 +3,11 @@
 - `badge` (Ash et al. 2020): k-means++ seeding on the gradient embeddings g_i = a_i (x) h_i of the last
   layer, a_i = p_i - onehot(argmax p_i) [C] and h_i the last hidden activation [H]. Distances come from
   the product structure, |g_i - g_j|^2 = |a_i|^2 |h_i|^2 + |a_j|^2 |h_j|^2 - 2 (a_i . a_j)(h_i . h_j), so the
-  n x (C H) embedding is never built: O(n (C + H)) per centre. Up to 100,000 candidates (`activations =
-  "auto"`, or "float32") h is held as the network computed it; above, each h_i is held in float16 scaled to
-  [-1, 1] (its scale moves into a_i: g_i is unchanged), half the memory of a million rows of 512 units (1 GB
-  instead of 2) and products three times faster, each (h_i . h_j) within about 5e-4 of its size.
+  n x (C H) embedding is never built: O(n (C + H)) per centre. `activations = "auto"` holds h as the network
+  computed it up to 100,000 candidates ("float32": at any size) and above them each h_i in float16 scaled to
+  [-1, 1] ("float16": at any size; its scale moves into a_i, so g_i is unchanged): half the memory of a million
+  rows of 512 units (1 GB instead of 2) and products three times faster on a CPU, each (h_i . h_j) within
+  about 5e-4 of its size.
 - `k-center-greedy` (core-set, Sener & Savarese 2018): the candidate farthest from every labelled and
   already chosen example, k times, in the latent space: one blocked pass for the nearest labelled example,
   then one pass per pick (O(n (L + k) d) time, O(n) memory).
@@ -26,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import compute
-from ..compute import EXACT_BYTES, EXACT_ROWS, METHODS, half_products, kmeans_labels
+from ..compute import EXACT_BYTES, EXACT_ROWS, METHODS, HalfRows, kmeans_labels
 from ..registry import Param
 from .batch_selection import BATCH_SELECTION, BatchParams, Candidates
 from .initial import farthest_first, most_typical, typicality
@@ -93,18 +94,19 @@ def badge(candidates: Candidates, k: int, rng: np.random.Generator, params: Batc
         return np.zeros(0, dtype=np.int64)
     if h.dtype != np.float16 and activations_dtype(params.get("activations", "auto"), n) is np.float16:
         a, h = half_embedding(a, h)  # the engine gives it held so already; a direct caller may not
-    if h.dtype == np.float16:  # products in blocks, never a float32 copy of h
+    held = HalfRows(h) if h.dtype == np.float16 else None  # products in blocks, never a float32 copy of h
+    if held is not None:
         a = a.astype(np.float32, copy=False)
-        norms = np.einsum("ij,ij->i", a, a) * half_products(h)
+        norms = np.einsum("ij,ij->i", a, a) * held.squared_norms()
     else:
         dtype = np.float64 if np.size(h) * 8 <= EXACT_BYTES else np.float32  # float32 only for a large pool
         a, h = a.astype(dtype, copy=False), h.astype(dtype, copy=False)
         norms = np.einsum("ij,ij->i", a, a) * np.einsum("ij,ij->i", h, h)
 
     def distances(centre: int) -> np.ndarray:
-        if h.dtype != np.float16:
+        if held is None:
             return gradient_embedding_distances(a, h, centre, norms)
-        return np.maximum(norms + norms[centre] - 2.0 * (a @ a[centre]) * half_products(h, h[centre]), 0.0)
+        return np.maximum(norms + norms[centre] - 2.0 * (a @ a[centre]) * held.products(h[centre]), 0.0)
 
     chosen = [int(np.argmax(norms))]
     nearest = distances(chosen[0]).astype(np.float64)

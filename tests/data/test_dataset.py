@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -80,9 +82,9 @@ def test_a_split_by_reordering_in_place_equals_the_split_by_copies(rule, parts):
         assert taken.base is data.train
 
 
-def test_arrays_that_are_not_the_loaders_own_are_never_reordered(tmp_path):
-    """A read-only array (a file mapped into memory) is split by copies, and `load_splits` reorders only
-    arrays its loader read for it (`owned`): a caller's arrays keep their order."""
+def test_arrays_that_are_not_the_loaders_own_are_never_reordered():
+    """A read-only array (a file mapped into memory) or one in column order is split by copies, and
+    `load_splits` reorders only arrays its loader read for it (`owned`): a caller's arrays keep their order."""
     from latentsweep.data import make_splits
 
     data = _labelled(logvar=True)
@@ -91,13 +93,18 @@ def test_arrays_that_are_not_the_loaders_own_are_never_reordered(tmp_path):
     split = make_splits(data, 0.1, "stratified", reorder=True)
     np.testing.assert_array_equal(data.train, before)
     assert not np.shares_memory(split.pool, data.train)
+    columns = _labelled()
+    columns = dataclasses.replace(columns, train=np.asfortranarray(columns.train))
+    expected = make_splits(columns, 0.1, "first")
+    split = make_splits(columns, 0.1, "first", reorder=True)
+    np.testing.assert_array_equal(split.pool, expected.pool)
+    assert not np.shares_memory(split.pool, columns.train) and split.pool.flags.c_contiguous
     assert not _labelled().owned
 
 
 def test_embeddings_files_are_split_in_place_with_the_parts_a_copy_gives(tmp_path):
     """An .npz, a folder of .npy files and a Parquet file of the same vectors: `load_splits` gives the parts
-    the copying split gives; from a folder or a Parquet file its parts are views of the one array the file was
-    read into (an .npz's arrays are read-only views of its decompressed bytes: those are copied)."""
+    the copying split gives, and they are views of the one array the file was read into."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -117,6 +124,5 @@ def test_embeddings_files_are_split_in_place_with_the_parts_a_copy_gives(tmp_pat
         copied = make_splits(load_embeddings(path), 0.1, "stratified", 2)
         for name in ("pool", "pool_labels", "val", "val_labels", "test", "test_labels"):
             np.testing.assert_array_equal(getattr(split, name), getattr(copied, name), err_msg=f"{path} {name}")
-        if path.suffix != ".npz":
-            whole = split.pool.base
-            assert whole is not None and whole.nbytes == pool.nbytes and split.test.base is split.val.base is whole
+        whole = split.pool.base
+        assert whole is not None and whole.nbytes == pool.nbytes and split.test.base is split.val.base is whole

@@ -77,16 +77,18 @@ def test_half_embedding_keeps_large_activations_and_zero_rows():
     assert not g16[7].any()
 
 
-def test_half_products_across_blocks_against_float64(monkeypatch):
+def test_half_rows_products_across_blocks_against_float64(monkeypatch):
+    from latentsweep.compute import HalfRows
     from latentsweep.compute import device as compute_device
-    from latentsweep.compute import half_products
 
     monkeypatch.setattr(compute_device, "BLOCK_BYTES", 16 * 64 * 4)  # 16 rows a block: 13 blocks
     rng = np.random.default_rng(1)
     rows = (rng.random((200, 64)) * 2 - 1).astype(np.float16)
+    rows.setflags(write=False)  # as the object store hands arrays over
     exact = rows.astype(np.float64)
-    np.testing.assert_allclose(half_products(rows), (exact**2).sum(1), rtol=1e-6)  # float32 sums of squares
-    products = half_products(rows, rows[3])
+    held = HalfRows(rows)
+    np.testing.assert_allclose(held.squared_norms(), (exact**2).sum(1), rtol=1e-6)  # float32 sums of squares
+    products = held.products(rows[3])
     np.testing.assert_allclose(products, exact @ exact[3], rtol=0, atol=2e-3 * np.abs(exact @ exact[3]).max())
 
 
