@@ -60,6 +60,7 @@ LANES = {
     "test_cli_learners.py": ("ray",),
     "test_cli_messages.py": ("ray",),
     "test_cli_precision.py": ("ray",),
+    "test_cli_scale.py": ("ray",),
     "test_cli_studies.py": ("ray",),
     "test_docs.py": ("subprocess", "browser"),
     "test_readme.py": ("ray",),
