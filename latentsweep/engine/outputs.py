@@ -19,7 +19,7 @@ import torch
 
 from ..classifiers import PackModel
 from ..registry import Registry
-from ..strategies import activations_dtype, half_embedding
+from ..strategies import half_embedding
 from .specs import TrialSpec
 
 OutputFn = Callable[..., list[Any]]  # (model, x, sizes, specs, *, first_row=0, rows=()) -> one output per member
@@ -86,18 +86,10 @@ def gradient_embedding(
         p = probs[row, :size]
         onehot = np.eye(p.shape[1])[p.argmax(axis=1)]
         embedding = (p - onehot, hidden[row, :size])
-        if _held_in_half(specs[row], rows[row] if rows else size):
+        if specs[row].strategy.holds_activations_in_half(rows[row] if rows else size):
             embedding = half_embedding(*embedding)
         found.append(embedding)
     return found
-
-
-def _held_in_half(spec: TrialSpec, rows: int) -> bool:
-    """Whether the member's rule holds its candidates' activations in float16 (its `activations` parameter)."""
-    strategy = spec.strategy
-    if "activations" not in strategy.declared_params():
-        return False
-    return activations_dtype(strategy.value("activations"), rows) is np.float16
 
 
 @MODEL_OUTPUTS.register("ensemble_probabilities")

@@ -15,9 +15,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ..errors import SpecError
 from ..registry import Param, Registry
-from ..strategies import BATCH_SELECTION, DISTANCES, INITIAL_SELECTION, REPRESENTATIVENESS, UNCERTAINTY, BatchParams
+from ..strategies import (
+    BATCH_SELECTION,
+    DISTANCES,
+    INITIAL_SELECTION,
+    REPRESENTATIVENESS,
+    UNCERTAINTY,
+    BatchParams,
+    activations_dtype,
+)
 
 PASSIVE = "random"  # the uncertainty name of passive learning: random batches, no model needed
 
@@ -163,6 +173,13 @@ class StrategySpec:
         if name in STRATEGY_PARAMS:
             return getattr(self, name)
         return dict(self.params).get(name, self.declared_params()[name].default)
+
+    def holds_activations_in_half(self, rows: int) -> bool:
+        """Whether its rule holds `rows` candidates' last hidden activations in float16 (BADGE's `activations`;
+        False for a rule without that parameter)."""
+        if "activations" not in self.declared_params():
+            return False
+        return activations_dtype(self.value("activations"), rows) is np.float16
 
     def end(self, name: str) -> float | None:
         """The value a scheduled parameter reaches at the last selection (None: not scheduled)."""

@@ -7,10 +7,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-import numpy as np
-
 from ..engine import ClassifierSpec, StrategySpec
-from ..strategies import INITIAL_SELECTION, REPRESENTATIVENESS, UNCERTAINTY, activations_dtype
+from ..strategies import INITIAL_SELECTION, REPRESENTATIVENESS, UNCERTAINTY
 from ..strategies.work import Work, describe
 
 LARGE_POOL = 200_000  # pools from this size get the estimates
@@ -96,9 +94,7 @@ def held_bytes(strategy: StrategySpec, classifier: ClassifierSpec, *, n: int, cl
         return 0.0
     needs = strategy.needs()
     if "gradient_embedding" in needs:
-        half = "activations" in strategy.declared_params() and (
-            activations_dtype(strategy.value("activations"), n) is np.float16
-        )
+        half = strategy.holds_activations_in_half(n)
         width = _hidden(classifier) or classifier.cost(1, 1)
         return n * width * (2.0 if half else 4.0) + n * classes * (4.0 if half else 8.0)
     measure = UNCERTAINTY.declared(strategy.uncertainty) if strategy.scores() else None

@@ -117,28 +117,26 @@ def test_badge_keeps_its_draws():
                                   expected)  # fmt: skip
 
 
-def test_typiclusts_new_parameters_leave_ids_and_labels_as_they_were():
-    """`kmeans` and `max_clusters` are declared neutral: at their defaults a TypiClust trial keeps its id."""
+NEUTRAL = [  # rule, its parameters added later (neutral), label and id before them, a changed value and its label
+    ("typiclust", ("kmeans", "max_clusters"), "typiclust[neighbours=20]@0.1", "560630188615483d",
+     {"kmeans": "sampled"}, "typiclust[neighbours=20 sampled]@0.1"),
+    ("badge", ("activations",), "badge@0.1", "8c90116f801879ce", {"activations": "float16"}, "badge[float16]@0.1"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rule", "added", "label", "trial_id", "change", "changed_label"), NEUTRAL, ids=[n[0] for n in NEUTRAL]
+)
+def test_parameters_added_later_leave_ids_and_labels_as_they_were(rule, added, label, trial_id, change, changed_label):
+    """TypiClust's `kmeans` and `max_clusters`, BADGE's `activations`: declared neutral, so at their defaults a
+    trial keeps the id and label it had before them; another value is another strategy."""
     from latentsweep.engine import StrategySpec, TrialSpec
 
-    declared = BATCH_SELECTION.declared("typiclust").params
-    assert isinstance(declared["kmeans"], Param) and declared["kmeans"].neutral and declared["max_clusters"].neutral
-    spec = StrategySpec.build({"batch": "typiclust", "subsample": 0.1}).canonical()
-    assert spec.label() == "typiclust[neighbours=20]@0.1"
-    assert TrialSpec("digits", "pixels-1a2b3c4d", spec, seed=0).id == "560630188615483d"  # as before the parameters
-    changed = StrategySpec.build({"batch": "typiclust", "subsample": 0.1, "kmeans": "sampled"}).canonical()
-    assert changed.label() == "typiclust[neighbours=20 sampled]@0.1"
-    assert TrialSpec("digits", "pixels-1a2b3c4d", changed, seed=0).id != TrialSpec("digits", "pixels-1a2b3c4d", spec).id
-
-
-def test_badges_activations_parameter_leaves_ids_and_labels_as_they_were():
-    """`activations` is declared neutral: at its default ("auto") a BADGE trial keeps its id and label."""
-    from latentsweep.engine import StrategySpec, TrialSpec
-
-    assert BATCH_SELECTION.declared("badge").params["activations"].neutral
-    spec = StrategySpec.build({"batch": "badge", "subsample": 0.1}).canonical()
-    assert spec.label() == "badge@0.1"
-    assert TrialSpec("digits", "pixels-1a2b3c4d", spec, seed=0).id == "8c90116f801879ce"  # as before the parameter
-    changed = StrategySpec.build({"batch": "badge", "subsample": 0.1, "activations": "float16"}).canonical()
-    assert changed.label() == "badge[float16]@0.1"
+    declared = BATCH_SELECTION.declared(rule).params
+    assert all(isinstance(declared[name], Param) and declared[name].neutral for name in added)
+    spec = StrategySpec.build({"batch": rule, "subsample": 0.1}).canonical()
+    assert spec.label() == label
+    assert TrialSpec("digits", "pixels-1a2b3c4d", spec, seed=0).id == trial_id  # as before the parameters
+    changed = StrategySpec.build({"batch": rule, "subsample": 0.1, **change}).canonical()
+    assert changed.label() == changed_label
     assert TrialSpec("digits", "pixels-1a2b3c4d", changed, seed=0).id != TrialSpec("digits", "pixels-1a2b3c4d", spec).id
